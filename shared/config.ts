@@ -1,0 +1,102 @@
+/**
+ * Configuration, read once from the environment (app settings on Azure, local.settings.json under
+ * Core Tools, the local host's own defaults under `npm start`), validated, and cached.
+ * Every setting is documented in README.md.
+ */
+export interface StorageConfig {
+  /** A storage connection string (`UseDevelopmentStorage=true` for Azurite). */
+  readonly connectionString: string | undefined;
+  /** With no connection string: account URLs, reached with DefaultAzureCredential (managed identity). */
+  readonly blobServiceUrl: string | undefined;
+  readonly tableServiceUrl: string | undefined;
+  readonly blobContainer: string;
+  /** Every table name starts with this prefix, so several deployments can share one account. */
+  readonly tablePrefix: string;
+}
+
+export interface StoreConfig {
+  /** Largest request body accepted by STOW-RS, in bytes (413 above it). */
+  readonly maxRequestBytes: number;
+  /** Most bytes of one instance held in memory while looking for its identifying attributes. */
+  readonly maxHeaderBytes: number;
+  /** Most parts in one multipart request (400 above it). */
+  readonly maxParts: number;
+  /** How long an in-progress store holds its instance before a retry may take it over. */
+  readonly leaseSeconds: number;
+}
+
+export interface AppConfig {
+  readonly storage: StorageConfig;
+  readonly store: StoreConfig;
+}
+
+const GiB = 1024 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+let cached: AppConfig | undefined;
+
+export function getConfig(): AppConfig {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+/** For tests and the local host, which set the environment before the first request. */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const problems: string[] = [];
+  const connectionString = nonEmpty(env.DICOM_STORAGE_CONNECTION_STRING) ?? nonEmpty(env.AzureWebJobsStorage);
+  const blobServiceUrl = nonEmpty(env.DICOM_BLOB_SERVICE_URL);
+  const tableServiceUrl = nonEmpty(env.DICOM_TABLE_SERVICE_URL);
+  if (!connectionString && (!blobServiceUrl || !tableServiceUrl)) {
+    problems.push(
+      'set DICOM_STORAGE_CONNECTION_STRING, or both DICOM_BLOB_SERVICE_URL and DICOM_TABLE_SERVICE_URL (managed identity)',
+    );
+  }
+  const blobContainer = nonEmpty(env.DICOM_BLOB_CONTAINER) ?? 'dicomweb';
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(blobContainer)) {
+    problems.push(`DICOM_BLOB_CONTAINER "${blobContainer}" is not a valid container name`);
+  }
+  const tablePrefix = nonEmpty(env.DICOM_TABLE_PREFIX) ?? 'dicom';
+  if (!/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(tablePrefix)) {
+    problems.push(`DICOM_TABLE_PREFIX "${tablePrefix}" must be a letter followed by up to 39 letters or digits`);
+  }
+  const config: AppConfig = {
+    storage: { connectionString, blobServiceUrl, tableServiceUrl, blobContainer, tablePrefix },
+    store: {
+      maxRequestBytes: integer(env, 'DICOM_MAX_REQUEST_BYTES', 4 * GiB, 1, Number.MAX_SAFE_INTEGER, problems),
+      maxHeaderBytes: integer(env, 'DICOM_MAX_HEADER_BYTES', 16 * MiB, 4096, GiB, problems),
+      maxParts: integer(env, 'DICOM_MAX_PARTS', 10_000, 1, 1_000_000, problems),
+      leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 120, 10, 86_400, problems),
+    },
+  };
+  if (problems.length > 0) {
+    throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
+  }
+  return config;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+    return fallback;
+  }
+  return value;
+}
