@@ -23,7 +23,7 @@ export interface InstanceSpec {
   readonly modality?: string;
   /** Extra or overriding elements (a `null`-valued patientId above leaves PatientID out). */
   readonly elements?: readonly ElementSpec[];
-  /** Bytes of OW pixel data appended as (7FE0,0010); 0 or absent for none. */
+  /** About this many bytes of 16-bit OW pixel data (rounded up to rows of 512 columns); 0 or absent for none. */
   readonly pixelDataBytes?: number;
 }
 
@@ -51,11 +51,12 @@ export function makeDicom(spec: InstanceSpec = {}): Buffer {
   if (spec.patientId !== null) elements.push({ tag: '00100020', vr: 'LO', value: spec.patientId ?? 'PID-1' });
   const byTag = new Map(elements.map((e) => [e.tag.toUpperCase(), e]));
   for (const extra of spec.elements ?? []) byTag.set(extra.tag.toUpperCase(), extra);
-  const pixelBytes = spec.pixelDataBytes ?? 0;
+  // 16-bit monochrome, 512 columns: the pixel data is rounded up to whole rows.
+  const rows = Math.ceil((spec.pixelDataBytes ?? 0) / 1024);
+  const pixelBytes = rows * 1024;
   if (pixelBytes > 0) {
-    const rows = 1;
     byTag.set('00280010', { tag: '00280010', vr: 'US', value: u16(rows) });
-    byTag.set('00280011', { tag: '00280011', vr: 'US', value: u16(Math.floor(pixelBytes / 2)) });
+    byTag.set('00280011', { tag: '00280011', vr: 'US', value: u16(512) });
     byTag.set('00280002', { tag: '00280002', vr: 'US', value: u16(1) });
     byTag.set('00280100', { tag: '00280100', vr: 'US', value: u16(16) });
     byTag.set('00280101', { tag: '00280101', vr: 'US', value: u16(16) });
@@ -65,7 +66,7 @@ export function makeDicom(spec: InstanceSpec = {}): Buffer {
   }
   const sorted = [...byTag.values()].sort((a, b) => (a.tag.toUpperCase() < b.tag.toUpperCase() ? -1 : 1));
   const body = Buffer.concat(sorted.map(encodeElement));
-  const pixel = pixelBytes > 0 ? pixelDataElement(pixelBytes - (pixelBytes % 2)) : Buffer.alloc(0);
+  const pixel = pixelBytes > 0 ? pixelDataElement(pixelBytes) : Buffer.alloc(0);
   return Buffer.concat([fileMeta(sopClassUid, sopInstanceUid), body, pixel]);
 }
 
