@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+
+/** Identifies one instance, as the Azure DICOM service does: by all three UIDs. */
+export interface InstanceKey {
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly sopInstanceUid: string;
+}
+
+/**
+ * Every stored instance gets a fresh version id, and its blobs live under that version. A failed
+ * or abandoned attempt therefore never overwrites a committed one, and clean-up can delete
+ * exactly the blobs of one attempt. Time-ordered, so listings sort oldest first.
+ */
+export function newVersion(): string {
+  return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
+}
+
+export function studyPrefix(studyInstanceUid: string): string {
+  return `${studyInstanceUid}/`;
+}
+
+export function versionPrefix(key: InstanceKey, version: string): string {
+  return `${key.studyInstanceUid}/${key.seriesInstanceUid}/${key.sopInstanceUid}/${version}/`;
+}
+
+/** The DICOM file as sent (preamble zeroed). */
+export function fileBlobName(key: InstanceKey, version: string): string {
+  return `${versionPrefix(key, version)}file.dcm`;
+}
+
+/** The instance's DICOM JSON without bulk data, so metadata reads never parse the file. */
+export function metadataBlobName(key: InstanceKey, version: string): string {
+  return `${versionPrefix(key, version)}metadata.json`;
+}
+
+/** Frame byte ranges, when they are too large to keep on the instance entity. */
+export function framesBlobName(key: InstanceKey, version: string): string {
+  return `${versionPrefix(key, version)}frames.json`;
+}

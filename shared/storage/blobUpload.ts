@@ -1,0 +1,67 @@
+import { Readable } from 'node:stream';
+import { blobContainer } from './clients';
+
+/** Files up to this size go up in one PUT; larger ones are staged in blocks of this size. */
+const SINGLE_PUT_BYTES = 4 * 1024 * 1024;
+const BLOCK_CONCURRENCY = 4;
+
+/**
+ * Uploads a stream to a block blob with bounded memory: at most one block buffered for small
+ * files, about (BLOCK_CONCURRENCY + 1) blocks for large ones. Returns the byte count.
+ */
+export async function uploadStreamToBlob(
+  blobName: string,
+  source: AsyncIterable<Buffer>,
+  contentType: string,
+): Promise<number> {
+  const blob = blobContainer().getBlockBlobClient(blobName);
+  const iterator = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  while (headBytes < SINGLE_PUT_BYTES) {
+    const next = await iterator.next();
+    if (next.done) {
+      const body = Buffer.concat(head, headBytes);
+      await blob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType } });
+      return body.length;
+    }
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  let total = 0;
+  async function* all(): AsyncGenerator<Buffer> {
+    for (const chunk of head) {
+      total += chunk.length;
+      yield chunk;
+    }
+    head.length = 0;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      total += next.value.length;
+      yield next.value;
+    }
+  }
+  await blob.uploadStream(Readable.from(all()), SINGLE_PUT_BYTES, BLOCK_CONCURRENCY, {
+    blobHTTPHeaders: { blobContentType: contentType },
+  });
+  return total;
+}
+
+export async function uploadJsonBlob(blobName: string, value: unknown): Promise<void> {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  await blobContainer()
+    .getBlockBlobClient(blobName)
+    .upload(body, body.length, { blobHTTPHeaders: { blobContentType: 'application/json' } });
+}
+
+/** Deletes every blob under a prefix (one stored version, an instance, a study). */
+export async function deleteBlobsWithPrefix(prefix: string): Promise<number> {
+  const container = blobContainer();
+  let deleted = 0;
+  for await (const item of container.listBlobsFlat({ prefix })) {
+    await container.deleteBlob(item.name, { deleteSnapshots: 'include' }).catch((error: unknown) => {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    });
+    deleted += 1;
+  }
+  return deleted;
+}

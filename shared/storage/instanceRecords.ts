@@ -1,0 +1,162 @@
+import type { TableClient } from '@azure/data-tables';
+import { table } from './clients';
+import type { InstanceKey } from './blobLayout';
+import { isStorageStatus } from './storageErrors';
+
+/**
+ * The instance entity is the commit state of one instance (PartitionKey: study UID, RowKey:
+ * `series|sop`). `creating` holds the instance for one store attempt under a lease that the
+ * attempt renews; `created` makes it visible; `deleting` hides it while a delete runs.
+ */
+export type InstanceState = 'creating' | 'created' | 'deleting';
+
+export interface InstanceEntity {
+  partitionKey: string;
+  rowKey: string;
+  State: InstanceState;
+  Version: string;
+  SeriesInstanceUID: string;
+  SOPInstanceUID: string;
+  LeaseUntil?: Date;
+  [property: string]: unknown;
+}
+
+export interface InstanceRecord {
+  readonly entity: InstanceEntity;
+  readonly etag: string;
+}
+
+/** Pending markers of stores in progress, in one partition, so a sweeper finds abandoned ones cheaply. */
+export const PENDING_PARTITION = '~pending';
+
+export function instanceRowKey(key: InstanceKey): string {
+  return `${key.seriesInstanceUid}|${key.sopInstanceUid}`;
+}
+
+/** One marker per store attempt (not per instance), so attempts never remove each other's. */
+function pendingRowKey(key: InstanceKey, version: string): string {
+  return `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|${version}`;
+}
+
+function instances(): TableClient {
+  return table('instances');
+}
+
+export type ReserveResult = { kind: 'reserved'; etag: string } | { kind: 'exists'; record: InstanceRecord };
+
+/** Creates the `creating` entity; if one exists already, returns it instead. */
+export async function reserveInstance(key: InstanceKey, version: string, leaseUntil: Date): Promise<ReserveResult> {
+  const entity: InstanceEntity = {
+    partitionKey: key.studyInstanceUid,
+    rowKey: instanceRowKey(key),
+    State: 'creating',
+    Version: version,
+    SeriesInstanceUID: key.seriesInstanceUid,
+    SOPInstanceUID: key.sopInstanceUid,
+    LeaseUntil: leaseUntil,
+  };
+  try {
+    const response = await instances().createEntity(entity);
+    return { kind: 'reserved', etag: requireEtag(response.etag) };
+  } catch (error) {
+    if (!isStorageStatus(error, 409)) throw error;
+  }
+  const record = await getInstanceRecord(key);
+  // Deleted between our create and our read: try once more.
+  if (!record) return reserveInstance(key, version, leaseUntil);
+  return { kind: 'exists', record };
+}
+
+/** Takes over an abandoned reservation (its lease ran out); undefined if someone else was faster. */
+export async function takeOverReservation(
+  record: InstanceRecord,
+  version: string,
+  leaseUntil: Date,
+): Promise<string | undefined> {
+  const entity: InstanceEntity = {
+    partitionKey: record.entity.partitionKey,
+    rowKey: record.entity.rowKey,
+    State: 'creating',
+    Version: version,
+    SeriesInstanceUID: record.entity.SeriesInstanceUID,
+    SOPInstanceUID: record.entity.SOPInstanceUID,
+    LeaseUntil: leaseUntil,
+  };
+  try {
+    const response = await instances().updateEntity(entity, 'Replace', { etag: record.etag });
+    return requireEtag(response.etag);
+  } catch (error) {
+    if (isStorageStatus(error, 412, 404)) return undefined;
+    throw error;
+  }
+}
+
+export async function getInstanceRecord(key: InstanceKey): Promise<InstanceRecord | undefined> {
+  try {
+    const entity = await instances().getEntity<InstanceEntity>(key.studyInstanceUid, instanceRowKey(key));
+    return { entity, etag: entity.etag };
+  } catch (error) {
+    if (isStorageStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
+/** Extends the lease of our reservation; throws a 412 storage error if we lost it. */
+export async function renewLease(key: InstanceKey, etag: string, leaseUntil: Date): Promise<string> {
+  const response = await instances().updateEntity(
+    { partitionKey: key.studyInstanceUid, rowKey: instanceRowKey(key), LeaseUntil: leaseUntil },
+    'Merge',
+    { etag },
+  );
+  return requireEtag(response.etag);
+}
+
+/** Makes the instance visible, replacing the reservation with the full entity. */
+export async function markCreated(
+  key: InstanceKey,
+  etag: string,
+  version: string,
+  properties: Record<string, unknown>,
+): Promise<void> {
+  const entity: InstanceEntity = {
+    ...properties,
+    partitionKey: key.studyInstanceUid,
+    rowKey: instanceRowKey(key),
+    State: 'created',
+    Version: version,
+    SeriesInstanceUID: key.seriesInstanceUid,
+    SOPInstanceUID: key.sopInstanceUid,
+  };
+  await instances().updateEntity(entity, 'Replace', { etag });
+}
+
+/** Gives up our reservation; a no-op if it is gone or no longer ours. */
+export async function releaseReservation(key: InstanceKey, etag: string): Promise<void> {
+  try {
+    await instances().deleteEntity(key.studyInstanceUid, instanceRowKey(key), { etag });
+  } catch (error) {
+    if (!isStorageStatus(error, 404, 412)) throw error;
+  }
+}
+
+export async function writePendingMarker(key: InstanceKey, version: string): Promise<void> {
+  await instances().createEntity({
+    partitionKey: PENDING_PARTITION,
+    rowKey: pendingRowKey(key, version),
+    Version: version,
+    ...key,
+  });
+}
+
+export async function deletePendingMarker(key: InstanceKey, version: string): Promise<void> {
+  try {
+    await instances().deleteEntity(PENDING_PARTITION, pendingRowKey(key, version));
+  } catch (error) {
+    if (!isStorageStatus(error, 404)) throw error;
+  }
+}
+
+function requireEtag(etag: string | undefined): string {
+  if (!etag) throw new Error('The table service answered without an ETag.');
+  return etag;
+}

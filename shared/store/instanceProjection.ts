@@ -1,0 +1,81 @@
+import type { DicomJsonDataset } from '../dicom/dicomJson';
+import { getString } from '../dicom/dicomJson';
+import type { FrameIndex } from '../dicom/part10StreamParser';
+import { Tag } from '../dicom/tags';
+
+/** The largest frame index kept on the entity (a string property holds at most 64 KiB). */
+const MAX_INLINE_FRAMES_CHARS = 30_000;
+/** Same limit for the attributes QIDO answers from (the rest stays in the metadata blob). */
+const MAX_INLINE_ATTRIBUTES_CHARS = 30_000;
+
+/**
+ * The attributes QIDO-RS returns at each level (defaults and `includefield=all` of the
+ * conformance statement), kept on the instance entity so searches never read blobs.
+ */
+const QIDO_TAGS: readonly string[] = [
+  Tag.SpecificCharacterSet,
+  Tag.SOPClassUID,
+  Tag.SOPInstanceUID,
+  Tag.StudyDate,
+  Tag.StudyTime,
+  Tag.AccessionNumber,
+  Tag.Modality,
+  Tag.ReferringPhysicianName,
+  Tag.StudyDescription,
+  Tag.SeriesDescription,
+  Tag.ManufacturerModelName,
+  Tag.PatientName,
+  Tag.PatientID,
+  Tag.PatientBirthDate,
+  Tag.PatientSex,
+  Tag.PatientAge,
+  Tag.StudyInstanceUID,
+  Tag.SeriesInstanceUID,
+  Tag.StudyID,
+  Tag.SeriesNumber,
+  Tag.InstanceNumber,
+  Tag.NumberOfFrames,
+  Tag.Rows,
+  Tag.Columns,
+  Tag.BitsAllocated,
+  Tag.PerformedProcedureStepStartDate,
+];
+
+export interface ProjectionInput {
+  readonly dataset: DicomJsonDataset;
+  readonly transferSyntaxUid: string;
+  readonly frames: FrameIndex | undefined;
+  readonly fileSize: number;
+  readonly sequence: number;
+  readonly storedAt: Date;
+}
+
+/** The properties of a `created` instance entity. */
+export function instanceProperties(input: ProjectionInput): {
+  properties: Record<string, unknown>;
+  framesTooLarge: boolean;
+} {
+  const framesJson = input.frames ? JSON.stringify(input.frames) : undefined;
+  const framesTooLarge = framesJson !== undefined && framesJson.length > MAX_INLINE_FRAMES_CHARS;
+  const properties: Record<string, unknown> = {
+    SOPClassUID: getString(input.dataset, Tag.SOPClassUID) ?? '',
+    TransferSyntaxUID: input.transferSyntaxUid,
+    FileSize: input.fileSize,
+    Sequence: input.sequence,
+    StoredAt: input.storedAt,
+    FramesInBlob: framesTooLarge,
+    QidoAttributes: qidoAttributesJson(input.dataset),
+  };
+  if (framesJson !== undefined && !framesTooLarge) properties.Frames = framesJson;
+  return { properties, framesTooLarge };
+}
+
+function qidoAttributesJson(dataset: DicomJsonDataset): string {
+  const subset: DicomJsonDataset = {};
+  for (const tag of QIDO_TAGS) {
+    const element = dataset[tag];
+    if (element) subset[tag] = element;
+  }
+  const json = JSON.stringify(subset);
+  return json.length <= MAX_INLINE_ATTRIBUTES_CHARS ? json : '{}';
+}

@@ -1,0 +1,267 @@
+import type { ApiVersion } from '../http/apiVersion';
+import { changeFeed } from '../changefeed/changeFeedWriter';
+import { DicomParseError } from '../dicom/dicomParseError';
+import type { DicomJsonDataset } from '../dicom/dicomJson';
+import { getString } from '../dicom/dicomJson';
+import { Part10StreamParser, type ParsedInstance } from '../dicom/part10StreamParser';
+import { Tag } from '../dicom/tags';
+import { validateInstance } from '../dicom/validation';
+import { DicomWebError } from '../errors';
+import {
+  fileBlobName,
+  framesBlobName,
+  metadataBlobName,
+  newVersion,
+  versionPrefix,
+  type InstanceKey,
+} from '../storage/blobLayout';
+import { deleteBlobsWithPrefix, uploadJsonBlob, uploadStreamToBlob } from '../storage/blobUpload';
+import {
+  deletePendingMarker,
+  markCreated,
+  releaseReservation,
+  writePendingMarker,
+} from '../storage/instanceRecords';
+import { FailureReason } from './failureReasons';
+import { instanceProperties } from './instanceProjection';
+import { LeaseKeeper } from './leaseKeeper';
+import { reserveForStore } from './reservation';
+import { isCommitted } from './storeRecovery';
+import type { FailedInstance, InstanceOutcome } from './stowOutcome';
+
+export interface StoreInstanceOptions {
+  readonly apiVersion: ApiVersion;
+  /** Set for `POST /studies/{study}`: instances of other studies are refused (43265). */
+  readonly requestStudyInstanceUid: string | undefined;
+  readonly maxHeaderBytes: number;
+  readonly leaseSeconds: number;
+  readonly log: (message: string) => void;
+}
+
+const PREAMBLE_BYTES = 128;
+
+/**
+ * Stores one DICOM file read from `source` (a multipart part or a whole application/dicom body).
+ *
+ * The file streams through the parser into Blob Storage; only its first bytes are held, until
+ * the identifying UIDs have been seen, so a duplicate or an invalid instance is refused before
+ * anything is uploaded. The order of writes is what makes a store atomic (docs/consistency.md):
+ * reservation, blobs, change-feed commit, then the instance entity that makes it visible.
+ *
+ * Client mistakes become a FailedInstance; errors of the request itself (broken multipart,
+ * client gone, storage down) are thrown after this attempt's data has been cleaned up.
+ */
+export async function storeInstance(
+  source: AsyncIterable<Buffer>,
+  options: StoreInstanceOptions,
+): Promise<InstanceOutcome> {
+  const input = source[Symbol.asyncIterator]();
+  const parser = new Part10StreamParser();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let parsed: ParsedInstance | undefined;
+
+  try {
+    while (!parser.identifiersComplete) {
+      const next = await input.next();
+      if (next.done) {
+        if (headBytes === 0) return await failAndDrain(input, FailureReason.ValidationFailed, {}, 'The part is empty.');
+        parsed = parser.end();
+        break;
+      }
+      head.push(next.value);
+      headBytes += next.value.length;
+      parser.write(next.value);
+      if (!parser.identifiersComplete && headBytes > options.maxHeaderBytes) {
+        return await failAndDrain(
+          input,
+          FailureReason.ValidationFailed,
+          parser.dataset,
+          `The identifying attributes were not found in the first ${options.maxHeaderBytes} bytes.`,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof DicomParseError) {
+      return failAndDrain(input, FailureReason.ValidationFailed, parser.dataset, `Not a valid DICOM file: ${error.message}`);
+    }
+    throw error;
+  }
+
+  const dataset = parsed?.dataset ?? parser.dataset;
+  const required = validateInstance(dataset, options.apiVersion).requiredFailures;
+  if (required.length > 0) return failAndDrain(input, FailureReason.ValidationFailed, dataset, ...required);
+  const key = instanceKeyOf(dataset);
+  if (options.requestStudyInstanceUid !== undefined && key.studyInstanceUid !== options.requestStudyInstanceUid) {
+    return failAndDrain(
+      input,
+      FailureReason.StudyInstanceUidMismatch,
+      dataset,
+      `The instance belongs to study ${key.studyInstanceUid}, not to ${options.requestStudyInstanceUid} named in the request.`,
+    );
+  }
+
+  const version = newVersion();
+  const [reservation] = await Promise.all([
+    reserveForStore(key, version, options.leaseSeconds, options.log),
+    writePendingMarker(key, version),
+  ]);
+  if (reservation.kind !== 'reserved') {
+    await deletePendingMarkerQuietly(key, version, options.log);
+    const reason =
+      reservation.kind === 'exists' ? FailureReason.InstanceAlreadyExists : FailureReason.InstanceBeingProcessed;
+    const message =
+      reservation.kind === 'exists'
+        ? 'An instance with the same study, series and SOP instance UIDs is already stored; delete it first to replace it.'
+        : 'The same instance is being stored or deleted by another request; try again later.';
+    return failAndDrain(input, reason, dataset, message);
+  }
+
+  const lease = new LeaseKeeper(key, reservation.etag, options.leaseSeconds);
+  let committed = false;
+  try {
+    const fileSize = await uploadStreamToBlob(
+      fileBlobName(key, version),
+      continueThroughParser(head, input, parser, parsed === undefined),
+      'application/dicom',
+    );
+    parsed ??= parser.end();
+    const validation = validateInstance(parsed.dataset, options.apiVersion);
+    if (options.apiVersion === 'v1' && validation.attributeFailures.length > 0) {
+      await abandon(key, version, lease, options.log);
+      return failed(FailureReason.ValidationFailed, parsed.dataset, ...validation.attributeFailures.map((f) => f.message));
+    }
+    const storedAt = new Date();
+    const { properties, framesTooLarge } = instanceProperties({
+      dataset: parsed.dataset,
+      transferSyntaxUid: parsed.transferSyntaxUid,
+      frames: parsed.frames,
+      fileSize,
+      sequence: 0,
+      storedAt,
+    });
+    await Promise.all([
+      uploadJsonBlob(metadataBlobName(key, version), parsed.dataset),
+      framesTooLarge ? uploadJsonBlob(framesBlobName(key, version), parsed.frames) : Promise.resolve(),
+    ]);
+    if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
+
+    const commitRecord = { ...properties, Version: version } as Record<string, string | number | boolean | Date>;
+    const event = await commitCreate(key, version, commitRecord);
+    committed = true;
+    await lease.stop();
+    await markCreated(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
+    await deletePendingMarkerQuietly(key, version, options.log);
+    return {
+      kind: 'stored',
+      ...key,
+      sopClassUid: getString(parsed.dataset, Tag.SOPClassUID) ?? '',
+      warnings: options.apiVersion === 'v2' ? validation.attributeFailures.map((f) => f.message) : [],
+    };
+  } catch (error) {
+    if (committed) throw error; // the store happened; recovery finishes making it visible
+    await abandon(key, version, lease, options.log);
+    if (error instanceof DicomParseError) {
+      return failAndDrain(input, FailureReason.ValidationFailed, dataset, `Not a valid DICOM file: ${error.message}`);
+    }
+    if (error instanceof DicomWebError) throw error; // the request itself is broken
+    options.log(`Store of ${key.sopInstanceUid} failed: ${String(error)}`);
+    return failAndDrain(input, FailureReason.ProcessingFailure, dataset, 'The instance could not be stored; try again.');
+  } finally {
+    await lease.stop();
+  }
+}
+
+/** Yields the bytes already read (preamble zeroed), then the rest, feeding each chunk to the parser. */
+async function* continueThroughParser(
+  head: Buffer[],
+  input: AsyncIterator<Buffer>,
+  parser: Part10StreamParser,
+  parseRest: boolean,
+): AsyncGenerator<Buffer> {
+  let zeroed = 0;
+  for (const chunk of head) {
+    if (zeroed < PREAMBLE_BYTES) {
+      const copy = Buffer.from(chunk);
+      const n = Math.min(PREAMBLE_BYTES - zeroed, copy.length);
+      copy.fill(0, 0, n);
+      zeroed += n;
+      yield copy;
+    } else {
+      yield chunk;
+    }
+  }
+  head.length = 0;
+  if (!parseRest) return;
+  for (let next = await input.next(); !next.done; next = await input.next()) {
+    parser.write(next.value);
+    yield next.value;
+  }
+}
+
+/** Commits the create to the change feed; if the outcome is unknown, asks the feed whether it happened. */
+async function commitCreate(
+  key: InstanceKey,
+  version: string,
+  commitRecord: Record<string, string | number | boolean | Date>,
+) {
+  try {
+    return await changeFeed().append({ action: 'create', ...key, version, commitRecord });
+  } catch (error) {
+    const sequence = await isCommitted(version).catch(() => undefined);
+    if (sequence !== undefined) return { sequence, timestamp: new Date() };
+    throw error;
+  }
+}
+
+/** Undoes an attempt that did not commit: its blobs, its reservation, its pending marker. */
+async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, log: (m: string) => void): Promise<void> {
+  await lease.stop();
+  try {
+    await deleteBlobsWithPrefix(versionPrefix(key, version));
+    await releaseReservation(key, lease.etag);
+    await deletePendingMarker(key, version);
+  } catch (error) {
+    // The pending marker stays behind, so the sweeper finishes this clean-up later.
+    log(`Clean-up of abandoned store ${key.sopInstanceUid}/${version} deferred: ${String(error)}`);
+  }
+}
+
+async function deletePendingMarkerQuietly(key: InstanceKey, version: string, log: (m: string) => void): Promise<void> {
+  try {
+    await deletePendingMarker(key, version);
+  } catch (error) {
+    log(`Pending marker of ${key.sopInstanceUid} left for the sweeper: ${String(error)}`);
+  }
+}
+
+function instanceKeyOf(dataset: DicomJsonDataset): InstanceKey {
+  return {
+    studyInstanceUid: getString(dataset, Tag.StudyInstanceUID) ?? '',
+    seriesInstanceUid: getString(dataset, Tag.SeriesInstanceUID) ?? '',
+    sopInstanceUid: getString(dataset, Tag.SOPInstanceUID) ?? '',
+  };
+}
+
+function failed(reason: FailedInstance['reason'], dataset: DicomJsonDataset, ...messages: string[]): FailedInstance {
+  return {
+    kind: 'failed',
+    reason,
+    sopClassUid: getString(dataset, Tag.SOPClassUID),
+    sopInstanceUid: getString(dataset, Tag.SOPInstanceUID),
+    messages,
+  };
+}
+
+/** Reads the rest of the part without keeping it, so the next part can be reached. */
+async function failAndDrain(
+  input: AsyncIterator<Buffer>,
+  reason: FailedInstance['reason'],
+  dataset: DicomJsonDataset,
+  ...messages: string[]
+): Promise<FailedInstance> {
+  for (let next = await input.next(); !next.done; next = await input.next()) {
+    // discard
+  }
+  return failed(reason, dataset, ...messages);
+}

@@ -1,0 +1,115 @@
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { getConfig } from '../config';
+import { NotAcceptableError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
+import type { ApiVersion } from '../http/apiVersion';
+import { acceptsMediaType, parseMediaType } from '../http/negotiation';
+import { boundaryFromContentType, readMultipart } from '../multipart/multipartReader';
+import { ensureStorage } from '../storage/provision';
+import { storeInstance, type StoreInstanceOptions } from './instanceStore';
+import type { InstanceOutcome } from './stowOutcome';
+import { buildStowResponse, type StowResponse } from './stowResponse';
+
+export interface StowRequest {
+  readonly body: Readable | null;
+  readonly contentType: string | null;
+  readonly contentLength: string | null;
+  readonly accept: string | null;
+  readonly apiVersion: ApiVersion;
+  /** Origin plus version, e.g. `http://localhost:7071/v2`. */
+  readonly versionBaseUrl: string;
+  readonly studyInstanceUid: string | undefined;
+  readonly log: (message: string) => void;
+}
+
+const DICOM_JSON = 'application/dicom+json';
+const APPLICATION_DICOM = 'application/dicom';
+
+/**
+ * STOW-RS (PS3.18 10.5): stores every DICOM file of the request, one part at a time as it
+ * streams in, and describes each outcome in the response dataset.
+ */
+export async function storeInstances(request: StowRequest): Promise<StowResponse> {
+  if (!acceptsMediaType(request.accept, DICOM_JSON)) {
+    throw new NotAcceptableError(`STOW-RS responds with ${DICOM_JSON}; the Accept header does not allow it.`);
+  }
+  const { maxRequestBytes, maxHeaderBytes, maxParts, leaseSeconds } = getConfig().store;
+  const mediaType = request.contentType ? parseMediaType(request.contentType) : undefined;
+  if (!mediaType) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Type must be multipart/related; type="${APPLICATION_DICOM}" or ${APPLICATION_DICOM}.`,
+    );
+  }
+  const isMultipart = mediaType.essence === 'multipart/related';
+  if (!isMultipart && mediaType.essence !== APPLICATION_DICOM) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Type ${mediaType.essence} is not supported; send multipart/related; type="${APPLICATION_DICOM}" or ${APPLICATION_DICOM}.`,
+    );
+  }
+  const partType = mediaType.params.get('type');
+  if (isMultipart && partType !== undefined && partType.toLowerCase() !== APPLICATION_DICOM) {
+    throw new UnsupportedMediaTypeError(`multipart/related parts of type ${partType} are not supported.`);
+  }
+  const declaredLength = request.contentLength ? Number(request.contentLength) : undefined;
+  if (declaredLength !== undefined && declaredLength > maxRequestBytes) {
+    throw new PayloadTooLargeError(`The request is ${declaredLength} bytes; the limit is ${maxRequestBytes} bytes.`);
+  }
+  const boundary = isMultipart ? boundaryFromContentType(mediaType) : undefined;
+
+  await ensureStorage();
+  const options: StoreInstanceOptions = {
+    apiVersion: request.apiVersion,
+    requestStudyInstanceUid: request.studyInstanceUid,
+    maxHeaderBytes,
+    leaseSeconds,
+    log: request.log,
+  };
+  // pipeline, not pipe: a client that goes away must fail the request, not leave it waiting.
+  const body = pipeline(request.body ?? Readable.from([]), new ByteLimit(maxRequestBytes), () => undefined);
+  const outcomes: InstanceOutcome[] = [];
+  try {
+    if (boundary === undefined) {
+      const outcome = await storeSingleBody(body, options);
+      if (outcome) outcomes.push(outcome);
+    } else {
+      for await (const part of readMultipart(body, boundary, { maxParts })) {
+        outcomes.push(await storeInstance(part.body, options));
+      }
+    }
+  } finally {
+    body.destroy();
+  }
+  return buildStowResponse(outcomes, {
+    versionBaseUrl: request.versionBaseUrl,
+    requestStudyInstanceUid: request.studyInstanceUid,
+  });
+}
+
+/** A single application/dicom body is one instance; an empty one is an empty request (204). */
+async function storeSingleBody(body: Readable, options: StoreInstanceOptions): Promise<InstanceOutcome | undefined> {
+  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await iterator.next();
+  if (first.done) return undefined;
+  async function* replay(): AsyncGenerator<Buffer> {
+    yield first.value as Buffer;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  return storeInstance(replay(), options);
+}
+
+/** Counts body bytes as they stream and fails the request once it passes the limit. */
+class ByteLimit extends Transform {
+  private seen = 0;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) {
+      callback(new PayloadTooLargeError(`The request is larger than the limit of ${this.limit} bytes.`));
+      return;
+    }
+    callback(null, chunk);
+  }
+}

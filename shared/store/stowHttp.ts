@@ -1,0 +1,35 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { RouteContext } from '../http/routeTable';
+import type { StowRequest } from './storeService';
+import type { StowResponse } from './stowResponse';
+
+/** Maps a Functions request onto the STOW service's input; the body stays a stream. */
+export function stowRequestFrom(
+  request: HttpRequest,
+  context: InvocationContext,
+  route: RouteContext,
+  studyInstanceUid: string | undefined,
+): StowRequest {
+  const body = request.body ? Readable.fromWeb(request.body as WebReadableStream<Uint8Array>) : null;
+  return {
+    body,
+    contentType: request.headers.get('content-type'),
+    contentLength: request.headers.get('content-length'),
+    accept: request.headers.get('accept'),
+    apiVersion: route.apiVersion,
+    versionBaseUrl: `${new URL(request.url).origin}/${route.apiVersion}`,
+    studyInstanceUid,
+    log: (message) => context.warn(message),
+  };
+}
+
+export function stowHttpResponse(response: StowResponse): HttpResponseInit {
+  if (response.body === undefined) return { status: response.status };
+  return {
+    status: response.status,
+    headers: { 'Content-Type': 'application/dicom+json' },
+    body: JSON.stringify(response.body),
+  };
+}

@@ -1,0 +1,128 @@
+// The Azure tutorials' three store requests (../shared/seeds), and what they leave in storage.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Tag } from '../../shared/dicom/tags';
+import { readFixture, TUTORIAL } from '../support/fixtures';
+import { multipartBody } from '../support/multipartBody';
+import { storageProbe, type StorageProbe } from '../support/storageProbe';
+import { firstValue, post, sequence } from '../support/stowClient';
+import { startTestServer } from '../support/testServer';
+
+describe('STOW-RS: the tutorial requests', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let probe: StorageProbe;
+
+  before(async () => {
+    server = await startTestServer();
+    probe = storageProbe(server.connectionString);
+  });
+  after(() => server.stop());
+
+  test('cURL --form with type="application/dicom" stores red-triangle (200)', async () => {
+    // What `curl --header "Content-Type: multipart/related; type=\"application/dicom\"" --form
+    // "file1=@red-triangle.dcm;type=application/dicom"` sends: form-data part headers, boundary appended.
+    const boundary = '------------------------a1b2c3d4e5f60718';
+    const body = multipartBody(
+      [{ body: readFixture(TUTORIAL.redTriangle.file), formDataName: 'file1', contentType: 'application/dicom' }],
+      boundary,
+    );
+    const result = await post(`${server.baseUrl}/v1/studies`, body, {
+      Accept: 'application/dicom+json',
+      'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+    });
+    assert.equal(result.status, 200, result.text);
+    assert.equal(result.headers.get('content-type'), 'application/dicom+json');
+    const referenced = sequence(result.json, Tag.ReferencedSOPSequence);
+    assert.equal(referenced.length, 1);
+    assert.equal(firstValue(referenced[0], Tag.ReferencedSOPInstanceUID), TUTORIAL.redTriangle.sopUid);
+    assert.equal(firstValue(referenced[0], Tag.ReferencedSOPClassUID), '1.2.840.10008.5.1.4.1.1.7');
+    assert.equal(
+      firstValue(referenced[0], Tag.RetrieveURL),
+      `${server.baseUrl}/v1/studies/${TUTORIAL.studyUid}/series/${TUTORIAL.redTriangle.seriesUid}/instances/${TUTORIAL.redTriangle.sopUid}`,
+    );
+    assert.equal(result.json?.[Tag.RetrieveURL], undefined, 'no study RetrieveURL without a study in the path');
+    assert.equal(result.json?.[Tag.FailedSOPSequence], undefined);
+  });
+
+  test('study-scoped store of blue-circle answers the study RetrieveURL', async () => {
+    const boundary = 'ABCD1234';
+    const body = multipartBody(
+      [{ body: readFixture(TUTORIAL.blueCircle.file), formDataName: 'file1', contentType: 'application/dicom' }],
+      boundary,
+    );
+    const result = await post(`${server.baseUrl}/v2/studies/${TUTORIAL.studyUid}`, body, {
+      Accept: 'application/dicom+json',
+      'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+    });
+    assert.equal(result.status, 200, result.text);
+    assert.equal(firstValue(result.json, Tag.RetrieveURL), `${server.baseUrl}/v2/studies/${TUTORIAL.studyUid}`);
+  });
+
+  test('single application/dicom body stores green-square; the same again is 409 with 45070', async () => {
+    const file = readFixture(TUTORIAL.greenSquare.file);
+    const headers = { Accept: 'application/dicom+json', 'Content-Type': 'application/dicom' };
+    const first = await post(`${server.baseUrl}/v2/studies`, file, headers);
+    assert.equal(first.status, 200, first.text);
+    const again = await post(`${server.baseUrl}/v2/studies`, file, headers);
+    assert.equal(again.status, 409, again.text);
+    const failed = sequence(again.json, Tag.FailedSOPSequence);
+    assert.equal(failed.length, 1);
+    assert.equal(firstValue(failed[0], Tag.FailureReason), 45070);
+    assert.equal(firstValue(failed[0], Tag.ReferencedSOPInstanceUID), TUTORIAL.greenSquare.sopUid);
+  });
+
+  test('the stored file is the bytes sent, preamble zeroed', async () => {
+    const original = readFixture(TUTORIAL.redTriangle.file);
+    const [name] = await probe.blobNames(
+      `${TUTORIAL.studyUid}/${TUTORIAL.redTriangle.seriesUid}/${TUTORIAL.redTriangle.sopUid}/`,
+    );
+    const files = (await probe.blobNames(`${TUTORIAL.studyUid}/`)).filter((n) => n.endsWith('/file.dcm'));
+    assert.equal(files.length, 3);
+    assert.ok(name);
+    const stored = await probe.downloadBlob(name.replace(/[^/]+$/, 'file.dcm'));
+    assert.equal(stored.length, original.length);
+    assert.ok(stored.subarray(0, 128).equals(Buffer.alloc(128)));
+    assert.ok(stored.subarray(128).equals(original.subarray(128)));
+  });
+
+  test('a metadata document without bulk data is stored beside each file', async () => {
+    const prefix = `${TUTORIAL.studyUid}/${TUTORIAL.greenSquare.seriesUid}/${TUTORIAL.greenSquare.sopUid}/`;
+    const metadataName = (await probe.blobNames(prefix)).find((n) => n.endsWith('/metadata.json'));
+    assert.ok(metadataName);
+    const metadata = JSON.parse((await probe.downloadBlob(metadataName)).toString('utf8')) as Record<
+      string,
+      { vr: string; Value?: unknown[] }
+    >;
+    assert.deepEqual(metadata[Tag.PatientName]?.Value, [{ Alphabetic: 'Anony Mous' }]);
+    assert.deepEqual(metadata[Tag.SOPInstanceUID]?.Value, [TUTORIAL.greenSquare.sopUid]);
+    assert.equal(metadata[Tag.PixelData], undefined, 'pixel data is bulk data');
+    for (const element of Object.values(metadata)) {
+      assert.ok(!['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN'].includes(element.vr), `bulk VR ${element.vr} in metadata`);
+    }
+  });
+
+  test('each stored instance is committed: visible entity, frame ranges, one change-feed entry each', async () => {
+    const instances = await probe.entities('Instances', `PartitionKey eq '${TUTORIAL.studyUid}'`);
+    assert.equal(instances.length, 3);
+    for (const entity of instances) {
+      assert.equal(entity.State, 'created');
+      assert.equal(entity.TransferSyntaxUID, '1.2.840.10008.1.2.1');
+      const frames = JSON.parse(String(entity.Frames)) as { kind: string; count: number; frameLength: number };
+      assert.deepEqual([frames.kind, frames.count, frames.frameLength], ['native', 1, 979 * 985 * 3]);
+    }
+    const entries = (await probe.entities('ChangeFeed', `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`))
+      .map((e) => ({ sequence: Number(e.Sequence), action: e.Action, sop: e.SopInstanceUid }))
+      .sort((a, b) => a.sequence - b.sequence);
+    assert.deepEqual(
+      entries.map((e) => e.sequence),
+      [1, 2, 3],
+    );
+    assert.ok(entries.every((e) => e.action === 'create'));
+    assert.deepEqual(
+      new Set(entries.map((e) => e.sop)),
+      new Set([TUTORIAL.redTriangle.sopUid, TUTORIAL.blueCircle.sopUid, TUTORIAL.greenSquare.sopUid]),
+    );
+    const pending = await probe.entities('Instances', `PartitionKey eq '~pending'`);
+    assert.equal(pending.length, 0, 'no store left a pending marker');
+  });
+});

@@ -1,0 +1,37 @@
+/** Reads the storage account directly, to check what a request left behind. */
+import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { getConfig } from '../../shared/config';
+
+export interface StorageProbe {
+  readonly container: ContainerClient;
+  table(suffix: 'Instances' | 'ChangeFeed'): TableClient;
+  blobNames(prefix?: string): Promise<string[]>;
+  downloadBlob(name: string): Promise<Buffer>;
+  entities(suffix: 'Instances' | 'ChangeFeed', filter?: string): Promise<Record<string, unknown>[]>;
+}
+
+export function storageProbe(connectionString: string): StorageProbe {
+  const { blobContainer, tablePrefix } = getConfig().storage;
+  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(blobContainer);
+  const table = (suffix: string) =>
+    TableClient.fromConnectionString(connectionString, tablePrefix + suffix, { allowInsecureConnection: true });
+  return {
+    container,
+    table,
+    async blobNames(prefix) {
+      const names: string[] = [];
+      for await (const blob of container.listBlobsFlat(prefix ? { prefix } : {})) names.push(blob.name);
+      return names;
+    },
+    async downloadBlob(name) {
+      return container.getBlockBlobClient(name).downloadToBuffer();
+    },
+    async entities(suffix, filter) {
+      const rows: Record<string, unknown>[] = [];
+      const query = filter ? { queryOptions: { filter } } : {};
+      for await (const entity of table(suffix).listEntities<Record<string, unknown>>(query)) rows.push(entity);
+      return rows;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** A small STOW-RS client over fetch, returning status, headers and the parsed DICOM JSON body. */
+import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
+import { multipartBody, multipartRelated, newBoundary, type PartSpec } from './multipartBody';
+
+export interface StowResult {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  readonly json: DicomJsonDataset | undefined;
+}
+
+export async function post(url: string, body: Buffer | undefined, headers: Record<string, string>): Promise<StowResult> {
+  const response = await fetch(url, { method: 'POST', body, headers });
+  const text = await response.text();
+  const isJson = response.headers.get('content-type')?.includes('json') ?? false;
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: isJson && text ? (JSON.parse(text) as DicomJsonDataset) : undefined,
+  };
+}
+
+export function stowParts(url: string, parts: readonly PartSpec[], accept = 'application/dicom+json'): Promise<StowResult> {
+  const boundary = newBoundary();
+  return post(url, multipartBody(parts, boundary), {
+    'Content-Type': multipartRelated(boundary),
+    Accept: accept,
+  });
+}
+
+export function stowFiles(url: string, files: readonly Buffer[]): Promise<StowResult> {
+  return stowParts(
+    url,
+    files.map((body) => ({ body })),
+  );
+}
+
+/** The sequence items of a tag in a STOW response (empty when absent). */
+export function sequence(json: DicomJsonDataset | undefined, tag: string): DicomJsonDataset[] {
+  const element = json?.[tag];
+  return (element?.Value as DicomJsonDataset[] | undefined) ?? [];
+}
+
+export function firstValue(dataset: DicomJsonDataset | undefined, tag: string): unknown {
+  return dataset?.[tag]?.Value?.[0];
+}
