@@ -160,3 +160,33 @@ function requireEtag(etag: string | undefined): string {
   if (!etag) throw new Error('The table service answered without an ETag.');
   return etag;
 }
+
+export interface PendingMarker {
+  readonly key: InstanceKey;
+  readonly version: string;
+  /** When the marker was written (the table service's own timestamp). */
+  readonly writtenAt: Date;
+}
+
+/** Pending markers written before `olderThan`: store attempts that may have been abandoned. */
+export async function listPendingMarkers(olderThan: Date, max: number): Promise<PendingMarker[]> {
+  const markers: PendingMarker[] = [];
+  const entities = instances().listEntities<InstanceKey & { Version: string }>({
+    queryOptions: { filter: `PartitionKey eq '${PENDING_PARTITION}'` },
+  });
+  for await (const entity of entities) {
+    const writtenAt = entity.timestamp ? new Date(entity.timestamp) : new Date(0);
+    if (writtenAt >= olderThan) continue;
+    markers.push({
+      key: {
+        studyInstanceUid: entity.studyInstanceUid,
+        seriesInstanceUid: entity.seriesInstanceUid,
+        sopInstanceUid: entity.sopInstanceUid,
+      },
+      version: entity.Version,
+      writtenAt,
+    });
+    if (markers.length >= max) break;
+  }
+  return markers;
+}

@@ -10,7 +10,11 @@ export interface StowResult {
 }
 
 export async function post(url: string, body: Buffer | undefined, headers: Record<string, string>): Promise<StowResult> {
-  const response = await fetch(url, { method: 'POST', body, headers });
+  const response = await fetch(url, {
+    method: 'POST',
+    body: body ? new Uint8Array(body.buffer, body.byteOffset, body.length) : undefined,
+    headers,
+  });
   const text = await response.text();
   const isJson = response.headers.get('content-type')?.includes('json') ?? false;
   return {

@@ -1,0 +1,93 @@
+// The sweeper finishes attempts whose process died: roll back the uncommitted, roll forward the committed.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sweepAbandonedStores } from '../../shared/store/abandonedStoreSweeper';
+import { newUid } from '../support/dicomFactory';
+import { storageProbe, type StorageProbe } from '../support/storageProbe';
+import { startTestServer } from '../support/testServer';
+
+describe('abandoned store sweeper', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let probe: StorageProbe;
+
+  before(async () => {
+    server = await startTestServer();
+    probe = storageProbe(server.connectionString);
+  });
+  after(() => server.stop());
+
+  async function abandonedAttempt(version: string, committed: boolean) {
+    const key = { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
+    const rowKey = `${key.seriesInstanceUid}|${key.sopInstanceUid}`;
+    await probe.table('Instances').createEntity({
+      partitionKey: key.studyInstanceUid,
+      rowKey,
+      State: 'creating',
+      Version: version,
+      SeriesInstanceUID: key.seriesInstanceUid,
+      SOPInstanceUID: key.sopInstanceUid,
+      LeaseUntil: new Date(Date.now() - 1000),
+    });
+    await probe.table('Instances').createEntity({
+      partitionKey: '~pending',
+      rowKey: `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|${version}`,
+      Version: version,
+      ...key,
+    });
+    const prefix = `${key.studyInstanceUid}/${key.seriesInstanceUid}/${key.sopInstanceUid}/${version}/`;
+    await probe.container.getBlockBlobClient(`${prefix}file.dcm`).upload('bytes', 5);
+    if (committed) {
+      await probe.table('ChangeFeed').createEntity({
+        partitionKey: 'feed',
+        rowKey: `created-${version}`,
+        Sequence: 4242,
+        EventTime: new Date(),
+        TransferSyntaxUID: '1.2.840.10008.1.2.1',
+      });
+    }
+    return { key, rowKey, prefix };
+  }
+
+  test('rolls back an uncommitted attempt and forward a committed one, then removes the markers', async () => {
+    const lost = await abandonedAttempt('v-uncommitted', false);
+    const kept = await abandonedAttempt('v-committed', true);
+    const messages: string[] = [];
+    const result = await sweepAbandonedStores(new Date(Date.now() + 1000), (m) => messages.push(m));
+    assert.deepEqual(messages, []);
+    assert.equal(result.rolledBack, 1);
+    assert.equal(result.rolledForward, 1);
+    assert.equal(result.markersRemoved, 2);
+
+    assert.deepEqual(await probe.blobNames(lost.prefix), []);
+    assert.deepEqual(await probe.entities('Instances', `PartitionKey eq '${lost.key.studyInstanceUid}'`), []);
+
+    assert.deepEqual(await probe.blobNames(kept.prefix), [`${kept.prefix}file.dcm`]);
+    const entity = await probe
+      .table('Instances')
+      .getEntity<{ State: string; Sequence: number }>(kept.key.studyInstanceUid, kept.rowKey);
+    assert.deepEqual([entity.State, entity.Sequence], ['created', 4242]);
+    assert.deepEqual(await probe.entities('Instances', `PartitionKey eq '~pending'`), []);
+  });
+
+  test('leaves attempts whose lease is still held', async () => {
+    const key = { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
+    await probe.table('Instances').createEntity({
+      partitionKey: key.studyInstanceUid,
+      rowKey: `${key.seriesInstanceUid}|${key.sopInstanceUid}`,
+      State: 'creating',
+      Version: 'v-live',
+      SeriesInstanceUID: key.seriesInstanceUid,
+      SOPInstanceUID: key.sopInstanceUid,
+      LeaseUntil: new Date(Date.now() + 60_000),
+    });
+    await probe.table('Instances').createEntity({
+      partitionKey: '~pending',
+      rowKey: `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|v-live`,
+      Version: 'v-live',
+      ...key,
+    });
+    const result = await sweepAbandonedStores(new Date(Date.now() + 1000), () => undefined);
+    assert.equal(result.markersRemoved, 0);
+    assert.equal((await probe.entities('Instances', `PartitionKey eq '~pending'`)).length, 1);
+  });
+});
