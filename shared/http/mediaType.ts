@@ -69,8 +69,8 @@ function parseParameter(text: string): { name: string; value: string } | undefin
   return { name, value };
 }
 
-/** Values may hold any visible character or tab, but no other control character (CR/LF would split headers). */
-function hasControlCharacter(value: string): boolean {
+/** Header values may hold any visible character or tab, but no other control character (CR/LF split headers). */
+export function hasControlCharacter(value: string): boolean {
   for (let i = 0; i < value.length; i += 1) {
     const code = value.charCodeAt(i);
     if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
