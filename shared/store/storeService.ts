@@ -1,4 +1,5 @@
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { getConfig } from '../config';
 import { NotAcceptableError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import type { ApiVersion } from '../http/apiVersion';
@@ -10,7 +11,8 @@ import type { InstanceOutcome } from './stowOutcome';
 import { buildStowResponse, type StowResponse } from './stowResponse';
 
 export interface StowRequest {
-  readonly body: Readable | null;
+  /** The request body as the Functions library hands it over; read only once the request is accepted. */
+  readonly body: WebReadableStream<Uint8Array> | null;
   readonly contentType: string | null;
   readonly contentLength: string | null;
   readonly accept: string | null;
@@ -63,8 +65,12 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
     leaseSeconds,
     log: request.log,
   };
-  // pipeline, not pipe: a client that goes away must fail the request, not leave it waiting.
-  const body = pipeline(request.body ?? Readable.from([]), new ByteLimit(maxRequestBytes), () => undefined);
+  // Converted only now: a request refused above leaves its body untouched for the host to discard.
+  const source = request.body ? Readable.fromWeb(request.body) : Readable.from([]);
+  // pipeline forwards the source's errors (client gone) to `body`, where they fail the request;
+  // this listener only keeps a late error, after we stopped reading, from crashing the worker.
+  source.on('error', () => undefined);
+  const body = pipeline(source, new ByteLimit(maxRequestBytes), () => undefined);
   const outcomes: InstanceOutcome[] = [];
   try {
     if (boundary === undefined) {

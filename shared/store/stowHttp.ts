@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { RouteContext } from '../http/routeTable';
@@ -12,9 +11,8 @@ export function stowRequestFrom(
   route: RouteContext,
   studyInstanceUid: string | undefined,
 ): StowRequest {
-  const body = request.body ? Readable.fromWeb(request.body as WebReadableStream<Uint8Array>) : null;
   return {
-    body,
+    body: request.body as WebReadableStream<Uint8Array> | null,
     contentType: request.headers.get('content-type'),
     contentLength: request.headers.get('content-length'),
     accept: request.headers.get('accept'),

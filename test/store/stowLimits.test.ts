@@ -10,18 +10,18 @@ describe('STOW-RS limits', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
 
   before(async () => {
-    server = await startTestServer({ env: { DICOM_MAX_REQUEST_BYTES: '200000', DICOM_MAX_HEADER_BYTES: '8192' } });
+    server = await startTestServer({ env: { DICOM_MAX_REQUEST_BYTES: '3000000', DICOM_MAX_HEADER_BYTES: '8192' } });
   });
   after(() => server.stop());
 
   test('a Content-Length over the limit is 413 before the body is read', async () => {
-    const result = await stowFiles(`${server.baseUrl}/v2/studies`, [makeDicom({ pixelDataBytes: 300_000 })]);
+    const result = await stowFiles(`${server.baseUrl}/v2/studies`, [makeDicom({ pixelDataBytes: 3_100_000 })]);
     assert.equal(result.status, 413, result.text);
     assert.match(result.text, /limit/);
   });
 
   test('a chunked body that grows past the limit is 413', async () => {
-    const file = makeDicom({ pixelDataBytes: 300_000 });
+    const file = makeDicom({ pixelDataBytes: 3_100_000 });
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         for (let offset = 0; offset < file.length; offset += 16_384) {
@@ -40,9 +40,9 @@ describe('STOW-RS limits', () => {
   });
 
   test('identifying attributes beyond the header limit fail the instance with 43264', async () => {
-    const bigDescription = { tag: '00081030', vr: 'LO', value: 'x'.repeat(60) };
-    const padding = { tag: '00091010', vr: 'OB', value: Buffer.alloc(20_000) };
-    const result = await stowFiles(`${server.baseUrl}/v2/studies`, [makeDicom({ elements: [bigDescription, padding] })]);
+    // 2 MB of private bulk data before the UIDs: it arrives in many chunks, each past the 8 KiB limit.
+    const padding = { tag: '00091010', vr: 'OB', value: Buffer.alloc(2_000_000) };
+    const result = await stowFiles(`${server.baseUrl}/v2/studies`, [makeDicom({ elements: [padding] })]);
     assert.equal(result.status, 409, result.text);
     const failed = sequence(result.json, Tag.FailedSOPSequence)[0];
     assert.equal(firstValue(failed, Tag.FailureReason), 43264);

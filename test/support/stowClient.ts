@@ -12,7 +12,7 @@ export interface StowResult {
 export async function post(url: string, body: Buffer | undefined, headers: Record<string, string>): Promise<StowResult> {
   const response = await fetch(url, {
     method: 'POST',
-    body: body ? new Uint8Array(body.buffer, body.byteOffset, body.length) : undefined,
+    body: body ? new Uint8Array(body) : undefined,
     headers,
   });
   const text = await response.text();
