@@ -1,4 +1,10 @@
-import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import {
+  app,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from '@azure/functions';
 import { API_VERSIONS, type ApiVersion } from './apiVersion';
 import { errorResponse } from './errorResponse';
 
@@ -55,7 +61,12 @@ export function registerFunction(fn: RegisteredFunction): void {
   const wrapped: RegisteredFunction = { ...fn, handler: withErrorMapping(fn.handler) };
   registered.push(wrapped);
   if (process.env[LOCAL_HOST_ENV] !== '1') {
-    app.http(wrapped.name, { route: wrapped.route, methods: wrapped.methods, authLevel: 'anonymous', handler: wrapped.handler });
+    app.http(wrapped.name, {
+      route: wrapped.route,
+      methods: wrapped.methods,
+      authLevel: 'anonymous',
+      handler: wrapped.handler,
+    });
   }
 }
 
@@ -68,9 +79,7 @@ export function registeredFunctions(): readonly RegisteredFunction[] {
  * With HTTP streaming on, a handler that throws sends no response at all, so every handler
  * goes through this wrapper.
  */
-function withErrorMapping(
-  handler: RegisteredFunction['handler'],
-): RegisteredFunction['handler'] {
+function withErrorMapping(handler: RegisteredFunction['handler']): RegisteredFunction['handler'] {
   return async (request, context) => {
     try {
       return await handler(request, context);

@@ -16,12 +16,7 @@ import {
   type InstanceKey,
 } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix, uploadJsonBlob, uploadStreamToBlob } from '../storage/blobUpload';
-import {
-  deletePendingMarker,
-  markCreated,
-  releaseReservation,
-  writePendingMarker,
-} from '../storage/instanceRecords';
+import { deletePendingMarker, markCreated, releaseReservation, writePendingMarker } from '../storage/instanceRecords';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
 import { LeaseKeeper } from './leaseKeeper';
@@ -83,7 +78,12 @@ export async function storeInstance(
     }
   } catch (error) {
     if (error instanceof DicomParseError) {
-      return failAndDrain(input, FailureReason.ValidationFailed, parser.dataset, `Not a valid DICOM file: ${error.message}`);
+      return failAndDrain(
+        input,
+        FailureReason.ValidationFailed,
+        parser.dataset,
+        `Not a valid DICOM file: ${error.message}`,
+      );
     }
     throw error;
   }
@@ -129,7 +129,11 @@ export async function storeInstance(
     const validation = validateInstance(parsed.dataset, options.apiVersion);
     if (options.apiVersion === 'v1' && validation.attributeFailures.length > 0) {
       await abandon(key, version, lease, options.log);
-      return failed(FailureReason.ValidationFailed, parsed.dataset, ...validation.attributeFailures.map((f) => f.message));
+      return failed(
+        FailureReason.ValidationFailed,
+        parsed.dataset,
+        ...validation.attributeFailures.map((f) => f.message),
+      );
     }
     const storedAt = new Date();
     const { properties, framesTooLarge } = instanceProperties({
@@ -166,7 +170,12 @@ export async function storeInstance(
     }
     if (error instanceof DicomWebError) throw error; // the request itself is broken
     options.log(`Store of ${key.sopInstanceUid} failed: ${String(error)}`);
-    return failAndDrain(input, FailureReason.ProcessingFailure, dataset, 'The instance could not be stored; try again.');
+    return failAndDrain(
+      input,
+      FailureReason.ProcessingFailure,
+      dataset,
+      'The instance could not be stored; try again.',
+    );
   } finally {
     await lease.stop();
   }

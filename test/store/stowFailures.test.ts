@@ -144,7 +144,9 @@ describe('STOW-RS failures', () => {
   });
 
   test('malformed multipart framing is 400 with a reason, and the server keeps serving', async () => {
-    const noBoundary = await post(studies, makeDicom(), { 'Content-Type': 'multipart/related; type="application/dicom"' });
+    const noBoundary = await post(studies, makeDicom(), {
+      'Content-Type': 'multipart/related; type="application/dicom"',
+    });
     assert.equal(noBoundary.status, 400, noBoundary.text);
     assert.match(noBoundary.text, /boundary/i);
 

@@ -110,7 +110,9 @@ describe('STOW-RS: the tutorial requests', () => {
       const frames = JSON.parse(String(entity.Frames)) as { kind: string; count: number; frameLength: number };
       assert.deepEqual([frames.kind, frames.count, frames.frameLength], ['native', 1, 979 * 985 * 3]);
     }
-    const entries = (await probe.entities('ChangeFeed', `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`))
+    const entries = (
+      await probe.entities('ChangeFeed', `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`)
+    )
       .map((e) => ({ sequence: Number(e.Sequence), action: e.Action, sop: e.SopInstanceUid }))
       .sort((a, b) => a.sequence - b.sequence);
     assert.deepEqual(

@@ -22,7 +22,11 @@ export function multipartBody(parts: readonly PartSpec[], boundary: string): Buf
     }
     const contentType = part.contentType === undefined ? 'application/dicom' : part.contentType;
     if (contentType !== null) headers.push(`Content-Type: ${contentType}`);
-    chunks.push(Buffer.from(`--${boundary}\r\n${headers.join('\r\n')}\r\n\r\n`, 'latin1'), part.body, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\n${headers.join('\r\n')}\r\n\r\n`, 'latin1'),
+      part.body,
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`, 'latin1'));
   return Buffer.concat(chunks);

@@ -9,7 +9,11 @@ export interface StowResult {
   readonly json: DicomJsonDataset | undefined;
 }
 
-export async function post(url: string, body: Buffer | undefined, headers: Record<string, string>): Promise<StowResult> {
+export async function post(
+  url: string,
+  body: Buffer | undefined,
+  headers: Record<string, string>,
+): Promise<StowResult> {
   const response = await fetch(url, {
     method: 'POST',
     body: body ? new Uint8Array(body) : undefined,
@@ -25,7 +29,11 @@ export async function post(url: string, body: Buffer | undefined, headers: Recor
   };
 }
 
-export function stowParts(url: string, parts: readonly PartSpec[], accept = 'application/dicom+json'): Promise<StowResult> {
+export function stowParts(
+  url: string,
+  parts: readonly PartSpec[],
+  accept = 'application/dicom+json',
+): Promise<StowResult> {
   const boundary = newBoundary();
   return post(url, multipartBody(parts, boundary), {
     'Content-Type': multipartRelated(boundary),
