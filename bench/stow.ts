@@ -317,7 +317,9 @@ export async function runStow(target: StowTarget, options: StowOptions): Promise
     levels.push(level);
     options.progress?.(levelLine(level));
     if (level.abandoned) {
-      options.progress?.(`  stopping: ${level.errors} requests failed and none stored; first error: ${level.firstError}`);
+      options.progress?.(
+        `  stopping: ${level.errors} requests failed and none stored; first error: ${level.firstError}`,
+      );
       return { base: target.base, levels, big: null };
     }
   }
@@ -419,7 +421,7 @@ async function main(): Promise<void> {
   console.log(LEVEL_HEADER);
   const report = await runStow(target, options);
   const failed = report.levels.find((level) => level.firstError !== null);
-  if (failed) console.log(`first error (concurrency ${failed.concurrency}): ${failed.firstError}`);
+  if (failed && !failed.abandoned) console.log(`first error (concurrency ${failed.concurrency}): ${failed.firstError}`);
   console.log(JSON.stringify({ bench: 'stow', ...report }));
   const anyStored = report.levels.some((level) => level.stored > 0);
   if (!anyStored || report.levels.some((level) => level.abandoned) || (report.big && report.big.error)) {

@@ -28,7 +28,7 @@ export function compileRouteTemplate(template: string): RouteTemplate {
       names.push(spec.name);
       if (spec.defaultValue !== undefined) defaults.set(spec.name, spec.defaultValue);
       // A catch-all also takes an empty rest, as ASP.NET's does.
-      pattern += spec.catchAll ? '(?:/(.*))?' : spec.optional ? '(?:/([^/]+))?' : '/([^/]+)';
+      pattern += spec.catchAll ? '(?:/(.+))?' : spec.optional ? '(?:/([^/]+))?' : '/([^/]+)';
       continue;
     }
     pattern += '/' + compileComplexSegment(segment, names);

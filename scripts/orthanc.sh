@@ -92,8 +92,7 @@ EOF
   echo "$pid" >"$PID_FILE"
 
   local base="http://127.0.0.1:$port/dicom-web"
-  local i
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "Orthanc exited during start-up; last log lines:" >&2
       tail -n 20 "$LOG_FILE" >&2
@@ -116,7 +115,7 @@ EOF
 }
 
 stop() {
-  local pid i
+  local pid
   if ! pid="$(running_pid)"; then
     echo "Orthanc is not running" >&2
     rm -f "$PID_FILE" "$URL_FILE"
@@ -124,7 +123,7 @@ stop() {
   fi
   kill -TERM "$pid"
   # Orthanc flushes its SQLite index on SIGTERM; give it time before forcing.
-  for i in $(seq 1 200); do
+  for _ in $(seq 1 200); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done

@@ -25,7 +25,10 @@ export function parseMediaType(header: string | null | undefined): MediaType | u
   const slash = head.indexOf('/');
   if (slash === -1) return undefined;
   const type = head.slice(0, slash).trim().toLowerCase();
-  const subtype = head.slice(slash + 1).trim().toLowerCase();
+  const subtype = head
+    .slice(slash + 1)
+    .trim()
+    .toLowerCase();
   if (!TOKEN.test(type) || !TOKEN.test(subtype)) return undefined;
 
   const params = new Map<string, string>();

@@ -66,7 +66,10 @@ export function acceptsMediaType(accept: AcceptInput, offer: MediaType | string)
  * The offer the client prefers, or undefined when it accepts none (answer 406). `offers` are in
  * the server's order of preference, which breaks ties between equal weights.
  */
-export function selectMediaType<T extends MediaType | string>(accept: AcceptInput, offers: readonly T[]): T | undefined {
+export function selectMediaType<T extends MediaType | string>(
+  accept: AcceptInput,
+  offers: readonly T[],
+): T | undefined {
   const ranges = asRanges(accept);
   let chosen: { offer: T; q: number } | undefined;
   for (const offer of offers) {
