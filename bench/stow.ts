@@ -13,7 +13,8 @@
 import type http from 'node:http';
 import { parseArgs } from 'node:util';
 import { asError, keepAliveAgent, post, type PostResult } from './httpPost';
-import { MemorySampler, readMemory } from './processMemory';
+import { availableParallelism } from 'node:os';
+import { busyShare, cpuSeconds, descendants, machineCpu, MemorySampler, readMemory, type MachineCpu } from './procfs';
 import { bigMultiFrameInstance, STOW_CONTENT_TYPE, StudyShapedInstances } from './stowInstances';
 
 const SMALL_PIXEL_BYTES = 512 * 1024;
@@ -35,6 +36,23 @@ export interface LevelOptions {
   /** Upper bound on requests in the measured phase, whatever the duration (a bounded loop). */
   readonly maxRequests?: number;
   readonly timeoutMs?: number;
+  /**
+   * Processes whose CPU time counts as the server's (the server and, say, its storage emulator).
+   * CPU per instance stays comparable when other work on the machine makes throughput noisy.
+   */
+  readonly serverPids?: readonly number[];
+}
+
+/** CPU used during the measured phase, in cores (CPU seconds per wall second). */
+export interface LevelCpu {
+  /** The server processes (`serverPids`); null when none were given. */
+  readonly serverCores: number | null;
+  readonly clientCores: number;
+  /** Everything on the machine, out of `cores`: above server + client means something else competed. */
+  readonly machineCores: number | null;
+  readonly cores: number;
+  /** Server CPU milliseconds per stored instance. */
+  readonly serverCpuMsPerInstance: number | null;
 }
 
 export interface LevelResult {
@@ -51,6 +69,7 @@ export interface LevelResult {
   readonly firstError: string | null;
   /** Set when the level stopped early because nothing was being stored. */
   readonly abandoned: boolean;
+  readonly cpu: LevelCpu | null;
 }
 
 export interface BigUploadResult {
@@ -102,7 +121,8 @@ export async function runLevel(target: StowTarget, options: LevelOptions): Promi
   try {
     // Warm-up: connections opened, JIT and caches warm on both sides; its numbers are dropped.
     const warm = await phase(url, agent, headers, instances, options.concurrency, options.warmupSeconds, timeoutMs);
-    if (warm.abandoned) return summarize(options, instances.instanceBytes, warm);
+    if (warm.abandoned) return summarize(options, instances.instanceBytes, warm, null);
+    const cpuBefore = cpuReading(options.serverPids);
     const measured = await phase(
       url,
       agent,
@@ -113,7 +133,8 @@ export async function runLevel(target: StowTarget, options: LevelOptions): Promi
       timeoutMs,
       options.maxRequests,
     );
-    return summarize(options, instances.instanceBytes, measured, warm.firstError);
+    const cpu = cpuUsed(cpuBefore, cpuReading(options.serverPids), measured);
+    return summarize(options, instances.instanceBytes, measured, cpu, warm.firstError);
   } finally {
     agent.destroy();
   }
@@ -179,10 +200,40 @@ async function phase(
   return tally;
 }
 
+interface CpuReading {
+  readonly server: number | null;
+  readonly client: NodeJS.CpuUsage;
+  readonly machine: MachineCpu | undefined;
+}
+
+function cpuReading(serverPids: readonly number[] | undefined): CpuReading {
+  return {
+    server: serverPids && serverPids.length > 0 ? cpuSeconds(serverPids) : null,
+    client: process.cpuUsage(),
+    machine: machineCpu(),
+  };
+}
+
+function cpuUsed(before: CpuReading, after: CpuReading, tally: PhaseTally): LevelCpu {
+  const seconds = tally.seconds || 1;
+  const cores = availableParallelism();
+  const server = before.server === null || after.server === null ? null : after.server - before.server;
+  const client = process.cpuUsage(before.client);
+  const busy = busyShare(before.machine, after.machine);
+  return {
+    serverCores: server === null ? null : round(server / seconds, 2),
+    clientCores: round((client.user + client.system) / 1e6 / seconds, 2),
+    machineCores: busy === null ? null : round(busy * cores, 2),
+    cores,
+    serverCpuMsPerInstance: server === null || tally.stored === 0 ? null : round((1000 * server) / tally.stored, 2),
+  };
+}
+
 function summarize(
   options: LevelOptions,
   instanceBytes: number,
   tally: PhaseTally,
+  cpu: LevelCpu | null,
   earlierError: string | null = null,
 ): LevelResult {
   const sorted = [...tally.latencies].sort((a, b) => a - b);
@@ -199,6 +250,7 @@ function summarize(
     instanceBytes,
     firstError: tally.firstError ?? earlierError,
     abandoned: tally.abandoned,
+    cpu,
   };
 }
 
@@ -303,7 +355,10 @@ export interface StowOptions {
   readonly warmupSeconds: number;
   readonly instancesPerStudy: number;
   readonly bigGiB: number;
+  /** The server process: its memory is sampled during the large upload. */
   readonly pid?: number;
+  /** Whose CPU counts as the server's; default the pid and its descendants. */
+  readonly serverPids?: readonly number[];
   readonly maxRequests?: number;
   /** Called after each step, so a long run shows progress. */
   readonly progress?: (line: string) => void;
@@ -312,8 +367,10 @@ export interface StowOptions {
 /** Every level, then the large upload; stops after a level the server failed entirely. */
 export async function runStow(target: StowTarget, options: StowOptions): Promise<StowReport> {
   const levels: LevelResult[] = [];
+  const serverPids =
+    options.serverPids ?? (options.pid === undefined ? [] : [options.pid, ...descendants(options.pid)]);
   for (const concurrency of options.concurrency) {
-    const level = await runLevel(target, { ...options, concurrency });
+    const level = await runLevel(target, { ...options, concurrency, serverPids });
     levels.push(level);
     options.progress?.(levelLine(level));
     if (level.abandoned) {
@@ -334,7 +391,7 @@ export async function runStow(target: StowTarget, options: StowOptions): Promise
 const fmt = (value: number | null, width: number, digits = 1): string =>
   (value === null ? '-' : value.toFixed(digits)).padStart(width);
 
-export const LEVEL_HEADER = 'conc  inst/s    MB/s  p50 ms  p95 ms  stored  errors';
+export const LEVEL_HEADER = 'conc  inst/s    MB/s  p50 ms  p95 ms  stored  errors  cores srv/cli/all  srv ms/inst';
 
 export function levelLine(level: LevelResult): string {
   return [
@@ -345,7 +402,15 @@ export function levelLine(level: LevelResult): string {
     fmt(level.p95Ms, 7),
     String(level.stored).padStart(7),
     String(level.errors).padStart(7),
+    cpuCell(level.cpu).padStart(17),
+    fmt(level.cpu?.serverCpuMsPerInstance ?? null, 12),
   ].join(' ');
+}
+
+function cpuCell(cpu: LevelCpu | null): string {
+  if (!cpu) return '-';
+  const part = (value: number | null): string => (value === null ? '-' : value.toFixed(1));
+  return `${part(cpu.serverCores)}/${part(cpu.clientCores)}/${part(cpu.machineCores)}`;
 }
 
 export function bigLine(big: BigUploadResult): string {

@@ -34,6 +34,7 @@ export interface StoreInstanceOptions {
 }
 
 const PREAMBLE_BYTES = 128;
+export const EMPTY_PART_MESSAGE = 'The part is empty.';
 
 /**
  * Stores one DICOM file read from `source` (a multipart part or a whole application/dicom body).
@@ -60,7 +61,7 @@ export async function storeInstance(
     while (!parser.identifiersComplete) {
       const next = await input.next();
       if (next.done) {
-        if (headBytes === 0) return await failAndDrain(input, FailureReason.ValidationFailed, {}, 'The part is empty.');
+        if (headBytes === 0) return await failAndDrain(input, FailureReason.ValidationFailed, {}, EMPTY_PART_MESSAGE);
         parsed = parser.end();
         break;
       }

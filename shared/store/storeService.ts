@@ -6,7 +6,7 @@ import type { ApiVersion } from '../http/apiVersion';
 import { acceptsMediaType, parseMediaType } from '../http/negotiation';
 import { boundaryFromContentType, readMultipart } from '../multipart/multipartReader';
 import { ensureStorage } from '../storage/provision';
-import { storeInstance, type StoreInstanceOptions } from './instanceStore';
+import { EMPTY_PART_MESSAGE, storeInstance, type StoreInstanceOptions } from './instanceStore';
 import type { InstanceOutcome } from './stowOutcome';
 import { buildStowResponse, type StowResponse } from './stowResponse';
 
@@ -78,7 +78,11 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
       if (outcome) outcomes.push(outcome);
     } else {
       for await (const part of readMultipart(body, boundary, { maxParts })) {
-        outcomes.push(await storeInstance(part.body, options));
+        const outcome = await storeInstance(part.body, options);
+        // .NET's MultipartContent with no content sends one part with no headers and no bytes:
+        // that is an empty request, not a failed instance.
+        if (part.headers.size === 0 && isEmptyPart(outcome)) continue;
+        outcomes.push(outcome);
       }
     }
   } finally {
@@ -100,6 +104,10 @@ async function storeSingleBody(body: Readable, options: StoreInstanceOptions): P
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
   return storeInstance(replay(), options);
+}
+
+function isEmptyPart(outcome: InstanceOutcome): boolean {
+  return outcome.kind === 'failed' && outcome.messages[0] === EMPTY_PART_MESSAGE;
 }
 
 /** Counts body bytes as they stream and fails the request once it passes the limit. */

@@ -143,6 +143,13 @@ describe('STOW-RS failures', () => {
     assert.equal(emptyBody.status, 204, emptyBody.text);
   });
 
+  test('a single part with no headers and no bytes (.NET empty MultipartContent) is an empty request: 204', async () => {
+    const result = await post(studies, Buffer.from('--b1\r\n\r\n\r\n--b1--\r\n'), {
+      'Content-Type': multipartRelated('b1'),
+    });
+    assert.equal(result.status, 204, result.text);
+  });
+
   test('malformed multipart framing is 400 with a reason, and the server keeps serving', async () => {
     const noBoundary = await post(studies, makeDicom(), {
       'Content-Type': 'multipart/related; type="application/dicom"',

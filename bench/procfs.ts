@@ -1,6 +1,6 @@
 /**
- * Resident memory of a server process (and its child processes) read from /proc, sampled on a timer.
- * Linux only; elsewhere the readings are simply absent.
+ * What the benchmarks read from /proc: a server's resident memory (sampled on a timer), the CPU time
+ * its processes use, and how busy the whole machine is. Linux only; elsewhere the readings are absent.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
@@ -22,10 +22,6 @@ export function readMemory(pid: number): MemoryReading | undefined {
   return { rssKiB, hwmKiB: own.hwmKiB, processes: 1 + children.length };
 }
 
-export function isAlive(pid: number): boolean {
-  return readStatus(pid) !== undefined;
-}
-
 function readStatus(pid: number): { rssKiB: number; hwmKiB: number } | undefined {
   let text: string;
   try {
@@ -38,7 +34,7 @@ function readStatus(pid: number): { rssKiB: number; hwmKiB: number } | undefined
 }
 
 /** Every process below `pid`, via /proc/PID/task/TID/children (a server that forks workers counts them all). */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
   const found: number[] = [];
   const pending = [pid];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
@@ -101,4 +97,67 @@ export class MemorySampler {
     this.samples += 1;
     this.peakRssKiB = Math.max(this.peakRssKiB, reading.rssKiB);
   }
+}
+
+/** Kernel clock ticks per second for /proc times; 100 on every mainstream Linux build (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
+
+/** User plus system CPU seconds used so far by these processes (ended ones count 0). */
+export function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    } catch {
+      continue;
+    }
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime, stime (fields 14 and 15)
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** The command line of a process, arguments joined by spaces; '' when it cannot be read. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+export interface MachineCpu {
+  /** Busy and total time summed over all cores, in clock ticks. */
+  readonly busy: number;
+  readonly total: number;
+}
+
+export function machineCpu(): MachineCpu | undefined {
+  let line: string | undefined;
+  try {
+    line = readFileSync('/proc/stat', 'latin1').split('\n')[0];
+  } catch {
+    return undefined;
+  }
+  // "cpu user nice system idle iowait irq softirq steal ...": idle and iowait are the idle columns.
+  const fields = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** The share of all cores busy between two readings, 0 to 1. */
+export function busyShare(before: MachineCpu | undefined, after: MachineCpu | undefined): number | null {
+  if (!before || !after || after.total <= before.total) return null;
+  return (after.busy - before.busy) / (after.total - before.total);
+}
+
+/** Percent of all cores busy over the next `ms` milliseconds. */
+export async function busyPercent(ms = 1000): Promise<number | null> {
+  const before = machineCpu();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const share = busyShare(before, machineCpu());
+  return share === null ? null : Math.round(100 * share);
 }
