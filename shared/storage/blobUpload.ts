@@ -46,11 +46,11 @@ export async function uploadStreamToBlob(
   return total;
 }
 
-export async function uploadJsonBlob(blobName: string, value: unknown): Promise<void> {
-  const body = Buffer.from(JSON.stringify(value), 'utf8');
+export async function uploadTextBlob(blobName: string, text: string, contentType: string): Promise<void> {
+  const body = Buffer.from(text, 'utf8');
   await blobContainer()
     .getBlockBlobClient(blobName)
-    .upload(body, body.length, { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    .upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType } });
 }
 
 /** Deletes every blob under a prefix (one stored version, an instance, a study). */

@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import { table } from './clients';
 import type { InstanceKey } from './blobLayout';
+import { PartitionBatcher } from './partitionBatcher';
 import { isStorageStatus } from './storageErrors';
 
 /**
@@ -42,6 +43,14 @@ function instances(): TableClient {
   return table('instances');
 }
 
+// Concurrent stores of one study share a partition, and every attempt writes a pending marker:
+// grouping those writes into transactions takes most table round trips off the store path.
+let batcher: PartitionBatcher | undefined;
+function batched(): PartitionBatcher {
+  batcher ??= new PartitionBatcher(instances);
+  return batcher;
+}
+
 export type ReserveResult = { kind: 'reserved'; etag: string } | { kind: 'exists'; record: InstanceRecord };
 
 /** Creates the `creating` entity; if one exists already, returns it instead. */
@@ -56,8 +65,7 @@ export async function reserveInstance(key: InstanceKey, version: string, leaseUn
     LeaseUntil: leaseUntil,
   };
   try {
-    const response = await instances().createEntity(entity);
-    return { kind: 'reserved', etag: requireEtag(response.etag) };
+    return { kind: 'reserved', etag: requireEtag(await batched().submit(['create', entity])) };
   } catch (error) {
     if (!isStorageStatus(error, 409)) throw error;
   }
@@ -127,7 +135,7 @@ export async function markCreated(
     SeriesInstanceUID: key.seriesInstanceUid,
     SOPInstanceUID: key.sopInstanceUid,
   };
-  await instances().updateEntity(entity, 'Replace', { etag });
+  await batched().submit(['update', entity, 'Replace', { etag }]);
 }
 
 /** Gives up our reservation; a no-op if it is gone or no longer ours. */
@@ -140,17 +148,15 @@ export async function releaseReservation(key: InstanceKey, etag: string): Promis
 }
 
 export async function writePendingMarker(key: InstanceKey, version: string): Promise<void> {
-  await instances().createEntity({
-    partitionKey: PENDING_PARTITION,
-    rowKey: pendingRowKey(key, version),
-    Version: version,
-    ...key,
-  });
+  await batched().submit([
+    'create',
+    { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version), Version: version, ...key },
+  ]);
 }
 
 export async function deletePendingMarker(key: InstanceKey, version: string): Promise<void> {
   try {
-    await instances().deleteEntity(PENDING_PARTITION, pendingRowKey(key, version));
+    await batched().submit(['delete', { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version) }]);
   } catch (error) {
     if (!isStorageStatus(error, 404)) throw error;
   }

@@ -5,8 +5,14 @@ import { Tag } from '../dicom/tags';
 
 /** The largest frame index kept on the entity (a string property holds at most 64 KiB). */
 const MAX_INLINE_FRAMES_CHARS = 30_000;
-/** Same limit for the attributes QIDO answers from (the rest stays in the metadata blob). */
+/** Same limit for the attributes QIDO answers from (the rest stays in the metadata document). */
 const MAX_INLINE_ATTRIBUTES_CHARS = 30_000;
+/**
+ * Metadata documents up to this size live on the entity: one blob write less per store (Blob
+ * Storage is the slower path), and a series' metadata is one table query instead of a read per
+ * instance. Larger documents go to a blob beside the file.
+ */
+const MAX_INLINE_METADATA_CHARS = 30_000;
 
 /**
  * The attributes QIDO-RS returns at each level (defaults and `includefield=all` of the
@@ -54,9 +60,13 @@ export interface ProjectionInput {
 export function instanceProperties(input: ProjectionInput): {
   properties: Record<string, unknown>;
   framesTooLarge: boolean;
+  /** The metadata document, when it is too large for the entity and must go to its blob. */
+  metadataForBlob: string | undefined;
 } {
   const framesJson = input.frames ? JSON.stringify(input.frames) : undefined;
   const framesTooLarge = framesJson !== undefined && framesJson.length > MAX_INLINE_FRAMES_CHARS;
+  const metadataJson = JSON.stringify(input.dataset);
+  const metadataTooLarge = metadataJson.length > MAX_INLINE_METADATA_CHARS;
   const properties: Record<string, unknown> = {
     SOPClassUID: getString(input.dataset, Tag.SOPClassUID) ?? '',
     TransferSyntaxUID: input.transferSyntaxUid,
@@ -64,10 +74,12 @@ export function instanceProperties(input: ProjectionInput): {
     Sequence: input.sequence,
     StoredAt: input.storedAt,
     FramesInBlob: framesTooLarge,
+    MetadataInBlob: metadataTooLarge,
     QidoAttributes: qidoAttributesJson(input.dataset),
   };
   if (framesJson !== undefined && !framesTooLarge) properties.Frames = framesJson;
-  return { properties, framesTooLarge };
+  if (!metadataTooLarge) properties.Metadata = metadataJson;
+  return { properties, framesTooLarge, metadataForBlob: metadataTooLarge ? metadataJson : undefined };
 }
 
 function qidoAttributesJson(dataset: DicomJsonDataset): string {

@@ -15,7 +15,7 @@ import {
   versionPrefix,
   type InstanceKey,
 } from '../storage/blobLayout';
-import { deleteBlobsWithPrefix, uploadJsonBlob, uploadStreamToBlob } from '../storage/blobUpload';
+import { deleteBlobsWithPrefix, uploadStreamToBlob, uploadTextBlob } from '../storage/blobUpload';
 import { deletePendingMarker, markCreated, releaseReservation, writePendingMarker } from '../storage/instanceRecords';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
@@ -137,7 +137,7 @@ export async function storeInstance(
       );
     }
     const storedAt = new Date();
-    const { properties, framesTooLarge } = instanceProperties({
+    const { properties, framesTooLarge, metadataForBlob } = instanceProperties({
       dataset: parsed.dataset,
       transferSyntaxUid: parsed.transferSyntaxUid,
       frames: parsed.frames,
@@ -146,8 +146,12 @@ export async function storeInstance(
       storedAt,
     });
     await Promise.all([
-      uploadJsonBlob(metadataBlobName(key, version), parsed.dataset),
-      framesTooLarge ? uploadJsonBlob(framesBlobName(key, version), parsed.frames) : Promise.resolve(),
+      metadataForBlob === undefined
+        ? Promise.resolve()
+        : uploadTextBlob(metadataBlobName(key, version), metadataForBlob, 'application/dicom+json'),
+      framesTooLarge
+        ? uploadTextBlob(framesBlobName(key, version), JSON.stringify(parsed.frames), 'application/json')
+        : Promise.resolve(),
     ]);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 

@@ -183,6 +183,23 @@ describe('STOW-RS failures', () => {
     assert.equal(ok.status, 200, ok.text);
   });
 
+  test('a metadata document too large for the entity goes to a blob beside the file', async () => {
+    const study = newUid();
+    const longText = { tag: '00204000', vr: 'UT', value: 'long comment '.repeat(4000) };
+    const result = await stowFiles(studies, [makeDicom({ studyInstanceUid: study, elements: [longText] })]);
+    assert.equal(result.status, 200, result.text);
+    const [entity] = await probe.entities('Instances', `PartitionKey eq '${study}'`);
+    assert.equal(entity?.MetadataInBlob, true);
+    assert.equal(entity?.Metadata, undefined);
+    const metadataBlob = (await probe.blobNames(`${study}/`)).find((name) => name.endsWith('/metadata.json'));
+    assert.ok(metadataBlob);
+    const metadata = JSON.parse((await probe.downloadBlob(metadataBlob)).toString('utf8')) as Record<
+      string,
+      { Value?: unknown[] }
+    >;
+    assert.equal(String(metadata['00204000']?.Value?.[0]).length, 'long comment '.repeat(4000).trimEnd().length);
+  });
+
   test('a malformed study UID in the path is 400', async () => {
     const result = await stowFiles(`${studies}/not-a-uid!`, [makeDicom()]);
     assert.equal(result.status, 400, result.text);

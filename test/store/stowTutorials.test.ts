@@ -85,20 +85,29 @@ describe('STOW-RS: the tutorial requests', () => {
     assert.ok(stored.subarray(128).equals(original.subarray(128)));
   });
 
-  test('a metadata document without bulk data is stored beside each file', async () => {
-    const prefix = `${TUTORIAL.studyUid}/${TUTORIAL.greenSquare.seriesUid}/${TUTORIAL.greenSquare.sopUid}/`;
-    const metadataName = (await probe.blobNames(prefix)).find((n) => n.endsWith('/metadata.json'));
-    assert.ok(metadataName);
-    const metadata = JSON.parse((await probe.downloadBlob(metadataName)).toString('utf8')) as Record<
-      string,
-      { vr: string; Value?: unknown[] }
-    >;
+  test('a metadata document without bulk data is kept on the instance entity', async () => {
+    const entity = await probe
+      .table('Instances')
+      .getEntity<{ Metadata: string; MetadataInBlob: boolean }>(
+        TUTORIAL.studyUid,
+        `${TUTORIAL.greenSquare.seriesUid}|${TUTORIAL.greenSquare.sopUid}`,
+      );
+    assert.equal(entity.MetadataInBlob, false);
+    const metadata = JSON.parse(entity.Metadata) as Record<string, { vr: string; Value?: unknown[] }>;
     assert.deepEqual(metadata[Tag.PatientName]?.Value, [{ Alphabetic: 'Anony Mous' }]);
     assert.deepEqual(metadata[Tag.SOPInstanceUID]?.Value, [TUTORIAL.greenSquare.sopUid]);
     assert.equal(metadata[Tag.PixelData], undefined, 'pixel data is bulk data');
     for (const element of Object.values(metadata)) {
       assert.ok(!['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN'].includes(element.vr), `bulk VR ${element.vr} in metadata`);
     }
+    const blobs = await probe.blobNames(
+      `${TUTORIAL.studyUid}/${TUTORIAL.greenSquare.seriesUid}/${TUTORIAL.greenSquare.sopUid}/`,
+    );
+    assert.deepEqual(
+      blobs.map((name) => name.replace(/^.*\//, '')),
+      ['file.dcm'],
+      'a small metadata document needs no blob',
+    );
   });
 
   test('each stored instance is committed: visible entity, frame ranges, one change-feed entry each', async () => {
