@@ -25,24 +25,24 @@ function whatwg(label: string): TextDecode {
   return (bytes) => d.decode(bytes);
 }
 
-// Single-byte sets: the WHATWG labels differ from the ISO tables only in the C1 control range.
-const singleByte = (label: string): TextDecode => whatwg(label);
-
-/** Defined term → decoder for a value written entirely in that set. ISO 2022 forms share entries. */
+/**
+ * Defined term → decoder for a value written entirely in that set; ISO 2022 forms share entries.
+ * For the single-byte sets the WHATWG labels differ from the ISO tables only in the C1 controls.
+ */
 const TERMS: Readonly<Record<string, TextDecode>> = {
   '': latin1,
   ISO_IR_6: latin1,
   ISO_IR_100: latin1,
-  ISO_IR_101: singleByte('iso-8859-2'),
-  ISO_IR_109: singleByte('iso-8859-3'),
-  ISO_IR_110: singleByte('iso-8859-4'),
-  ISO_IR_144: singleByte('iso-8859-5'),
-  ISO_IR_127: singleByte('iso-8859-6'),
-  ISO_IR_126: singleByte('iso-8859-7'),
-  ISO_IR_138: singleByte('iso-8859-8'),
-  ISO_IR_148: singleByte('iso-8859-9'),
-  ISO_IR_203: singleByte('iso-8859-15'),
-  ISO_IR_166: singleByte('windows-874'),
+  ISO_IR_101: whatwg('iso-8859-2'),
+  ISO_IR_109: whatwg('iso-8859-3'),
+  ISO_IR_110: whatwg('iso-8859-4'),
+  ISO_IR_144: whatwg('iso-8859-5'),
+  ISO_IR_127: whatwg('iso-8859-6'),
+  ISO_IR_126: whatwg('iso-8859-7'),
+  ISO_IR_138: whatwg('iso-8859-8'),
+  ISO_IR_148: whatwg('iso-8859-9'),
+  ISO_IR_203: whatwg('iso-8859-15'),
+  ISO_IR_166: whatwg('windows-874'),
   // JIS X 0201: romaji in G0, half-width katakana as single high bytes, which Shift_JIS decodes.
   ISO_IR_13: whatwg('shift_jis'),
   // Multi-byte Japanese sets are only reachable through escape sequences: text starts in ASCII.
@@ -68,8 +68,9 @@ function normalise(term: string): string {
 export function resolveCharset(terms: readonly (string | null)[] | undefined): Charset {
   const raw = (terms ?? []).map((t) => (t ?? '').trim());
   const normalised = raw.map(normalise);
-  const unknownTerms = raw.filter((_, i) => !((normalised[i] ?? '') in TERMS));
-  const first = TERMS[normalised[0] ?? ''] ?? latin1;
+  const unknownTerms = raw.filter((_, i) => !Object.hasOwn(TERMS, normalised[i] ?? ''));
+  const firstTerm = normalised[0] ?? '';
+  const first = Object.hasOwn(TERMS, firstTerm) ? (TERMS[firstTerm] ?? latin1) : latin1;
   const codeExtensions = raw.length > 1 || raw.some((t) => t.toUpperCase().startsWith('ISO 2022'));
   if (!codeExtensions) return { decode: first, unknownTerms };
   // Code extensions: a value starts in the first set and escape sequences switch sets.
@@ -93,16 +94,16 @@ const ESCAPES: ReadonlyArray<readonly [string, TextDecode]> = [
   ['$)C', whatwg('euc-kr')], // KS X 1001 in G1: the bytes already have EUC-KR form
   ['$)A', whatwg('gbk')], // GB 2312 in G1: EUC-CN form
   ['-A', latin1],
-  ['-B', singleByte('iso-8859-2')],
-  ['-C', singleByte('iso-8859-3')],
-  ['-D', singleByte('iso-8859-4')],
-  ['-L', singleByte('iso-8859-5')],
-  ['-G', singleByte('iso-8859-6')],
-  ['-F', singleByte('iso-8859-7')],
-  ['-H', singleByte('iso-8859-8')],
-  ['-M', singleByte('iso-8859-9')],
-  ['-b', singleByte('iso-8859-15')],
-  ['-T', singleByte('windows-874')],
+  ['-B', whatwg('iso-8859-2')],
+  ['-C', whatwg('iso-8859-3')],
+  ['-D', whatwg('iso-8859-4')],
+  ['-L', whatwg('iso-8859-5')],
+  ['-G', whatwg('iso-8859-6')],
+  ['-F', whatwg('iso-8859-7')],
+  ['-H', whatwg('iso-8859-8')],
+  ['-M', whatwg('iso-8859-9')],
+  ['-b', whatwg('iso-8859-15')],
+  ['-T', whatwg('windows-874')],
 ];
 
 /** Splits a value at its escape sequences and decodes each run with the set it designates. */

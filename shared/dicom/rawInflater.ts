@@ -13,14 +13,21 @@ const WINDOW = 32768;
 class NeedMoreInput extends Error {}
 const NEED_MORE = new NeedMoreInput();
 
+/** Codes up to this many bits are decoded with one table lookup; longer ones bit by bit. */
+const FAST_BITS = 10;
+
 interface Huffman {
   /** count[len]: how many codes have this bit length. */
   readonly count: Uint16Array;
   /** Symbols ordered by code. */
   readonly symbol: Uint16Array;
+  /** Indexed by the next FAST_BITS input bits: (code length << 16) | symbol, or 0 for a longer code. */
+  readonly fast: Int32Array;
 }
 
-const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LENGTH_BASE = [
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
 const DIST_BASE = [
   1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
@@ -40,7 +47,27 @@ function buildHuffman(lengths: ArrayLike<number>, n: number): Huffman {
     const len = lengths[i] ?? 0;
     if (len !== 0) symbol[offs[len]!++] = i;
   }
-  return { count, symbol };
+  // Canonical codes in order; the stream sends them most significant bit first, so the table is
+  // indexed by the bit-reversed code, every entry that starts with it.
+  const fast = new Int32Array(1 << FAST_BITS);
+  let code = 0;
+  let index = 0;
+  for (let len = 1; len <= FAST_BITS; len += 1) {
+    for (let k = 0; k < count[len]!; k += 1) {
+      const entry = (len << 16) | symbol[index]!;
+      for (let i = reverse(code, len); i < fast.length; i += 1 << len) fast[i] = entry;
+      code += 1;
+      index += 1;
+    }
+    code <<= 1;
+  }
+  return { count, symbol, fast };
+}
+
+function reverse(code: number, len: number): number {
+  let out = 0;
+  for (let i = 0; i < len; i += 1) out |= ((code >> i) & 1) << (len - 1 - i);
+  return out;
 }
 
 const FIXED_LITERALS = buildHuffman(
@@ -63,6 +90,9 @@ export class RawInflater {
   private pos = 0;
   private bitBuf = 0;
   private bitCount = 0;
+  private markPos = 0;
+  private markBitBuf = 0;
+  private markBitCount = 0;
 
   // Output: history (last WINDOW bytes) followed by this push's output.
   private out: Uint8Array = new Uint8Array(WINDOW * 2);
@@ -109,7 +139,7 @@ export class RawInflater {
 
   /** Reads a block header (and a dynamic block's code tables) as one unit: all or nothing. */
   private readBlockHeader(): void {
-    const saved = this.save();
+    this.mark();
     try {
       const last = this.bits(1) === 1;
       const type = this.bits(2);
@@ -134,7 +164,7 @@ export class RawInflater {
       }
       this.lastBlock = last;
     } catch (err) {
-      if (err === NEED_MORE) this.restore(saved);
+      if (err === NEED_MORE) this.rewind();
       throw err;
     }
   }
@@ -190,9 +220,9 @@ export class RawInflater {
 
   /** Literal/length and distance symbols; each one is decoded completely or not at all. */
   private decodeCodes(): void {
-    for (;;) {
-      const saved = this.save();
-      try {
+    try {
+      for (;;) {
+        this.mark();
         const sym = this.decodeSymbol(this.literals);
         if (sym < 256) {
           this.ensureOutput(1);
@@ -208,24 +238,44 @@ export class RawInflater {
         const distance = DIST_BASE[di]! + this.bits(DIST_EXTRA[di]!);
         if (distance > this.outLen) throw new DicomParseError('Deflated data is corrupt (distance too far back)');
         this.ensureOutput(length);
-        const out = this.out;
-        let from = this.outLen - distance;
-        // Byte by byte: a copy may overlap the bytes it is producing.
-        for (let i = 0; i < length; i += 1) out[this.outLen++] = out[from++]!;
-      } catch (err) {
-        if (err === NEED_MORE) this.restore(saved);
-        throw err;
+        this.copyBack(distance, length);
       }
+    } catch (err) {
+      if (err === NEED_MORE) this.rewind();
+      throw err;
     }
     this.endBlock();
+  }
+
+  private copyBack(distance: number, length: number): void {
+    const out = this.out;
+    let from = this.outLen - distance;
+    if (distance >= length) {
+      out.copyWithin(this.outLen, from, from + length);
+      this.outLen += length;
+      return;
+    }
+    // Overlapping: the copy repeats the bytes it is producing.
+    for (let i = 0; i < length; i += 1) out[this.outLen++] = out[from++]!;
   }
 
   private endBlock(): void {
     this.phase = this.lastBlock ? 'done' : 'header';
   }
 
-  /** Canonical Huffman decoding, one bit at a time (RFC 1951 3.2.2). */
+  /** Canonical Huffman decoding (RFC 1951 3.2.2): one table lookup, or bit by bit for long codes. */
   private decodeSymbol(h: Huffman): number {
+    while (this.bitCount < FAST_BITS && this.pos < this.input.length) {
+      this.bitBuf |= this.input[this.pos++]! << this.bitCount;
+      this.bitCount += 8;
+    }
+    const entry = h.fast[this.bitBuf & ((1 << FAST_BITS) - 1)]!;
+    const len = entry >>> 16;
+    if (entry !== 0 && len <= this.bitCount) {
+      this.bitBuf >>>= len;
+      this.bitCount -= len;
+      return entry & 0xffff;
+    }
     let code = 0;
     let first = 0;
     let index = 0;
@@ -252,14 +302,17 @@ export class RawInflater {
     return value;
   }
 
-  private save(): [number, number, number] {
-    return [this.pos, this.bitBuf, this.bitCount];
+  /** Remembers the input position before a unit (symbol, block header) that must decode whole. */
+  private mark(): void {
+    this.markPos = this.pos;
+    this.markBitBuf = this.bitBuf;
+    this.markBitCount = this.bitCount;
   }
 
-  private restore([pos, bitBuf, bitCount]: [number, number, number]): void {
-    this.pos = pos;
-    this.bitBuf = bitBuf;
-    this.bitCount = bitCount;
+  private rewind(): void {
+    this.pos = this.markPos;
+    this.bitBuf = this.markBitBuf;
+    this.bitCount = this.markBitCount;
   }
 
   private ensureOutput(n: number): void {

@@ -56,8 +56,18 @@ export interface TransferSyntaxInfo {
 
 /** The non-encapsulated syntaxes, each with its own rules; every other known UID is encapsulated explicit LE. */
 const NATIVE: Readonly<Record<string, Omit<TransferSyntaxInfo, 'uid' | 'known'>>> = {
-  [TransferSyntax.ImplicitVRLittleEndian]: { explicitVr: false, littleEndian: true, encapsulated: false, deflated: false },
-  [TransferSyntax.ExplicitVRLittleEndian]: { explicitVr: true, littleEndian: true, encapsulated: false, deflated: false },
+  [TransferSyntax.ImplicitVRLittleEndian]: {
+    explicitVr: false,
+    littleEndian: true,
+    encapsulated: false,
+    deflated: false,
+  },
+  [TransferSyntax.ExplicitVRLittleEndian]: {
+    explicitVr: true,
+    littleEndian: true,
+    encapsulated: false,
+    deflated: false,
+  },
   [TransferSyntax.DeflatedExplicitVRLittleEndian]: {
     explicitVr: true,
     littleEndian: true,

@@ -65,7 +65,13 @@ const INTEGER_STRING = /^[+-]?\d+$/;
 const DECIMAL_STRING = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** IS/DS as a number; a value that does not parse keeps its text so nothing is lost, with a warning. */
-function parseNumber(value: string, pattern: RegExp, tag: string, vr: string, warnings: string[]): number | string | null {
+function parseNumber(
+  value: string,
+  pattern: RegExp,
+  tag: string,
+  vr: string,
+  warnings: string[],
+): number | string | null {
   const trimmed = value.trim();
   if (trimmed === '') return null;
   if (pattern.test(trimmed)) {
@@ -86,7 +92,9 @@ function decodeNumbers(
 ): DicomJsonValue[] {
   const count = Math.floor(bytes.length / size);
   if (count * size !== bytes.length) {
-    warnings.push(`${formatTag(tag)} ${vr} value length ${bytes.length} is not a multiple of ${size}; extra bytes ignored`);
+    warnings.push(
+      `${formatTag(tag)} ${vr} value length ${bytes.length} is not a multiple of ${size}; extra bytes ignored`,
+    );
   }
   const out: DicomJsonValue[] = new Array<DicomJsonValue>(count);
   for (let i = 0; i < count; i += 1) out[i] = readNumber(vr, bytes, i * size, le);

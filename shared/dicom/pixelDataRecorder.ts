@@ -1,0 +1,116 @@
+/**
+ * What the parser notes about top-level Pixel Data as it streams past (where the native value
+ * is, or each fragment's place and first two bytes, and the offset tables), turned into a
+ * FrameIndex once the file has ended.
+ */
+import type { DicomJsonDataset } from './dicomJson';
+import {
+  indexEncapsulatedFrames,
+  indexNativeFrames,
+  type ByteRange,
+  type Fragment,
+  type FrameIndex,
+} from './frameIndex';
+import { frameStartMarker, type TransferSyntaxInfo } from './transferSyntax';
+
+export class PixelDataRecorder {
+  private native: ByteRange | undefined;
+  private encapsulated = false;
+  private basicOffsetTable: number[] | undefined;
+  private extendedOffsetTable: number[] | undefined;
+  private readonly fragments: Fragment[] = [];
+  // The fragment streaming past now.
+  private fragmentOffset = 0;
+  private fragmentLength = 0;
+  private firstBytes = 0;
+  private firstBytesSeen = 0;
+
+  /** True once some pixel data was recorded: later Pixel Data elements are ignored. */
+  get recorded(): boolean {
+    return this.native !== undefined || this.encapsulated;
+  }
+
+  /** The value of native Pixel Data (or Float/Double Float Pixel Data), by file offset. */
+  recordNative(value: ByteRange): void {
+    this.native = value;
+  }
+
+  recordEncapsulated(): void {
+    this.encapsulated = true;
+  }
+
+  /** The first item of encapsulated Pixel Data is the Basic Offset Table (PS3.5 A.4). */
+  get expectsBasicOffsetTable(): boolean {
+    return this.encapsulated && this.basicOffsetTable === undefined;
+  }
+
+  setBasicOffsetTable(value: Buffer): void {
+    this.basicOffsetTable = readOffsets(value, 4);
+  }
+
+  /** Extended Offset Table (7FE0,0001): 64-bit offsets, which precede Pixel Data. */
+  setExtendedOffsetTable(value: Buffer): void {
+    this.extendedOffsetTable = readOffsets(value, 8);
+  }
+
+  startFragment(valueOffset: number, length: number): void {
+    this.fragmentOffset = valueOffset;
+    this.fragmentLength = length;
+    this.firstBytes = 0;
+    this.firstBytesSeen = 0;
+  }
+
+  /** True while the current fragment's first two bytes (a frame start marker, perhaps) are unseen. */
+  get wantsFirstBytes(): boolean {
+    return this.firstBytesSeen < 2 && this.firstBytesSeen < this.fragmentLength;
+  }
+
+  firstByte(byte: number): void {
+    this.firstBytes = (this.firstBytes << 8) | byte;
+    this.firstBytesSeen += 1;
+  }
+
+  endFragment(): void {
+    this.fragments.push({
+      offset: this.fragmentOffset,
+      length: this.fragmentLength,
+      firstBytes: this.firstBytesSeen === 2 ? this.firstBytes : -1,
+    });
+  }
+
+  /** The frame index, or undefined (with a warning saying why) when frames cannot be located. */
+  index(dataset: DicomJsonDataset, syntax: TransferSyntaxInfo, warnings: string[]): FrameIndex | undefined {
+    if (!this.recorded) return undefined;
+    if (syntax.deflated) {
+      warnings.push('Frames of a deflated file cannot be read by byte range: frames are not indexed');
+      return undefined;
+    }
+    if (this.native) {
+      if (syntax.encapsulated) {
+        warnings.push('Pixel Data has a defined length in an encapsulated transfer syntax: frames are not indexed');
+        return undefined;
+      }
+      return indexNativeFrames(dataset, this.native, warnings);
+    }
+    if (!syntax.encapsulated) warnings.push('Pixel Data is encapsulated in a native transfer syntax');
+    return indexEncapsulatedFrames(
+      dataset,
+      {
+        basicOffsetTable: this.basicOffsetTable ?? [],
+        extendedOffsetTable: this.extendedOffsetTable,
+        fragments: this.fragments,
+        frameStartMarker: frameStartMarker(syntax.uid),
+      },
+      warnings,
+    );
+  }
+}
+
+/** Little-endian offsets of `size` bytes (4 for the Basic, 8 for the Extended Offset Table). */
+function readOffsets(bytes: Buffer, size: 4 | 8): number[] {
+  const out: number[] = [];
+  for (let at = 0; at + size <= bytes.length; at += size) {
+    out.push(size === 4 ? bytes.readUInt32LE(at) : Number(bytes.readBigUInt64LE(at)));
+  }
+  return out;
+}
