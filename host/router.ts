@@ -44,7 +44,9 @@ export function createRouter(functions: readonly RegisteredFunction[]): Router {
           continue;
         }
         const params = decodeParams(raw);
-        return params ? { kind: 'found', fn: route.fn, params } : { kind: 'badRequest', reason: 'malformed URL encoding' };
+        return params
+          ? { kind: 'found', fn: route.fn, params }
+          : { kind: 'badRequest', reason: 'malformed URL encoding' };
       }
       return allow ? { kind: 'methodNotAllowed', allow: [...allow].sort() } : { kind: 'notFound' };
     },

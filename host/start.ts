@@ -1,0 +1,89 @@
+// `npm start`: the DICOMweb app on a local host with Azurite, no Functions Core Tools needed.
+import path from 'node:path';
+import { inspect } from 'node:util';
+import { registeredFunctions } from '../shared/http/routeTable';
+import { ensureStorage } from '../shared/storage/provision';
+import { AZURITE_DEFAULT_PORTS, AzuritePortInUseError, startAzurite, type Azurite } from './azurite';
+import { loadFunctionApp } from './functionApp';
+import { createLocalHost } from './localHost';
+
+const DIST_ROOT = path.resolve(__dirname, '..');
+const AZURITE_DIR = path.resolve(DIST_ROOT, '..', '.azurite');
+/** Hosts for which `localhost` is the address to show. */
+const LOOPBACK_OR_ANY = new Set(['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost']);
+
+async function main(): Promise<void> {
+  console.log(
+    'DICOMweb Functions app: local host (the Functions host is not involved: no auth levels, no host.json limits)',
+  );
+  const port = portFromEnv();
+  // Loopback unless told otherwise (e.g. 0.0.0.0 in a container): nothing here checks who calls.
+  const host = process.env.DICOMWEB_LISTEN_ADDRESS?.trim() || '127.0.0.1';
+
+  const { azurite, storage } = await chooseStorage();
+  const stopAzurite = (): Promise<void> => azurite?.stop() ?? Promise.resolve();
+  try {
+    const files = await loadFunctionApp(DIST_ROOT);
+    console.log(`Loaded ${files.length} files, ${registeredFunctions().length} functions.`);
+    await ensureStorage();
+    const localHost = createLocalHost();
+    const { url } = await localHost.listen(port, host);
+    const shown = LOOPBACK_OR_ANY.has(host) ? `http://localhost:${new URL(url).port}` : url;
+    console.log(`DICOMweb server listening on ${shown} (v1 and v2); storage: ${storage}`);
+
+    const shutdown = (signal: string): void => {
+      console.log(`${signal}: stopping${azurite ? ' the server and Azurite' : ''}...`);
+      void Promise.all([localHost.close(), stopAzurite()]).then(() => process.exit(0));
+    };
+    // once: a second Ctrl-C falls back to the default action, which ends the process at once.
+    process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
+  } catch (error) {
+    await stopAzurite();
+    throw error;
+  }
+}
+
+/** Storage from the environment if it names some; otherwise Azurite with its data in ./.azurite/. */
+async function chooseStorage(): Promise<{ azurite: Azurite | undefined; storage: string }> {
+  const env = process.env;
+  if (env.DICOM_STORAGE_CONNECTION_STRING?.trim()) {
+    return { azurite: undefined, storage: 'DICOM_STORAGE_CONNECTION_STRING from the environment (no Azurite started)' };
+  }
+  if (env.DICOM_BLOB_SERVICE_URL?.trim() && env.DICOM_TABLE_SERVICE_URL?.trim()) {
+    return { azurite: undefined, storage: 'DICOM_BLOB_SERVICE_URL/DICOM_TABLE_SERVICE_URL (no Azurite started)' };
+  }
+  const azurite = await startAzurite({ location: AZURITE_DIR, ports: 'default' });
+  env.DICOM_STORAGE_CONNECTION_STRING = 'UseDevelopmentStorage=true';
+  const { blob, table } = AZURITE_DEFAULT_PORTS;
+  return { azurite, storage: `Azurite on ports ${blob}-${table}, data in ${AZURITE_DIR}` };
+}
+
+function portFromEnv(): number {
+  const raw = process.env.PORT?.trim() || '7071';
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${raw}".`);
+  return port;
+}
+
+function explain(error: unknown): string {
+  if (error instanceof AzuritePortInUseError) {
+    return error.isAzurite
+      ? `${error.message}\nAnother Azurite is running. Stop it, or let this server use it (started with --skipApiVersionCheck):\n` +
+          `  DICOM_STORAGE_CONNECTION_STRING=UseDevelopmentStorage=true npm start`
+      : `${error.message}\nFree ports 10000-10002, or point the server at other storage with DICOM_STORAGE_CONNECTION_STRING.`;
+  }
+  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+    return `${error.message}\nAnother process holds the port; set PORT to use a different one.`;
+  }
+  // Causes matter here: ensureStorage() wraps the storage error that says what is wrong.
+  let text = '';
+  for (let e: unknown = error; e !== undefined; e = e instanceof Error ? e.cause : undefined) {
+    text += (text ? '\n  caused by ' : '') + (e instanceof Error ? `${e.name}: ${e.message}` : inspect(e));
+  }
+  return text;
+}
+
+main().catch((error: unknown) => {
+  console.error(`Could not start: ${explain(error)}`);
+  process.exit(1);
+});
