@@ -98,7 +98,8 @@ export class ChangeFeedWriter {
       }
       try {
         const response = await this.client().submitTransaction(actions);
-        const etag = response.getResponseForEntity(COUNTER_ROW)?.etag;
+        // The counter is the first operation; sub-responses come in operation order.
+        const etag = response.subResponses[0]?.etag;
         this.counter = { last, lastTimestamp: timestamp.getTime(), etag };
         if (!etag) this.counter = undefined; // unknown ETag: read it again next time
         return committed;

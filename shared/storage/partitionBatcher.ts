@@ -59,9 +59,9 @@ export class PartitionBatcher {
       await Promise.all(batch.map((q) => this.single(q)));
       return;
     }
-    for (const queued of batch) {
-      queued.resolve(response.getResponseForEntity(queued.action[1].rowKey)?.etag);
-    }
+    // Sub-responses come in the order of the operations; the SDK's lookup by RowKey compares the
+    // URL-encoded key from the response with the raw one, which fails for keys with `|`.
+    batch.forEach((queued, i) => queued.resolve(response.subResponses[i]?.etag));
   }
 
   private async single(queued: Queued): Promise<void> {

@@ -96,9 +96,10 @@ describe('STOW-RS across transfer syntaxes', () => {
       assert.ok(entity, 'an instance entity');
       assert.equal(entity.State, 'created');
       assert.equal(entity.TransferSyntaxUID, testCase.transferSyntax);
-      const frames = entity.Frames
-        ? (JSON.parse(String(entity.Frames)) as { kind: string; count?: number; frames?: unknown[] })
-        : undefined;
+      const frames =
+        typeof entity.Frames === 'string'
+          ? (JSON.parse(entity.Frames) as { kind: string; count?: number; frames?: unknown[] })
+          : undefined;
       if (testCase.frames) {
         assert.equal(frames?.kind, testCase.frames.kind);
         assert.equal(frames?.kind === 'native' ? frames.count : frames?.frames?.length, testCase.frames.count);
