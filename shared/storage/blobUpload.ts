@@ -13,6 +13,7 @@ export async function uploadStreamToBlob(
   blobName: string,
   source: AsyncIterable<Buffer>,
   contentType: string,
+  abortSignal?: AbortSignal,
 ): Promise<number> {
   const blob = blobContainer().getBlockBlobClient(blobName);
   const iterator = source[Symbol.asyncIterator]();
@@ -22,7 +23,7 @@ export async function uploadStreamToBlob(
     const next = await iterator.next();
     if (next.done) {
       const body = Buffer.concat(head, headBytes);
-      await blob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType } });
+      await blob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType }, abortSignal });
       return body.length;
     }
     head.push(next.value);
@@ -42,6 +43,7 @@ export async function uploadStreamToBlob(
   }
   await blob.uploadStream(Readable.from(all()), SINGLE_PUT_BYTES, BLOCK_CONCURRENCY, {
     blobHTTPHeaders: { blobContentType: contentType },
+    abortSignal,
   });
   return total;
 }

@@ -20,7 +20,7 @@ import { deletePendingMarker, markCreated, releaseReservation, writePendingMarke
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
 import { LeaseKeeper } from './leaseKeeper';
-import { reserveForStore } from './reservation';
+import { reserveForStore, type StoreReservation } from './reservation';
 import { isCommitted } from './storeRecovery';
 import type { FailedInstance, InstanceOutcome } from './stowOutcome';
 
@@ -103,29 +103,41 @@ export async function storeInstance(
   }
 
   const version = newVersion();
-  const [reservation] = await Promise.all([
-    reserveForStore(key, version, options.leaseSeconds, options.log),
-    writePendingMarker(key, version),
-  ]);
-  if (reservation.kind !== 'reserved') {
-    await deletePendingMarkerQuietly(key, version, options.log);
+  const marker = writePendingMarker(key, version);
+  const reservation = reserveForStore(key, version, options.leaseSeconds, options.log);
+  // The upload starts at once, hidden behind the reservation's round trip. It cannot complete
+  // before the pending marker exists, so a crash never leaves a blob the sweeper cannot find.
+  const stopUpload = new AbortController();
+  const upload = uploadStreamToBlob(
+    fileBlobName(key, version),
+    continueThroughParser(head, input, parser, parsed === undefined, marker, stopUpload.signal),
+    'application/dicom',
+    stopUpload.signal,
+  );
+  upload.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+
+  let reserved: StoreReservation;
+  try {
+    reserved = await reservation;
+  } catch (error) {
+    await cancelUpload(stopUpload, upload, key, version, options.log);
+    throw error;
+  }
+  if (reserved.kind !== 'reserved') {
+    await cancelUpload(stopUpload, upload, key, version, options.log);
     const reason =
-      reservation.kind === 'exists' ? FailureReason.InstanceAlreadyExists : FailureReason.InstanceBeingProcessed;
+      reserved.kind === 'exists' ? FailureReason.InstanceAlreadyExists : FailureReason.InstanceBeingProcessed;
     const message =
-      reservation.kind === 'exists'
+      reserved.kind === 'exists'
         ? 'An instance with the same study, series and SOP instance UIDs is already stored; delete it first to replace it.'
         : 'The same instance is being stored or deleted by another request; try again later.';
     return failAndDrain(input, reason, dataset, message);
   }
 
-  const lease = new LeaseKeeper(key, reservation.etag, options.leaseSeconds);
+  const lease = new LeaseKeeper(key, reserved.etag, options.leaseSeconds);
   let committed = false;
   try {
-    const fileSize = await uploadStreamToBlob(
-      fileBlobName(key, version),
-      continueThroughParser(head, input, parser, parsed === undefined),
-      'application/dicom',
-    );
+    const fileSize = await upload;
     parsed ??= parser.end();
     const validation = validateInstance(parsed.dataset, options.apiVersion);
     if (options.apiVersion === 'v1' && validation.attributeFailures.length > 0) {
@@ -160,7 +172,8 @@ export async function storeInstance(
     committed = true;
     await lease.stop();
     await markCreated(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
-    await deletePendingMarkerQuietly(key, version, options.log);
+    // Not awaited: a marker left behind is harmless (the sweeper sees the instance created).
+    void deletePendingMarkerQuietly(key, version, options.log);
     return {
       kind: 'stored',
       ...key,
@@ -186,12 +199,17 @@ export async function storeInstance(
   }
 }
 
-/** Yields the bytes already read (preamble zeroed), then the rest, feeding each chunk to the parser. */
+/**
+ * Yields the bytes already read (preamble zeroed), then the rest, feeding each chunk to the
+ * parser. It ends only once `gate` has resolved, and fails (failing the upload) when stopped.
+ */
 async function* continueThroughParser(
   head: Buffer[],
   input: AsyncIterator<Buffer>,
   parser: Part10StreamParser,
   parseRest: boolean,
+  gate: Promise<unknown>,
+  stop: AbortSignal,
 ): AsyncGenerator<Buffer> {
   let zeroed = 0;
   for (const chunk of head) {
@@ -206,10 +224,32 @@ async function* continueThroughParser(
     }
   }
   head.length = 0;
-  if (!parseRest) return;
-  for (let next = await input.next(); !next.done; next = await input.next()) {
-    parser.write(next.value);
-    yield next.value;
+  if (parseRest) {
+    for (let next = await input.next(); !next.done; next = await input.next()) {
+      stop.throwIfAborted();
+      parser.write(next.value);
+      yield next.value;
+    }
+  }
+  await gate;
+  stop.throwIfAborted();
+}
+
+/** Stops an upload whose reservation failed and removes whatever it wrote. */
+async function cancelUpload(
+  stop: AbortController,
+  upload: Promise<number>,
+  key: InstanceKey,
+  version: string,
+  log: (message: string) => void,
+): Promise<void> {
+  stop.abort();
+  await upload.catch(() => undefined);
+  try {
+    await deleteBlobsWithPrefix(versionPrefix(key, version));
+    await deletePendingMarker(key, version);
+  } catch (error) {
+    log(`Clean-up of refused store ${key.sopInstanceUid}/${version} left for the sweeper: ${String(error)}`);
   }
 }
 

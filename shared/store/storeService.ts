@@ -6,6 +6,7 @@ import type { ApiVersion } from '../http/apiVersion';
 import { acceptsMediaType, parseMediaType } from '../http/negotiation';
 import { boundaryFromContentType, readMultipart } from '../multipart/multipartReader';
 import { ensureStorage } from '../storage/provision';
+import { asServiceUnavailable } from '../storage/storageErrors';
 import { EMPTY_PART_MESSAGE, storeInstance, type StoreInstanceOptions } from './instanceStore';
 import type { InstanceOutcome } from './stowOutcome';
 import { buildStowResponse, type StowResponse } from './stowResponse';
@@ -85,6 +86,8 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
         outcomes.push(outcome);
       }
     }
+  } catch (error) {
+    throw asServiceUnavailable(error, 'store');
   } finally {
     body.destroy();
   }

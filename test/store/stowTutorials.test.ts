@@ -133,7 +133,13 @@ describe('STOW-RS: the tutorial requests', () => {
       new Set(entries.map((e) => e.sop)),
       new Set([TUTORIAL.redTriangle.sopUid, TUTORIAL.blueCircle.sopUid, TUTORIAL.greenSquare.sopUid]),
     );
-    const pending = await probe.entities('Instances', `PartitionKey eq '~pending'`);
+    // Markers are removed after the response; give that a moment.
+    const deadline = Date.now() + 5000;
+    let pending = await probe.entities('Instances', `PartitionKey eq '~pending'`);
+    while (pending.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      pending = await probe.entities('Instances', `PartitionKey eq '~pending'`);
+    }
     assert.equal(pending.length, 0, 'no store left a pending marker');
   });
 });
