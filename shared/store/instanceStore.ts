@@ -40,9 +40,10 @@ export const EMPTY_PART_MESSAGE = 'The part is empty.';
  * Stores one DICOM file read from `source` (a multipart part or a whole application/dicom body).
  *
  * The file streams through the parser into Blob Storage; only its first bytes are held, until
- * the identifying UIDs have been seen, so a duplicate or an invalid instance is refused before
- * anything is uploaded. The order of writes is what makes a store atomic (docs/consistency.md):
- * reservation, blobs, change-feed commit, then the instance entity that makes it visible.
+ * the identifying UIDs have been seen, so an invalid instance is refused before anything is
+ * written, and a duplicate as soon as its reservation is refused. The order of writes is what
+ * makes a store atomic (docs/consistency.md): pending marker, reservation and blob, change-feed
+ * commit, then the instance entity that makes it visible.
  *
  * Client mistakes become a FailedInstance; errors of the request itself (broken multipart,
  * client gone, storage down) are thrown after this attempt's data has been cleaned up.
