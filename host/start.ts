@@ -5,7 +5,10 @@ import { registeredFunctions } from '../shared/http/routeTable';
 import { ensureStorage } from '../shared/storage/provision';
 import { AZURITE_DEFAULT_PORTS, AzuritePortInUseError, startAzurite, type Azurite } from './azurite';
 import { loadFunctionApp } from './functionApp';
+import { consoleLogger } from './invocationLog';
 import { createLocalHost } from './localHost';
+import { startTimers } from './timerRunner';
+import { registeredTimers } from '../shared/timers/timerTable';
 
 const DIST_ROOT = path.resolve(__dirname, '..');
 const AZURITE_DIR = path.resolve(DIST_ROOT, '..', '.azurite');
@@ -30,9 +33,11 @@ async function main(): Promise<void> {
     const { url } = await localHost.listen(port, host);
     const shown = LOOPBACK_OR_ANY.has(host) ? `http://localhost:${new URL(url).port}` : url;
     console.log(`DICOMweb server listening on ${shown} (v1 and v2); storage: ${storage}`);
+    const stopTimers = startTimers(registeredTimers(), consoleLogger());
 
     const shutdown = (signal: string): void => {
       console.log(`${signal}: stopping${azurite ? ' the server and Azurite' : ''}...`);
+      stopTimers();
       void Promise.all([localHost.close(), stopAzurite()]).then(() => process.exit(0));
     };
     // once: a second Ctrl-C falls back to the default action, which ends the process at once.
