@@ -2,6 +2,7 @@
 # Runs a throwaway Orthanc (Debian packages `orthanc` and `orthanc-dicomweb`) next to our server, so the
 # benchmarks in bench/ have a reference DICOMweb implementation to compare with.
 #
+#   scripts/orthanc.sh install # apt-get install orthanc orthanc-dicomweb
 #   scripts/orthanc.sh start   # prints the DICOMweb base URL, e.g. http://127.0.0.1:8042/dicom-web
 #   scripts/orthanc.sh stop    # stops it and deletes its storage
 #   scripts/orthanc.sh status  # prints pid and base URL, exit 1 when it is not running
@@ -146,12 +147,18 @@ status() {
   fi
 }
 
+install() {
+  # Debian's packages; the package scripts may try to start a system service, which we never use.
+  apt-get update && apt-get install -y orthanc orthanc-dicomweb
+}
+
 case "${1:-}" in
+  install) install ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
   *)
-    echo "usage: $0 start|stop|status" >&2
+    echo "usage: $0 install|start|stop|status" >&2
     exit 2
     ;;
 esac
