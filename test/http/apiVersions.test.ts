@@ -1,30 +1,25 @@
 // Paths outside the versioned API: unsupported versions and missing versions get a clear 400.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startTestServer } from '../support/testServer';
+import { describe, test } from 'node:test';
+import { useTestServer } from '../support/serverFixture';
 
 describe('API versions', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
-
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.stop());
+  const ctx = useTestServer();
 
   test('an unknown version is 400 naming the supported ones', async () => {
-    const response = await fetch(`${server.baseUrl}/v3/studies`, { method: 'POST' });
+    const response = await fetch(`${ctx.baseUrl}/v3/studies`, { method: 'POST' });
     assert.equal(response.status, 400);
     assert.match(await response.text(), /'v3' is not supported.*v1, v2/);
   });
 
   test('a DICOMweb path without a version is 400', async () => {
-    const response = await fetch(`${server.baseUrl}/studies`);
+    const response = await fetch(`${ctx.baseUrl}/studies`);
     assert.equal(response.status, 400);
     assert.match(await response.text(), /API version/);
   });
 
   test('anything else is 404', async () => {
-    const response = await fetch(`${server.baseUrl}/nothing-here`);
+    const response = await fetch(`${ctx.baseUrl}/nothing-here`);
     assert.equal(response.status, 404);
   });
 });

@@ -1,23 +1,21 @@
 // Grouped table writes keep each write's own outcome (real Azurite, no mocks).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { TableClient } from '@azure/data-tables';
 import { PartitionBatcher } from '../../shared/storage/partitionBatcher';
 import { storageStatus } from '../../shared/storage/storageErrors';
-import { startTestServer } from '../support/testServer';
+import { useTestServer } from '../support/serverFixture';
 
 describe('PartitionBatcher', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const ctx = useTestServer();
   let client: TableClient;
 
   before(async () => {
-    server = await startTestServer();
-    client = TableClient.fromConnectionString(server.connectionString, 'batcherTest', {
+    client = TableClient.fromConnectionString(ctx.connectionString, 'batcherTest', {
       allowInsecureConnection: true,
     });
     await client.createTable();
   });
-  after(() => server.stop());
 
   test('concurrent creates in one partition all succeed, each with its ETag', async () => {
     const batcher = new PartitionBatcher(() => client);

@@ -1,25 +1,17 @@
 // The sweeper finishes attempts whose process died: roll back the uncommitted, roll forward the committed.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sweepAbandonedStores } from '../../shared/store/abandonedStoreSweeper';
 import { newUid } from '../support/dicomFactory';
-import { storageProbe, type StorageProbe } from '../support/storageProbe';
-import { startTestServer } from '../support/testServer';
+import { useTestServer } from '../support/serverFixture';
 
 describe('abandoned store sweeper', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
-  let probe: StorageProbe;
-
-  before(async () => {
-    server = await startTestServer();
-    probe = storageProbe(server.connectionString);
-  });
-  after(() => server.stop());
+  const ctx = useTestServer();
 
   async function abandonedAttempt(version: string, committed: boolean) {
     const key = { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
     const rowKey = `${key.seriesInstanceUid}|${key.sopInstanceUid}`;
-    await probe.table('Instances').createEntity({
+    await ctx.probe.table('Instances').createEntity({
       partitionKey: key.studyInstanceUid,
       rowKey,
       State: 'creating',
@@ -28,16 +20,16 @@ describe('abandoned store sweeper', () => {
       SOPInstanceUID: key.sopInstanceUid,
       LeaseUntil: new Date(Date.now() - 1000),
     });
-    await probe.table('Instances').createEntity({
+    await ctx.probe.table('Instances').createEntity({
       partitionKey: '~pending',
       rowKey: `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|${version}`,
       Version: version,
       ...key,
     });
     const prefix = `${key.studyInstanceUid}/${key.seriesInstanceUid}/${key.sopInstanceUid}/${version}/`;
-    await probe.container.getBlockBlobClient(`${prefix}file.dcm`).upload('bytes', 5);
+    await ctx.probe.container.getBlockBlobClient(`${prefix}file.dcm`).upload('bytes', 5);
     if (committed) {
-      await probe.table('ChangeFeed').createEntity({
+      await ctx.probe.table('ChangeFeed').createEntity({
         partitionKey: 'feed',
         rowKey: `created-${version}`,
         Sequence: 4242,
@@ -58,20 +50,20 @@ describe('abandoned store sweeper', () => {
     assert.equal(result.rolledForward, 1);
     assert.equal(result.markersRemoved, 2);
 
-    assert.deepEqual(await probe.blobNames(lost.prefix), []);
-    assert.deepEqual(await probe.entities('Instances', `PartitionKey eq '${lost.key.studyInstanceUid}'`), []);
+    assert.deepEqual(await ctx.probe.blobNames(lost.prefix), []);
+    assert.deepEqual(await ctx.probe.entities('Instances', `PartitionKey eq '${lost.key.studyInstanceUid}'`), []);
 
-    assert.deepEqual(await probe.blobNames(kept.prefix), [`${kept.prefix}file.dcm`]);
-    const entity = await probe
+    assert.deepEqual(await ctx.probe.blobNames(kept.prefix), [`${kept.prefix}file.dcm`]);
+    const entity = await ctx.probe
       .table('Instances')
       .getEntity<{ State: string; Sequence: number }>(kept.key.studyInstanceUid, kept.rowKey);
     assert.deepEqual([entity.State, entity.Sequence], ['created', 4242]);
-    assert.deepEqual(await probe.entities('Instances', `PartitionKey eq '~pending'`), []);
+    assert.deepEqual(await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`), []);
   });
 
   test('leaves attempts whose lease is still held', async () => {
     const key = { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
-    await probe.table('Instances').createEntity({
+    await ctx.probe.table('Instances').createEntity({
       partitionKey: key.studyInstanceUid,
       rowKey: `${key.seriesInstanceUid}|${key.sopInstanceUid}`,
       State: 'creating',
@@ -80,7 +72,7 @@ describe('abandoned store sweeper', () => {
       SOPInstanceUID: key.sopInstanceUid,
       LeaseUntil: new Date(Date.now() + 60_000),
     });
-    await probe.table('Instances').createEntity({
+    await ctx.probe.table('Instances').createEntity({
       partitionKey: '~pending',
       rowKey: `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|v-live`,
       Version: 'v-live',
@@ -88,6 +80,6 @@ describe('abandoned store sweeper', () => {
     });
     const result = await sweepAbandonedStores(new Date(Date.now() + 1000), () => undefined);
     assert.equal(result.markersRemoved, 0);
-    assert.equal((await probe.entities('Instances', `PartitionKey eq '~pending'`)).length, 1);
+    assert.equal((await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`)).length, 1);
   });
 });

@@ -1,28 +1,20 @@
 // A client that goes away mid-upload leaves nothing behind, and the server keeps serving.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { makeDicom, newUid } from '../support/dicomFactory';
 import { multipartBody, multipartRelated } from '../support/multipartBody';
-import { storageProbe, type StorageProbe } from '../support/storageProbe';
 import { stowFiles } from '../support/stowClient';
-import { startTestServer } from '../support/testServer';
+import { useTestServer } from '../support/serverFixture';
 
 describe('STOW-RS when the client disconnects', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
-  let probe: StorageProbe;
-
-  before(async () => {
-    server = await startTestServer();
-    probe = storageProbe(server.connectionString);
-  });
-  after(() => server.stop());
+  const ctx = useTestServer();
 
   test('an upload cut off halfway is cleaned up; the same instance stores afterwards', async () => {
     const study = newUid();
     const file = makeDicom({ studyInstanceUid: study, pixelDataBytes: 8 * 1024 * 1024 });
     const body = multipartBody([{ body: file }], 'cut');
-    const url = new URL(`${server.baseUrl}/v2/studies`);
+    const url = new URL(`${ctx.baseUrl}/v2/studies`);
     await new Promise<void>((resolve) => {
       const req = request(url, {
         method: 'POST',
@@ -44,13 +36,13 @@ describe('STOW-RS when the client disconnects', () => {
     while (leftovers.length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       leftovers = [
-        ...(await probe.blobNames(`${study}/`)),
-        ...(await probe.entities('Instances', `PartitionKey eq '${study}'`)),
+        ...(await ctx.probe.blobNames(`${study}/`)),
+        ...(await ctx.probe.entities('Instances', `PartitionKey eq '${study}'`)),
       ];
     }
     assert.deepEqual(leftovers, [], 'no blob and no reservation remain');
 
-    const retry = await stowFiles(`${server.baseUrl}/v2/studies`, [file]);
+    const retry = await stowFiles(`${ctx.baseUrl}/v2/studies`, [file]);
     assert.equal(retry.status, 200, retry.text);
   });
 });

@@ -1,28 +1,19 @@
 // Store atomicity (docs/consistency.md): duplicates under concurrency, abandoned attempts, the change feed.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Tag } from '../../shared/dicom/tags';
 import { makeDicom, newUid } from '../support/dicomFactory';
-import { storageProbe, type StorageProbe } from '../support/storageProbe';
 import { firstValue, sequence, stowFiles } from '../support/stowClient';
-import { startTestServer } from '../support/testServer';
+import { useTestServer } from '../support/serverFixture';
 
 describe('STOW-RS consistency', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
-  let probe: StorageProbe;
-  let studies: string;
-
-  before(async () => {
-    server = await startTestServer();
-    probe = storageProbe(server.connectionString);
-    studies = `${server.baseUrl}/v2/studies`;
-  });
-  after(() => server.stop());
+  const ctx = useTestServer();
+  const studies = (): string => `${ctx.baseUrl}/v2/studies`;
 
   test('the same instance stored twice at once: one 200, one 409 (45070 or 45071)', async () => {
     for (let round = 0; round < 5; round += 1) {
       const file = makeDicom({ pixelDataBytes: 256 * 1024 });
-      const results = await Promise.all([stowFiles(studies, [file]), stowFiles(studies, [file])]);
+      const results = await Promise.all([stowFiles(studies(), [file]), stowFiles(studies(), [file])]);
       const statuses = results.map((r) => r.status).sort();
       assert.deepEqual(statuses, [200, 409], results.map((r) => r.text).join('\n'));
       const loser = results.find((r) => r.status === 409);
@@ -35,7 +26,7 @@ describe('STOW-RS consistency', () => {
     const study = newUid();
     const series = newUid();
     const sop = newUid();
-    const instances = probe.table('Instances');
+    const instances = ctx.probe.table('Instances');
     await instances.createEntity({
       partitionKey: study,
       rowKey: `${series}|${sop}`,
@@ -45,21 +36,23 @@ describe('STOW-RS consistency', () => {
       SOPInstanceUID: sop,
       LeaseUntil: new Date(Date.now() - 60_000),
     });
-    await probe.container.getBlockBlobClient(`${study}/${series}/${sop}/dead-attempt/file.dcm`).upload('partial', 7);
+    await ctx.probe.container
+      .getBlockBlobClient(`${study}/${series}/${sop}/dead-attempt/file.dcm`)
+      .upload('partial', 7);
     const file = makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop });
-    const result = await stowFiles(studies, [file]);
+    const result = await stowFiles(studies(), [file]);
     assert.equal(result.status, 200, result.text);
     const entity = await instances.getEntity<{ State: string; Version: string }>(study, `${series}|${sop}`);
     assert.equal(entity.State, 'created');
     assert.notEqual(entity.Version, 'dead-attempt');
-    await waitFor(async () => (await probe.blobNames(`${study}/${series}/${sop}/dead-attempt/`)).length === 0);
+    await waitFor(async () => (await ctx.probe.blobNames(`${study}/${series}/${sop}/dead-attempt/`)).length === 0);
   });
 
   test('an attempt still holding its lease answers 45071', async () => {
     const study = newUid();
     const series = newUid();
     const sop = newUid();
-    await probe.table('Instances').createEntity({
+    await ctx.probe.table('Instances').createEntity({
       partitionKey: study,
       rowKey: `${series}|${sop}`,
       State: 'creating',
@@ -69,7 +62,7 @@ describe('STOW-RS consistency', () => {
       LeaseUntil: new Date(Date.now() + 60_000),
     });
     const file = makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop });
-    const result = await stowFiles(studies, [file]);
+    const result = await stowFiles(studies(), [file]);
     assert.equal(result.status, 409, result.text);
     assert.equal(firstValue(sequence(result.json, Tag.FailedSOPSequence)[0], Tag.FailureReason), 45071);
   });
@@ -78,7 +71,7 @@ describe('STOW-RS consistency', () => {
     const study = newUid();
     const series = newUid();
     const sop = newUid();
-    await probe.table('Instances').createEntity({
+    await ctx.probe.table('Instances').createEntity({
       partitionKey: study,
       rowKey: `${series}|${sop}`,
       State: 'creating',
@@ -87,7 +80,7 @@ describe('STOW-RS consistency', () => {
       SOPInstanceUID: sop,
       LeaseUntil: new Date(Date.now() - 60_000),
     });
-    await probe.table('ChangeFeed').createEntity({
+    await ctx.probe.table('ChangeFeed').createEntity({
       partitionKey: 'feed',
       rowKey: 'created-committed-attempt',
       Sequence: 999_999,
@@ -96,10 +89,10 @@ describe('STOW-RS consistency', () => {
       TransferSyntaxUID: '1.2.840.10008.1.2.1',
     });
     const file = makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop });
-    const result = await stowFiles(studies, [file]);
+    const result = await stowFiles(studies(), [file]);
     assert.equal(result.status, 409, result.text);
     assert.equal(firstValue(sequence(result.json, Tag.FailedSOPSequence)[0], Tag.FailureReason), 45070);
-    const entity = await probe
+    const entity = await ctx.probe
       .table('Instances')
       .getEntity<{ State: string; Version: string; Sequence: number }>(study, `${series}|${sop}`);
     assert.deepEqual([entity.State, entity.Version, entity.Sequence], ['created', 'committed-attempt', 999_999]);
@@ -109,19 +102,22 @@ describe('STOW-RS consistency', () => {
     const before = await feedSequences();
     const files = Array.from({ length: 60 }, () => makeDicom());
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => stowFiles(studies, files.slice(i * 5, i * 5 + 5))),
+      Array.from({ length: 12 }, (_, i) => stowFiles(studies(), files.slice(i * 5, i * 5 + 5))),
     );
     assert.ok(results.every((r) => r.status === 200));
     const all = await feedSequences();
     const added = all.slice(before.length);
     assert.equal(added.length, 60);
     all.forEach((sequenceNumber, i) => assert.equal(sequenceNumber, i + 1, 'sequences start at 1 with no gap'));
-    const counter = await probe.table('ChangeFeed').getEntity<{ Last: number }>('feed', 'counter');
+    const counter = await ctx.probe.table('ChangeFeed').getEntity<{ Last: number }>('feed', 'counter');
     assert.equal(Number(counter.Last), all.length);
   });
 
   async function feedSequences(): Promise<number[]> {
-    const rows = await probe.entities('ChangeFeed', `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`);
+    const rows = await ctx.probe.entities(
+      'ChangeFeed',
+      `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`,
+    );
     return rows.map((r) => Number(r.Sequence)).sort((a, b) => a - b);
   }
 });

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Tag } from '../../shared/dicom/tags';
 import { FIXTURES_DIR, TUTORIAL } from '../support/fixtures';
 import { firstValue, sequence } from '../support/stowClient';
-import { startTestServer } from '../support/testServer';
+import { useTestServer } from '../support/serverFixture';
 
 const run = promisify(execFile);
 
@@ -21,13 +21,8 @@ async function available(command: string, args: string[]): Promise<boolean> {
 }
 
 describe('STOW-RS with real clients', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const ctx = useTestServer();
   const dicoms = path.join(FIXTURES_DIR, 'tutorial');
-
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.stop());
 
   test('curl, exactly as the cURL tutorial sends it', async (t) => {
     if (!(await available('curl', ['--version']))) return t.skip('curl is not installed');
@@ -36,7 +31,7 @@ describe('STOW-RS with real clients', () => {
       '--location',
       '--request',
       'POST',
-      `${server.baseUrl}/v1/studies`,
+      `${ctx.baseUrl}/v1/studies`,
       '--header',
       'Accept: application/dicom+json',
       '--header',
@@ -81,7 +76,7 @@ headers = {'Accept': 'application/dicom+json', 'Content-Type': 'application/dico
 print(client.post(f'{base_url}/studies', blue, headers=headers).status_code)
 print(client.post(f'{base_url}/studies', blue, headers=headers).status_code)
 `;
-    const { stdout } = await run('python3', ['-c', script, `${server.baseUrl}/v2`, dicoms]);
+    const { stdout } = await run('python3', ['-c', script, `${ctx.baseUrl}/v2`, dicoms]);
     // red-triangle may already be stored by the curl test (409 for it: 202 overall), or not (200).
     const [pair, first, second] = stdout.trim().split('\n');
     assert.ok(pair === '200' || pair === '202', `multipart POST answered ${pair}`);

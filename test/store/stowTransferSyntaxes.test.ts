@@ -1,11 +1,10 @@
 // Files of every transfer syntax store byte for byte, with the frame ranges retrieval will need.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { readFixture } from '../support/fixtures';
-import { storageProbe, type StorageProbe } from '../support/storageProbe';
 import { firstValue, sequence, stowFiles } from '../support/stowClient';
 import { Tag } from '../../shared/dicom/tags';
-import { startTestServer } from '../support/testServer';
+import { useTestServer } from '../support/serverFixture';
 
 interface Case {
   readonly file: string;
@@ -74,24 +73,17 @@ function withUid(file: Buffer, [from, to]: [string, string]): Buffer {
 }
 
 describe('STOW-RS across transfer syntaxes', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
-  let probe: StorageProbe;
-
-  before(async () => {
-    server = await startTestServer();
-    probe = storageProbe(server.connectionString);
-  });
-  after(() => server.stop());
+  const ctx = useTestServer();
 
   for (const testCase of CASES) {
     test(`${testCase.file} (${testCase.transferSyntax})`, async () => {
       const original = readFixture(testCase.file);
       const file = testCase.uid ? withUid(original, testCase.uid) : original;
-      const result = await stowFiles(`${server.baseUrl}/v2/studies`, [file]);
+      const result = await stowFiles(`${ctx.baseUrl}/v2/studies`, [file]);
       assert.ok(result.status === 200 || result.status === 202, `${result.status}: ${result.text}`);
 
       const sop = firstValue(sequence(result.json, Tag.ReferencedSOPSequence)[0], Tag.ReferencedSOPInstanceUID);
-      const entities = await probe.entities('Instances', `PartitionKey ne '~pending'`);
+      const entities = await ctx.probe.entities('Instances', `PartitionKey ne '~pending'`);
       const entity = entities.find((e) => e.SOPInstanceUID === sop);
       assert.ok(entity, 'an instance entity');
       assert.equal(entity.State, 'created');
@@ -105,11 +97,11 @@ describe('STOW-RS across transfer syntaxes', () => {
         assert.equal(frames?.kind === 'native' ? frames.count : frames?.frames?.length, testCase.frames.count);
       }
 
-      const [blob] = (await probe.blobNames(`${String(entity.partitionKey)}/`)).filter(
+      const [blob] = (await ctx.probe.blobNames(`${String(entity.partitionKey)}/`)).filter(
         (n) => n.includes(`/${String(entity.SOPInstanceUID)}/`) && n.endsWith('/file.dcm'),
       );
       assert.ok(blob);
-      const stored = await probe.downloadBlob(blob);
+      const stored = await ctx.probe.downloadBlob(blob);
       assert.ok(
         stored.subarray(128).equals(file.subarray(128)),
         'stored bytes equal the bytes sent after the preamble',

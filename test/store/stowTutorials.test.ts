@@ -1,32 +1,24 @@
 // The Azure tutorials' three store requests (../shared/seeds), and what they leave in storage.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Tag } from '../../shared/dicom/tags';
 import { readFixture, TUTORIAL } from '../support/fixtures';
 import { multipartBody } from '../support/multipartBody';
-import { storageProbe, type StorageProbe } from '../support/storageProbe';
 import { firstValue, post, sequence } from '../support/stowClient';
-import { startTestServer } from '../support/testServer';
+import { useTestServer } from '../support/serverFixture';
 
 describe('STOW-RS: the tutorial requests', () => {
-  let server: Awaited<ReturnType<typeof startTestServer>>;
-  let probe: StorageProbe;
-
-  before(async () => {
-    server = await startTestServer();
-    probe = storageProbe(server.connectionString);
-  });
-  after(() => server.stop());
+  const ctx = useTestServer();
 
   test('cURL --form with type="application/dicom" stores red-triangle (200)', async () => {
-    // What `curl --header "Content-Type: multipart/related; type=\"application/dicom\"" --form
-    // "file1=@red-triangle.dcm;type=application/dicom"` sends: form-data part headers, boundary appended.
+    // The tutorial command's request shape with form-data part headers (as urllib3 sends them; the
+    // curl binary itself, which sends `attachment`, is in stowRealClients.test.ts).
     const boundary = '------------------------a1b2c3d4e5f60718';
     const body = multipartBody(
       [{ body: readFixture(TUTORIAL.redTriangle.file), formDataName: 'file1', contentType: 'application/dicom' }],
       boundary,
     );
-    const result = await post(`${server.baseUrl}/v1/studies`, body, {
+    const result = await post(`${ctx.baseUrl}/v1/studies`, body, {
       Accept: 'application/dicom+json',
       'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
     });
@@ -38,7 +30,7 @@ describe('STOW-RS: the tutorial requests', () => {
     assert.equal(firstValue(referenced[0], Tag.ReferencedSOPClassUID), '1.2.840.10008.5.1.4.1.1.7');
     assert.equal(
       firstValue(referenced[0], Tag.RetrieveURL),
-      `${server.baseUrl}/v1/studies/${TUTORIAL.studyUid}/series/${TUTORIAL.redTriangle.seriesUid}/instances/${TUTORIAL.redTriangle.sopUid}`,
+      `${ctx.baseUrl}/v1/studies/${TUTORIAL.studyUid}/series/${TUTORIAL.redTriangle.seriesUid}/instances/${TUTORIAL.redTriangle.sopUid}`,
     );
     assert.equal(result.json?.[Tag.RetrieveURL], undefined, 'no study RetrieveURL without a study in the path');
     assert.equal(result.json?.[Tag.FailedSOPSequence], undefined);
@@ -50,20 +42,20 @@ describe('STOW-RS: the tutorial requests', () => {
       [{ body: readFixture(TUTORIAL.blueCircle.file), formDataName: 'file1', contentType: 'application/dicom' }],
       boundary,
     );
-    const result = await post(`${server.baseUrl}/v2/studies/${TUTORIAL.studyUid}`, body, {
+    const result = await post(`${ctx.baseUrl}/v2/studies/${TUTORIAL.studyUid}`, body, {
       Accept: 'application/dicom+json',
       'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
     });
     assert.equal(result.status, 200, result.text);
-    assert.equal(firstValue(result.json, Tag.RetrieveURL), `${server.baseUrl}/v2/studies/${TUTORIAL.studyUid}`);
+    assert.equal(firstValue(result.json, Tag.RetrieveURL), `${ctx.baseUrl}/v2/studies/${TUTORIAL.studyUid}`);
   });
 
   test('single application/dicom body stores green-square; the same again is 409 with 45070', async () => {
     const file = readFixture(TUTORIAL.greenSquare.file);
     const headers = { Accept: 'application/dicom+json', 'Content-Type': 'application/dicom' };
-    const first = await post(`${server.baseUrl}/v2/studies`, file, headers);
+    const first = await post(`${ctx.baseUrl}/v2/studies`, file, headers);
     assert.equal(first.status, 200, first.text);
-    const again = await post(`${server.baseUrl}/v2/studies`, file, headers);
+    const again = await post(`${ctx.baseUrl}/v2/studies`, file, headers);
     assert.equal(again.status, 409, again.text);
     const failed = sequence(again.json, Tag.FailedSOPSequence);
     assert.equal(failed.length, 1);
@@ -73,20 +65,20 @@ describe('STOW-RS: the tutorial requests', () => {
 
   test('the stored file is the bytes sent, preamble zeroed', async () => {
     const original = readFixture(TUTORIAL.redTriangle.file);
-    const [name] = await probe.blobNames(
+    const [name] = await ctx.probe.blobNames(
       `${TUTORIAL.studyUid}/${TUTORIAL.redTriangle.seriesUid}/${TUTORIAL.redTriangle.sopUid}/`,
     );
-    const files = (await probe.blobNames(`${TUTORIAL.studyUid}/`)).filter((n) => n.endsWith('/file.dcm'));
+    const files = (await ctx.probe.blobNames(`${TUTORIAL.studyUid}/`)).filter((n) => n.endsWith('/file.dcm'));
     assert.equal(files.length, 3);
     assert.ok(name);
-    const stored = await probe.downloadBlob(name.replace(/[^/]+$/, 'file.dcm'));
+    const stored = await ctx.probe.downloadBlob(name.replace(/[^/]+$/, 'file.dcm'));
     assert.equal(stored.length, original.length);
     assert.ok(stored.subarray(0, 128).equals(Buffer.alloc(128)));
     assert.ok(stored.subarray(128).equals(original.subarray(128)));
   });
 
   test('a metadata document without bulk data is kept on the instance entity', async () => {
-    const entity = await probe
+    const entity = await ctx.probe
       .table('Instances')
       .getEntity<{ Metadata: string; MetadataInBlob: boolean }>(
         TUTORIAL.studyUid,
@@ -100,7 +92,7 @@ describe('STOW-RS: the tutorial requests', () => {
     for (const element of Object.values(metadata)) {
       assert.ok(!['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN'].includes(element.vr), `bulk VR ${element.vr} in metadata`);
     }
-    const blobs = await probe.blobNames(
+    const blobs = await ctx.probe.blobNames(
       `${TUTORIAL.studyUid}/${TUTORIAL.greenSquare.seriesUid}/${TUTORIAL.greenSquare.sopUid}/`,
     );
     assert.deepEqual(
@@ -111,7 +103,7 @@ describe('STOW-RS: the tutorial requests', () => {
   });
 
   test('each stored instance is committed: visible entity, frame ranges, one change-feed entry each', async () => {
-    const instances = await probe.entities('Instances', `PartitionKey eq '${TUTORIAL.studyUid}'`);
+    const instances = await ctx.probe.entities('Instances', `PartitionKey eq '${TUTORIAL.studyUid}'`);
     assert.equal(instances.length, 3);
     for (const entity of instances) {
       assert.equal(entity.State, 'created');
@@ -120,7 +112,7 @@ describe('STOW-RS: the tutorial requests', () => {
       assert.deepEqual([frames.kind, frames.count, frames.frameLength], ['native', 1, 979 * 985 * 3]);
     }
     const entries = (
-      await probe.entities('ChangeFeed', `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`)
+      await ctx.probe.entities('ChangeFeed', `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`)
     )
       .map((e) => ({ sequence: Number(e.Sequence), action: e.Action, sop: e.SopInstanceUid }))
       .sort((a, b) => a.sequence - b.sequence);
@@ -135,10 +127,10 @@ describe('STOW-RS: the tutorial requests', () => {
     );
     // Markers are removed after the response; give that a moment.
     const deadline = Date.now() + 5000;
-    let pending = await probe.entities('Instances', `PartitionKey eq '~pending'`);
+    let pending = await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`);
     while (pending.length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      pending = await probe.entities('Instances', `PartitionKey eq '~pending'`);
+      pending = await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`);
     }
     assert.equal(pending.length, 0, 'no store left a pending marker');
   });
