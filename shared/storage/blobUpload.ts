@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { blobContainer } from './clients';
+import { isStorageStatus } from './storageErrors';
 
 /** Files up to this size go up in one PUT; larger ones are staged in blocks of this size. */
 const SINGLE_PUT_BYTES = 4 * 1024 * 1024;
@@ -55,15 +56,28 @@ export async function uploadTextBlob(blobName: string, text: string, contentType
     .upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType } });
 }
 
-/** Deletes every blob under a prefix (one stored version, an instance, a study). */
+/**
+ * Deletes every blob under a prefix (one stored version, an instance, a study), a listing page
+ * at a time with the page's deletes in parallel. A missing container has nothing to delete.
+ */
 export async function deleteBlobsWithPrefix(prefix: string): Promise<number> {
   const container = blobContainer();
   let deleted = 0;
-  for await (const item of container.listBlobsFlat({ prefix })) {
-    await container.deleteBlob(item.name, { deleteSnapshots: 'include' }).catch((error: unknown) => {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-    });
-    deleted += 1;
+  try {
+    for await (const page of container.listBlobsFlat({ prefix }).byPage({ maxPageSize: 100 })) {
+      const names = page.segment.blobItems.map((item) => item.name);
+      await Promise.all(
+        names.map((name) =>
+          container.deleteBlob(name, { deleteSnapshots: 'include' }).catch((error: unknown) => {
+            if (!isStorageStatus(error, 404)) throw error;
+          }),
+        ),
+      );
+      deleted += names.length;
+    }
+  } catch (error) {
+    if (isStorageStatus(error, 404)) return deleted;
+    throw error;
   }
   return deleted;
 }

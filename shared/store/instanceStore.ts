@@ -272,14 +272,20 @@ async function commitCreate(
 /** Undoes an attempt that did not commit: its blobs, its reservation, its pending marker. */
 async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, log: (m: string) => void): Promise<void> {
   await lease.stop();
-  try {
-    await deleteBlobsWithPrefix(versionPrefix(key, version));
-    await releaseReservation(key, lease.etag);
-    await deletePendingMarker(key, version);
-  } catch (error) {
-    // The pending marker stays behind, so the sweeper finishes this clean-up later.
-    log(`Clean-up of abandoned store ${key.sopInstanceUid}/${version} deferred: ${String(error)}`);
+  // Each step on its own: releasing the reservation matters most (it unlocks the instance for a
+  // retry), and must not wait on blob clean-up that may be what is failing.
+  const [released, blobsDeleted] = await Promise.allSettled([
+    releaseReservation(key, lease.etag),
+    deleteBlobsWithPrefix(versionPrefix(key, version)),
+  ]);
+  const failures = [released, blobsDeleted].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length === 0) {
+    await deletePendingMarkerQuietly(key, version, log);
+    return;
   }
+  // The pending marker stays behind, so the sweeper finishes this clean-up later.
+  const reasons = failures.map((f) => String(f.reason)).join('; ');
+  log(`Clean-up of abandoned store ${key.sopInstanceUid}/${version} deferred: ${reasons}`);
 }
 
 async function deletePendingMarkerQuietly(key: InstanceKey, version: string, log: (m: string) => void): Promise<void> {
