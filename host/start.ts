@@ -1,6 +1,7 @@
 // `npm start`: the DICOMweb app on a local host with Azurite, no Functions Core Tools needed.
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { getConfig } from '../shared/config';
 import { registeredFunctions } from '../shared/http/routeTable';
 import { ensureStorage } from '../shared/storage/provision';
 import { AZURITE_DEFAULT_PORTS, AzuritePortInUseError, startAzurite, type Azurite } from './azurite';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     const { url } = await localHost.listen(port, host);
     const shown = LOOPBACK_OR_ANY.has(host) ? `http://localhost:${new URL(url).port}` : url;
     console.log(`DICOMweb server listening on ${shown} (v1 and v2); storage: ${storage}`);
+    announceAuth();
     const stopTimers = startTimers(registeredTimers(), consoleLogger());
 
     const shutdown = (signal: string): void => {
@@ -61,6 +63,19 @@ async function chooseStorage(): Promise<{ azurite: Azurite | undefined; storage:
   env.DICOM_STORAGE_CONNECTION_STRING = 'UseDevelopmentStorage=true';
   const { blob, table } = AZURITE_DEFAULT_PORTS;
   return { azurite, storage: `Azurite on ports ${blob}-${table}, data in ${AZURITE_DIR}` };
+}
+
+/** Loud when auth is off: `npm start` defaults to it, and anyone who reaches the port may then do anything. */
+function announceAuth(): void {
+  const { auth } = getConfig();
+  if (!auth.enabled) {
+    console.warn(
+      `*** AUTHENTICATION IS OFF (${auth.enabledBy}): anyone who can reach this server can read, store and delete. ` +
+        'Set AUTH_ENABLED=true, AUTH_TENANT_ID and AUTH_AUDIENCES to require Entra ID tokens (docs/auth.md). ***',
+    );
+    return;
+  }
+  console.log(`Authentication on: Entra ID tenant ${auth.tenantId ?? '?'}, audiences ${auth.audiences.join(', ')}.`);
 }
 
 function portFromEnv(): number {

@@ -1,3 +1,6 @@
+import { parseAuthConfig, type AuthConfig } from './auth/authConfig';
+import { parseCorsConfig, type CorsConfig } from './http/cors';
+
 /**
  * Configuration, read once from the environment (app settings on Azure, local.settings.json under
  * Core Tools, the local host's own defaults under `npm start`), validated, and cached.
@@ -28,21 +31,53 @@ export interface StoreConfig {
 export interface AppConfig {
   readonly storage: StorageConfig;
   readonly store: StoreConfig;
+  readonly auth: AuthConfig;
+  readonly cors: CorsConfig;
+}
+
+/** What every request needs before its handler runs; read apart from storage, which not every route uses. */
+export interface AccessConfig {
+  readonly auth: AuthConfig;
+  readonly cors: CorsConfig;
+}
+
+/** The settings are invalid; the message lists every problem and no secret. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
 }
 
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
 let cached: AppConfig | undefined;
+let cachedAccess: AccessConfig | undefined;
 
 export function getConfig(): AppConfig {
   cached ??= loadConfig(process.env);
   return cached;
 }
 
+/** The auth and CORS sections alone (the route wrapper reads them for every request). */
+export function getAccessConfig(): AccessConfig {
+  cachedAccess ??= loadAccessConfig(process.env);
+  return cachedAccess;
+}
+
 /** For tests and the local host, which set the environment before the first request. */
 export function resetConfig(): void {
   cached = undefined;
+  cachedAccess = undefined;
+}
+
+export function loadAccessConfig(env: NodeJS.ProcessEnv): AccessConfig {
+  const problems: string[] = [];
+  const access = accessSections(env, problems);
+  if (problems.length > 0) throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}.`);
+  return access;
+}
+
+function accessSections(env: NodeJS.ProcessEnv, problems: string[]): AccessConfig {
+  return { auth: parseAuthConfig(env, problems), cors: parseCorsConfig(env.CORS_ALLOWED_ORIGINS, problems) };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
@@ -71,9 +106,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       maxParts: integer(env, 'DICOM_MAX_PARTS', 10_000, 1, 1_000_000, problems),
       leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 120, 10, 86_400, problems),
     },
+    ...accessSections(env, problems),
   };
   if (problems.length > 0) {
-    throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
+    throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}.`);
   }
   return config;
 }

@@ -1,4 +1,5 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+import { DicomWebErrorWithHeaders } from '../auth/authErrors';
 import { DicomWebError } from '../errors';
 
 /**
@@ -8,16 +9,22 @@ import { DicomWebError } from '../errors';
 export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof DicomWebError) {
     if (error.status >= 500) context.warn(`${error.code}: ${error.message}`);
-    return textResponse(error.status, error.message);
+    // e.g. 401's WWW-Authenticate challenge
+    const extra = error instanceof DicomWebErrorWithHeaders ? error.headers : {};
+    return textResponse(error.status, error.message, extra);
   }
   context.error(`Unhandled error in ${context.functionName} (${context.invocationId}):`, error);
   return textResponse(500, `An internal error occurred. Reference: ${context.invocationId}`);
 }
 
-function textResponse(status: number, message: string): HttpResponseInit {
+function textResponse(
+  status: number,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): HttpResponseInit {
   return {
     status,
-    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+    headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' },
     body: message,
   };
 }

@@ -5,7 +5,12 @@ import {
   type HttpResponseInit,
   type InvocationContext,
 } from '@azure/functions';
+import { authorizeRequest } from '../auth/authorize';
+import type { Permission, RouteAccess } from '../auth/permissions';
+import { ConfigurationError, getAccessConfig, type AccessConfig } from '../config';
+import { ServiceUnavailableError } from '../errors';
 import { API_VERSIONS, type ApiVersion } from './apiVersion';
+import { preflightResponse, withCorsHeaders } from './cors';
 import { errorResponse } from './errorResponse';
 
 /** What a DICOMweb route's handler receives beyond the Functions request and context. */
@@ -26,6 +31,11 @@ export interface DicomWebRoute {
   readonly route: string;
   readonly methods: HttpMethod[];
   readonly handler: DicomWebHandler;
+  /**
+   * What the caller's role must grant. Default: read for GET/HEAD, write for everything else
+   * (DICOM Data Reader may read, DICOM Data Owner may do everything).
+   */
+  readonly permission?: Permission;
 }
 
 /** One registered Azure Function: what `app.http` receives, and what the local host serves. */
@@ -34,6 +44,8 @@ export interface RegisteredFunction {
   readonly route: string;
   readonly methods: HttpMethod[];
   readonly handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+  /** `anonymous` for routes without auth (health); otherwise as DicomWebRoute.permission. */
+  readonly access?: RouteAccess;
 }
 
 const registered: RegisteredFunction[] = [];
@@ -52,13 +64,20 @@ export function registerDicomWebRoute(definition: DicomWebRoute): void {
       route: `${apiVersion}/${definition.route}`,
       methods: definition.methods,
       handler: (request, context) => definition.handler(request, context, { apiVersion }),
+      access: definition.permission,
     });
   }
 }
 
-/** Registers a function as is (for routes outside the versioned API), with the shared error mapping. */
+/**
+ * Registers a function as is (for routes outside the versioned API) behind the shared request
+ * pipeline: CORS preflight (OPTIONS is added to every route's methods), authentication and
+ * authorization, the error mapping, and CORS response headers.
+ */
 export function registerFunction(fn: RegisteredFunction): void {
-  const wrapped: RegisteredFunction = { ...fn, handler: withErrorMapping(fn.handler) };
+  const declared: HttpMethod[] = fn.methods.length > 0 ? fn.methods : ['GET', 'POST'];
+  const methods: HttpMethod[] = declared.includes('OPTIONS') ? declared : [...declared, 'OPTIONS'];
+  const wrapped: RegisteredFunction = { ...fn, methods, handler: withRequestPipeline(fn, declared) };
   registered.push(wrapped);
   if (process.env[LOCAL_HOST_ENV] !== '1') {
     app.http(wrapped.name, {
@@ -76,15 +95,40 @@ export function registeredFunctions(): readonly RegisteredFunction[] {
 }
 
 /**
- * With HTTP streaming on, a handler that throws sends no response at all, so every handler
- * goes through this wrapper.
+ * Every handler goes through this: OPTIONS is answered here (a preflight carries no token), then
+ * the caller is authorized for the route, then the handler runs. With HTTP streaming on, a handler
+ * that throws sends no response at all, so errors are mapped here too.
  */
-function withErrorMapping(handler: RegisteredFunction['handler']): RegisteredFunction['handler'] {
+function withRequestPipeline(fn: RegisteredFunction, declared: readonly HttpMethod[]): RegisteredFunction['handler'] {
   return async (request, context) => {
+    let access: AccessConfig;
     try {
-      return await handler(request, context);
+      access = getAccessConfig();
     } catch (error) {
-      return errorResponse(error, context);
+      return errorResponse(misconfigured(error, context), context);
     }
+    if (request.method === 'OPTIONS' && !declared.includes('OPTIONS')) {
+      return preflightResponse(request, declared, access.cors);
+    }
+    let response: HttpResponseInit;
+    try {
+      await authorizeRequest(request, context, fn.access, access.auth);
+      response = await fn.handler(request, context);
+    } catch (error) {
+      response = errorResponse(error, context);
+    }
+    return withCorsHeaders(request, response, access.cors);
   };
+}
+
+/**
+ * A Functions app cannot refuse to start, so with invalid auth or CORS settings (auth on without a
+ * tenant, say) every request fails with 503 and the log says why.
+ */
+function misconfigured(error: unknown, context: InvocationContext): unknown {
+  if (!(error instanceof ConfigurationError)) return error;
+  context.error(`Refusing to serve requests: ${error.message}`);
+  return new ServiceUnavailableError(
+    'The service is not configured correctly and cannot serve requests; its operator has to fix its settings.',
+  );
 }

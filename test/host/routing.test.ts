@@ -96,7 +96,7 @@ describe('local host routing', () => {
   it('answers 405 with Allow when templates match but no function takes the method', async () => {
     const response = await fetch(`${server.url}/things/7`, { method: 'PUT', body: 'x' });
     assert.equal(response.status, 405);
-    assert.equal(response.headers.get('allow'), 'DELETE, GET');
+    assert.equal(response.headers.get('allow'), 'DELETE, GET, OPTIONS');
     assert.equal(await response.text(), 'PUT is not allowed on /things/7.');
   });
 

@@ -1,0 +1,30 @@
+import { DicomWebError } from '../errors';
+
+/** A typed error whose response carries headers of its own (errorResponse adds them). */
+export abstract class DicomWebErrorWithHeaders extends DicomWebError {
+  abstract readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * 401: no credentials, or credentials that do not validate. The message is the same whatever the
+ * reason, so it tells an attacker nothing; the reason goes to the log as a code.
+ */
+export class UnauthorizedError extends DicomWebErrorWithHeaders {
+  readonly status = 401;
+  readonly code = 'Unauthorized';
+  readonly headers: Readonly<Record<string, string>>;
+  /** `tokenPresent`: RFC 6750 says `error="invalid_token"` then, and a bare challenge otherwise. */
+  constructor(tokenPresent: boolean) {
+    super('Authentication failed: a valid Microsoft Entra ID bearer token is required.');
+    this.headers = { 'WWW-Authenticate': tokenPresent ? 'Bearer error="invalid_token"' : 'Bearer' };
+  }
+}
+
+/** 403: the caller is authenticated but none of its roles grants what the route requires. */
+export class ForbiddenError extends DicomWebError {
+  readonly status = 403;
+  readonly code = 'Forbidden';
+  constructor() {
+    super('The caller does not have the role this operation requires.');
+  }
+}
