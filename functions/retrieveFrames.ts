@@ -1,0 +1,17 @@
+// GET /v{1,2}/studies/{study}/series/{series}/instances/{instance}/frames/{frames} — Retrieve Frames (WADO-RS), PS3.18 10.4.1.1.3.
+import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
+import { parseFrameList } from '../shared/retrieve/frameList';
+import { retrieveFrames as retrieve } from '../shared/retrieve/frameRetrieve';
+import { retrieveScope } from '../shared/retrieve/retrieveScope';
+
+export const retrieveFrames: DicomWebHandler = (request) => {
+  const scope = retrieveScope(request, 'instance');
+  return retrieve(scope, parseFrameList(request.params.frames), request.headers.get('accept'));
+};
+
+registerDicomWebRoute({
+  name: 'retrieveFrames',
+  route: 'studies/{study}/series/{series}/instances/{instance}/frames/{frames}',
+  methods: ['GET'],
+  handler: retrieveFrames,
+});

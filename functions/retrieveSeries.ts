@@ -1,0 +1,14 @@
+// GET /v{1,2}/studies/{study}/series/{series} — Retrieve Series (WADO-RS), PS3.18 10.4.1.1.1.
+import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
+import { retrieveInstances } from '../shared/retrieve/instanceRetrieve';
+import { retrieveScope } from '../shared/retrieve/retrieveScope';
+
+export const retrieveSeries: DicomWebHandler = (request) =>
+  retrieveInstances(retrieveScope(request, 'series'), request.headers.get('accept'));
+
+registerDicomWebRoute({
+  name: 'retrieveSeries',
+  route: 'studies/{study}/series/{series}',
+  methods: ['GET'],
+  handler: retrieveSeries,
+});

@@ -1,0 +1,9 @@
+// GET /v{1,2}/studies/{study} — Retrieve Study (WADO-RS), PS3.18 10.4.1.1.1.
+import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
+import { retrieveInstances } from '../shared/retrieve/instanceRetrieve';
+import { retrieveScope } from '../shared/retrieve/retrieveScope';
+
+export const retrieveStudy: DicomWebHandler = (request) =>
+  retrieveInstances(retrieveScope(request, 'study'), request.headers.get('accept'));
+
+registerDicomWebRoute({ name: 'retrieveStudy', route: 'studies/{study}', methods: ['GET'], handler: retrieveStudy });

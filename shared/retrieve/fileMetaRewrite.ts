@@ -1,0 +1,69 @@
+/**
+ * The preamble, DICM prefix and File Meta Information of a file being converted to Explicit VR
+ * Little Endian: the same elements, with the new TransferSyntaxUID and the group length
+ * recomputed (PS3.10 7.1). The File Meta group is always Explicit VR Little Endian.
+ */
+import { DicomParseError } from '../dicom/dicomParseError';
+import { TransferSyntax } from '../dicom/transferSyntax';
+import { LONG_LENGTH_VRS } from '../dicom/vr';
+
+const PREAMBLE_AND_MAGIC = 132;
+const FILE_META_GROUP = 0x0002;
+const GROUP_LENGTH_ELEMENT = 0x0000;
+const TRANSFER_SYNTAX_ELEMENT = 0x0010;
+
+export interface RewrittenHead {
+  readonly out: Buffer[];
+  /** Input bytes the head took: the dataset starts here. */
+  readonly consumed: number;
+}
+
+/** The rewritten head once `buf` holds all of it and the next element's first bytes; undefined before. */
+export function rewriteFileMeta(buf: Buffer): RewrittenHead | undefined {
+  if (buf.length < PREAMBLE_AND_MAGIC + 8) return undefined;
+  if (buf.toString('latin1', 128, 132) !== 'DICM') throw new DicomParseError('The stored file has no DICM prefix.');
+  const elements: Buffer[] = [];
+  let offset = PREAMBLE_AND_MAGIC;
+  for (;;) {
+    // A file may end right after its File Meta group (an empty dataset): wait for the end or the next header.
+    if (buf.length < offset + 8) return undefined;
+    if (buf.readUInt16LE(offset) !== FILE_META_GROUP) break;
+    const element = buf.readUInt16LE(offset + 2);
+    const vr = buf.toString('latin1', offset + 4, offset + 6);
+    const headerLength = LONG_LENGTH_VRS.has(vr) ? 12 : 8;
+    if (buf.length < offset + headerLength) return undefined;
+    const length = headerLength === 12 ? buf.readUInt32LE(offset + 8) : buf.readUInt16LE(offset + 6);
+    if (buf.length < offset + headerLength + length) return undefined;
+    if (element === TRANSFER_SYNTAX_ELEMENT) {
+      elements.push(shortElement(element, 'UI', uidValue(TransferSyntax.ExplicitVRLittleEndian)));
+    } else if (element !== GROUP_LENGTH_ELEMENT) {
+      elements.push(buf.subarray(offset, offset + headerLength + length));
+    }
+    offset += headerLength + length;
+  }
+  const lengthValue = Buffer.alloc(4);
+  lengthValue.writeUInt32LE(elements.reduce((sum, e) => sum + e.length, 0));
+  return {
+    out: [buf.subarray(0, PREAMBLE_AND_MAGIC), shortElement(GROUP_LENGTH_ELEMENT, 'UL', lengthValue), ...elements],
+    consumed: offset,
+  };
+}
+
+/** UI values are padded to even length with a NUL (PS3.5 6.2). */
+function uidValue(uid: string): Buffer {
+  return Buffer.from(uid.length % 2 === 0 ? uid : `${uid}\0`, 'latin1');
+}
+
+function shortElement(element: number, vr: string, value: Buffer): Buffer {
+  return Buffer.concat([shortHeader(FILE_META_GROUP, element, vr, value.length), value]);
+}
+
+/** An Explicit VR Little Endian header with a 16-bit length. */
+export function shortHeader(group: number, element: number, vr: string, length: number): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt16LE(group, 0);
+  header.writeUInt16LE(element, 2);
+  header.write(vr, 4, 'latin1');
+  header.writeUInt16LE(length, 6);
+  return header;
+}

@@ -1,0 +1,37 @@
+/** Which representation of frames the client asked for (conformance statement, "Retrieve Frames"). */
+import { NotAcceptableError } from '../errors';
+import { parseAccept } from '../http/negotiation';
+import { TransferSyntax } from '../dicom/transferSyntax';
+import { ORIGINAL_SYNTAX } from './instanceNegotiation';
+
+const OCTET_STREAM = 'application/octet-stream';
+
+export interface FrameRepresentation {
+  /** multipart/related; type="application/octet-stream" (else one application/octet-stream body). */
+  readonly multipart: boolean;
+  /** A transfer syntax UID, or ORIGINAL_SYNTAX. */
+  readonly transferSyntax: string;
+}
+
+/**
+ * The preferred acceptable range, as viewers send them: quoted or unquoted `type`, several ranges
+ * with weights, star/star (frames as stored). A single application/octet-stream body only serves one frame.
+ */
+export function negotiateFrames(accept: string | null, frameCount: number): FrameRepresentation {
+  for (const { mediaType, q } of parseAccept(accept)) {
+    if (q <= 0) continue;
+    if (mediaType.essence === '*/*') return { multipart: true, transferSyntax: ORIGINAL_SYNTAX };
+    const transferSyntax = mediaType.params.get('transfer-syntax') ?? TransferSyntax.ExplicitVRLittleEndian;
+    if (mediaType.essence === 'multipart/related' || mediaType.essence === 'multipart/*') {
+      const type = mediaType.params.get('type')?.toLowerCase();
+      if (type === undefined || type === OCTET_STREAM) return { multipart: true, transferSyntax };
+      continue;
+    }
+    if (frameCount === 1 && (mediaType.essence === OCTET_STREAM || mediaType.essence === 'application/*')) {
+      return { multipart: false, transferSyntax };
+    }
+  }
+  throw new NotAcceptableError(
+    'The request headers are not acceptable: Accept must allow multipart/related; type="application/octet-stream" (or application/octet-stream for one frame).',
+  );
+}

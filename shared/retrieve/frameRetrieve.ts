@@ -1,0 +1,123 @@
+/**
+ * Retrieve frames (WADO-RS, PS3.18 10.4.1.1.3): the pixel bytes of some frames of one instance,
+ * each read with a Blob range request of just that frame, never the rest of the file.
+ */
+import { Readable } from 'node:stream';
+import type { HttpResponseInit } from '@azure/functions';
+import { getNumber, type DicomJsonDataset } from '../dicom/dicomJson';
+import type { ByteRange, FrameIndex } from '../dicom/frameIndex';
+import { Tag } from '../dicom/tags';
+import { TransferSyntax, describeTransferSyntax } from '../dicom/transferSyntax';
+import { NotAcceptableError, NotFoundError } from '../errors';
+import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
+import { ensureStorage } from '../storage/provision';
+import { readBlobText } from './blobReads';
+import { frameValueBytes, openFrame, swapBytes } from './frameBytes';
+import { negotiateFrames } from './frameNegotiation';
+import { fileBlobOf, framesBlobOf } from './instanceKeys';
+import { ORIGINAL_SYNTAX } from './instanceNegotiation';
+import { partsWithLookahead } from './lookahead';
+import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
+import { notFound, type RetrieveScope } from './retrieveScope';
+
+const OCTET_STREAM = 'application/octet-stream';
+
+interface FramePlan {
+  /** The transfer syntax the parts are labelled with. */
+  readonly transferSyntax: string;
+  /** Big endian native frames sent as little endian are swapped by sample size. */
+  readonly swapUnit: 2 | 4 | 8 | undefined;
+}
+
+export async function retrieveFrames(
+  scope: RetrieveScope,
+  frames: readonly number[],
+  accept: string | null,
+): Promise<HttpResponseInit> {
+  const representation = negotiateFrames(accept, frames.length);
+  await ensureStorage();
+  let instance: VisibleInstance | undefined;
+  const columns = ['TransferSyntaxUID', 'Frames', 'FramesInBlob', 'QidoAttributes'];
+  for await (const row of listVisibleInstances(scope, columns)) instance = row;
+  if (!instance) throw notFound('instance');
+
+  const index = await frameIndexOf(scope.studyInstanceUid, instance);
+  if (!index)
+    throw new NotFoundError(
+      'The specified instance has no pixel data (or its frames are not indexed): it has no frames.',
+    );
+  const count = index.kind === 'native' ? index.count : index.frames.length;
+  const missing = frames.filter((frame) => frame > count);
+  if (missing.length > 0) {
+    throw new NotFoundError(
+      `The specified frame cannot be found: frame ${missing.join(', ')} of an instance with ${count}.`,
+    );
+  }
+  const stored = typeof instance.TransferSyntaxUID === 'string' ? instance.TransferSyntaxUID : '';
+  const plan = planFrames(stored, representation.transferSyntax, instance);
+  const blobName = fileBlobOf(scope.studyInstanceUid, instance);
+  const contentType = `${OCTET_STREAM}; transfer-syntax=${plan.transferSyntax}`;
+  const ranges = frames.map((frame) => frameRanges(index, frame));
+  const bytesOf = (frameRanges: readonly ByteRange[], chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> => {
+    const values = frameValueBytes(chunks, frameRanges);
+    return plan.swapUnit ? swapBytes(values, plan.swapUnit) : values;
+  };
+
+  if (!representation.multipart) {
+    const only = ranges[0] ?? [];
+    const length = only.reduce((sum, range) => sum + range.length, 0);
+    return {
+      status: 200,
+      headers: { 'Content-Type': contentType, 'Content-Length': String(length) },
+      body: Readable.from(bytesOf(only, openFrame(blobName, only).chunks())),
+    };
+  }
+  const boundary = newBoundary();
+  const parts = partsWithLookahead(
+    ranges,
+    (frameRanges) => openFrame(blobName, frameRanges),
+    (frameRanges, blob) => ({ contentType, body: bytesOf(frameRanges, blob.chunks()) }),
+  );
+  return {
+    status: 200,
+    headers: { 'Content-Type': multipartContentType(OCTET_STREAM, boundary) },
+    body: Readable.from(multipartBody(parts, boundary)),
+  };
+}
+
+async function frameIndexOf(study: string, instance: VisibleInstance): Promise<FrameIndex | undefined> {
+  if (instance.FramesInBlob === true)
+    return JSON.parse(await readBlobText(framesBlobOf(study, instance))) as FrameIndex;
+  return typeof instance.Frames === 'string' ? (JSON.parse(instance.Frames) as FrameIndex) : undefined;
+}
+
+function frameRanges(index: FrameIndex, frame: number): readonly ByteRange[] {
+  if (index.kind === 'native')
+    return [{ offset: index.offset + (frame - 1) * index.frameLength, length: index.frameLength }];
+  return index.frames[frame - 1] ?? [];
+}
+
+/**
+ * Frames as stored for `*` or the stored syntax. Native frames are the same bytes in every native
+ * syntax, except that big endian samples wider than a byte need swapping; compressed frames
+ * would need decoding: 406.
+ */
+function planFrames(stored: string, requested: string, instance: VisibleInstance): FramePlan {
+  if (requested === ORIGINAL_SYNTAX || requested === stored) return { transferSyntax: stored, swapUnit: undefined };
+  const info = describeTransferSyntax(stored);
+  if (requested === TransferSyntax.ExplicitVRLittleEndian && !info.encapsulated && !info.deflated) {
+    if (info.littleEndian) return { transferSyntax: requested, swapUnit: undefined };
+    const bits = bitsAllocated(instance);
+    const swapUnit = bits === 16 ? 2 : bits === 32 ? 4 : bits === 64 ? 8 : undefined;
+    return { transferSyntax: requested, swapUnit };
+  }
+  throw new NotAcceptableError(
+    `The instance is stored in transfer syntax ${stored} and its frames cannot be converted to ${requested}; ` +
+      'ask for transfer-syntax=* to receive them as stored.',
+  );
+}
+
+function bitsAllocated(instance: VisibleInstance): number | undefined {
+  if (typeof instance.QidoAttributes !== 'string') return undefined;
+  return getNumber(JSON.parse(instance.QidoAttributes) as DicomJsonDataset, Tag.BitsAllocated);
+}

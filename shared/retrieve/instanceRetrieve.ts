@@ -1,0 +1,80 @@
+/**
+ * Retrieve instances (WADO-RS, PS3.18 10.4.1.1.1): the files of a study, a series or one
+ * instance, as stored or converted to Explicit VR Little Endian, streamed part by part.
+ */
+import { Readable } from 'node:stream';
+import type { HttpResponseInit } from '@azure/functions';
+import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
+import { ensureStorage } from '../storage/provision';
+import { TransferSyntax } from '../dicom/transferSyntax';
+import { openBlob, type OpenedBlob } from './blobReads';
+import { inflateToExplicitLittleEndian } from './deflatedToExplicitLittleEndian';
+import { transcodeToExplicitLittleEndian, type TranscodableSyntax } from './explicitLittleEndianTranscoder';
+import { negotiateInstances } from './instanceNegotiation';
+import { fileBlobOf } from './instanceKeys';
+import { partsWithLookahead } from './lookahead';
+import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
+import { notFound, type RetrieveScope } from './retrieveScope';
+import { planSyntax, type SyntaxPlan } from './syntaxPlan';
+
+const DICOM = 'application/dicom';
+
+interface PlannedInstance {
+  readonly blobName: string;
+  readonly fileSize: number | undefined;
+  readonly plan: SyntaxPlan;
+}
+
+export async function retrieveInstances(scope: RetrieveScope, accept: string | null): Promise<HttpResponseInit> {
+  const representation = negotiateInstances(accept, scope.level === 'instance');
+  await ensureStorage();
+  // The listing (keys and syntaxes only) comes first: a 404 or a 406 must be decided before any byte is sent.
+  const planned: PlannedInstance[] = [];
+  for await (const instance of listVisibleInstances(scope, ['TransferSyntaxUID', 'FileSize'])) {
+    planned.push(planInstance(scope.studyInstanceUid, instance, representation.transferSyntax));
+  }
+  const first = planned[0];
+  if (!first) throw notFound(scope.level);
+
+  if (!representation.multipart) {
+    const headers: Record<string, string> = { 'Content-Type': partContentType(first.plan) };
+    if (first.plan.kind === 'original' && first.fileSize !== undefined)
+      headers['Content-Length'] = String(first.fileSize);
+    return { status: 200, headers, body: Readable.from(partBytes(first, openBlob(first.blobName))) };
+  }
+  const boundary = newBoundary();
+  return {
+    status: 200,
+    headers: { 'Content-Type': multipartContentType(DICOM, boundary) },
+    body: Readable.from(
+      multipartBody(
+        partsWithLookahead(
+          planned,
+          (instance) => openBlob(instance.blobName),
+          (instance, blob) => ({ contentType: partContentType(instance.plan), body: partBytes(instance, blob) }),
+        ),
+        boundary,
+      ),
+    ),
+  };
+}
+
+function planInstance(study: string, instance: VisibleInstance, requested: string): PlannedInstance {
+  const stored = typeof instance.TransferSyntaxUID === 'string' ? instance.TransferSyntaxUID : '';
+  return {
+    blobName: fileBlobOf(study, instance),
+    fileSize: typeof instance.FileSize === 'number' ? instance.FileSize : undefined,
+    plan: planSyntax(stored, requested),
+  };
+}
+
+function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<Buffer> {
+  const { plan } = instance;
+  if (plan.kind === 'original') return blob.chunks();
+  if (plan.from === TransferSyntax.DeflatedExplicitVRLittleEndian) return inflateToExplicitLittleEndian(blob.chunks());
+  return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax);
+}
+
+function partContentType(plan: SyntaxPlan): string {
+  return `${DICOM}; transfer-syntax=${plan.transferSyntax}`;
+}

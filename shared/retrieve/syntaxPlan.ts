@@ -1,0 +1,27 @@
+/** What to do with one stored file for a requested transfer syntax. */
+import { NotAcceptableError } from '../errors';
+import { TransferSyntax } from '../dicom/transferSyntax';
+import { isTranscodableToExplicitLittleEndian } from './explicitLittleEndianTranscoder';
+import { ORIGINAL_SYNTAX } from './instanceNegotiation';
+
+export type SyntaxPlan =
+  | { readonly kind: 'original'; readonly transferSyntax: string }
+  | { readonly kind: 'transcode'; readonly from: string; readonly transferSyntax: string };
+
+/**
+ * Original bytes when the client takes any syntax or the stored one; Implicit VR LE and Explicit
+ * VR BE are rewritten to Explicit VR LE on the fly, Deflated Explicit VR LE is inflated; anything else would need pixel transcoding,
+ * which this service does not do yet: 406 before any byte is sent.
+ */
+export function planSyntax(stored: string, requested: string): SyntaxPlan {
+  if (requested === ORIGINAL_SYNTAX || requested === stored) return { kind: 'original', transferSyntax: stored };
+  const convertible =
+    isTranscodableToExplicitLittleEndian(stored) || stored === TransferSyntax.DeflatedExplicitVRLittleEndian;
+  if (requested === TransferSyntax.ExplicitVRLittleEndian && convertible) {
+    return { kind: 'transcode', from: stored, transferSyntax: requested };
+  }
+  throw new NotAcceptableError(
+    `An instance is stored in transfer syntax ${stored} and cannot be converted to ${requested}; ` +
+      'ask for transfer-syntax=* to receive it as stored.',
+  );
+}
