@@ -34,3 +34,11 @@ export function sequenceRowKey(sequence: number): string {
 export function createdVersionRowKey(version: string): string {
   return `created-${version}`;
 }
+
+/**
+ * The row that says "this version's delete reached the feed", written in the same transaction as
+ * the delete entry, so that resuming an abandoned delete never appends its event twice.
+ */
+export function deletedVersionRowKey(version: string): string {
+  return `deleted-${version}`;
+}

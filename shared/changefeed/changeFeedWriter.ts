@@ -6,6 +6,7 @@ import {
   FEED_PARTITION,
   sequenceRowKey,
   createdVersionRowKey,
+  deletedVersionRowKey,
   type ChangeFeedEvent,
   type CommittedChangeFeedEvent,
 } from './changeFeedEntry';
@@ -95,6 +96,7 @@ export class ChangeFeedWriter {
       for (const entry of committed) {
         actions.push(['create', entryEntity(entry)]);
         if (entry.action === 'create') actions.push(['create', createdVersionEntity(entry)]);
+        if (entry.action === 'delete') actions.push(['create', deletedVersionEntity(entry)]);
       }
       try {
         const response = await this.client().submitTransaction(actions);
@@ -151,6 +153,15 @@ function createdVersionEntity(entry: CommittedChangeFeedEvent) {
     ...entry.commitRecord,
     partitionKey: FEED_PARTITION,
     rowKey: createdVersionRowKey(entry.version),
+    Sequence: entry.sequence,
+    EventTime: entry.timestamp,
+  };
+}
+
+function deletedVersionEntity(entry: CommittedChangeFeedEvent) {
+  return {
+    partitionKey: FEED_PARTITION,
+    rowKey: deletedVersionRowKey(entry.version),
     Sequence: entry.sequence,
     EventTime: entry.timestamp,
   };

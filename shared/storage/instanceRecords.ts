@@ -35,7 +35,7 @@ export function instanceRowKey(key: InstanceKey): string {
 }
 
 /** One marker per store attempt (not per instance), so attempts never remove each other's. */
-function pendingRowKey(key: InstanceKey, version: string): string {
+export function pendingRowKey(key: InstanceKey, version: string): string {
   return `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|${version}`;
 }
 

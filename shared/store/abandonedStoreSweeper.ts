@@ -1,3 +1,4 @@
+import { resumeAbandonedDelete } from '../delete/deleteRecovery';
 import { versionPrefix } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix } from '../storage/blobUpload';
 import {
@@ -15,6 +16,8 @@ export interface SweepResult {
   readonly rolledForward: number;
   readonly rolledBack: number;
   readonly markersRemoved: number;
+  /** Deletes whose process died, finished (docs/delete-and-changefeed.md). */
+  readonly deletesFinished: number;
 }
 
 const MAX_MARKERS_PER_SWEEP = 500;
@@ -27,12 +30,13 @@ const MAX_MARKERS_PER_SWEEP = 500;
  */
 export async function sweepAbandonedStores(olderThan: Date, log: (m: string) => void): Promise<SweepResult> {
   const markers = await listPendingMarkers(olderThan, MAX_MARKERS_PER_SWEEP);
-  const result = { examined: markers.length, rolledForward: 0, rolledBack: 0, markersRemoved: 0 };
+  const result = { examined: markers.length, rolledForward: 0, rolledBack: 0, markersRemoved: 0, deletesFinished: 0 };
   for (const marker of markers) {
     try {
       const outcome = await settle(marker);
       if (outcome === 'rolledForward') result.rolledForward += 1;
       if (outcome === 'rolledBack') result.rolledBack += 1;
+      if (outcome === 'deleteFinished') result.deletesFinished += 1;
       if (outcome !== 'leaseHeld') {
         await deletePendingMarker(marker.key, marker.version);
         result.markersRemoved += 1;
@@ -44,13 +48,15 @@ export async function sweepAbandonedStores(olderThan: Date, log: (m: string) => 
   return result;
 }
 
-type Settlement = 'done' | 'rolledForward' | 'rolledBack' | 'leaseHeld';
+type Settlement = 'done' | 'rolledForward' | 'rolledBack' | 'leaseHeld' | 'deleteFinished';
 
 async function settle(marker: PendingMarker): Promise<Settlement> {
   const record = await getInstanceRecord(marker.key);
   const current = record?.entity.Version === marker.version ? record : undefined;
   if (current?.entity.State === 'created') return 'done';
-  if (current && current.entity.State !== 'creating') return 'leaseHeld'; // a delete owns it now
+  if (current?.entity.State === 'deleting') {
+    return (await resumeAbandonedDelete(current)) ? 'deleteFinished' : 'leaseHeld';
+  }
   if (current) {
     const leaseUntil = current.entity.LeaseUntil instanceof Date ? current.entity.LeaseUntil.getTime() : 0;
     if (leaseUntil > Date.now()) return 'leaseHeld';

@@ -1,0 +1,20 @@
+// DELETE /v{1,2}/studies/{study}/series/{series} — delete every instance of a series.
+import { deleteHttpResponse } from '../shared/delete/deleteHttp';
+import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
+import { uidParam } from '../shared/http/uidParam';
+
+export const deleteSeries: DicomWebHandler = async (request, context) =>
+  deleteHttpResponse(
+    {
+      studyInstanceUid: uidParam(request.params.study, 'StudyInstanceUID'),
+      seriesInstanceUid: uidParam(request.params.series, 'SeriesInstanceUID'),
+    },
+    context,
+  );
+
+registerDicomWebRoute({
+  name: 'deleteSeries',
+  route: 'studies/{study}/series/{series}',
+  methods: ['DELETE'],
+  handler: deleteSeries,
+});

@@ -1,0 +1,37 @@
+import { deletedVersionRowKey, FEED_PARTITION } from '../changefeed/changeFeedEntry';
+import { changeFeed } from '../changefeed/changeFeedWriter';
+import { versionPrefix } from '../storage/blobLayout';
+import { deleteBlobsWithPrefix } from '../storage/blobUpload';
+import { table } from '../storage/clients';
+import { isStorageStatus } from '../storage/storageErrors';
+import type { HiddenInstance } from './deleteScope';
+import { removeDeleteMarker, removeHiddenInstance } from './deleteWrites';
+
+/**
+ * The invisible half of a delete, once its feed event is committed: the version's blobs, then the
+ * entity, then the marker. In that order, a crash at any point leaves the marker (and, until the
+ * blobs are gone, the entity) so the sweeper can pick the work up again; every step is idempotent.
+ */
+export async function finishDelete(instance: HiddenInstance): Promise<void> {
+  await deleteBlobsWithPrefix(versionPrefix(instance.key, instance.version));
+  await removeHiddenInstance(instance.key, instance.etag);
+  await removeDeleteMarker(instance.key, instance.version);
+}
+
+/** Appends the delete event unless the feed already holds it (the writer records `deleted-{version}`). */
+export async function ensureDeleteEvent(instance: HiddenInstance): Promise<void> {
+  if (await deleteEventRecorded(instance.version)) return;
+  await changeFeed().append({ action: 'delete', ...instance.key, version: instance.version });
+}
+
+async function deleteEventRecorded(version: string): Promise<boolean> {
+  try {
+    await table('changeFeed').getEntity(FEED_PARTITION, deletedVersionRowKey(version), {
+      queryOptions: { select: ['Sequence'] },
+    });
+    return true;
+  } catch (error) {
+    if (isStorageStatus(error, 404)) return false;
+    throw error;
+  }
+}
