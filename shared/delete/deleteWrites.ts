@@ -1,21 +1,11 @@
 import type { TableClient } from '@azure/data-tables';
 import type { InstanceKey } from '../storage/blobLayout';
 import { table } from '../storage/clients';
-import { instanceRowKey, PENDING_PARTITION, pendingRowKey } from '../storage/instanceRecords';
-import { PartitionBatcher } from '../storage/partitionBatcher';
+import { batched, instanceRowKey, PENDING_PARTITION, pendingRowKey } from '../storage/instanceRecords';
 import { isStorageStatus } from '../storage/storageErrors';
 
 function instances(): TableClient {
   return table('instances');
-}
-
-// A study's instances share a partition and every marker goes to `~pending`: submitted together,
-// the batcher sends them as transactions of up to 100 writes, so hiding 5,000 instances costs
-// about 100 round trips instead of 10,000.
-let batcher: PartitionBatcher | undefined;
-function batched(): PartitionBatcher {
-  batcher ??= new PartitionBatcher(instances);
-  return batcher;
 }
 
 /**

@@ -43,10 +43,12 @@ function instances(): TableClient {
   return table('instances');
 }
 
-// Concurrent stores of one study share a partition, and every attempt writes a pending marker:
-// grouping those writes into transactions takes most table round trips off the store path.
+// Concurrent stores (and deletes) of one study share a partition, and every attempt writes a
+// pending marker: grouping those writes into transactions takes most table round trips off the
+// store path, and lets a study delete hide 5,000 instances in about 50 round trips.
 let batcher: PartitionBatcher | undefined;
-function batched(): PartitionBatcher {
+/** The one write batcher of the instances table, shared by stores and deletes. */
+export function batched(): PartitionBatcher {
   batcher ??= new PartitionBatcher(instances);
   return batcher;
 }
