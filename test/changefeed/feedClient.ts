@@ -1,6 +1,7 @@
 /** Small HTTP helpers for the delete and change-feed tests. */
 import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
 import { makeDicom, newUid } from '../support/dicomFactory';
+import { readReply, type Reply } from '../support/httpReply';
 import { stowFiles } from '../support/stowClient';
 
 export interface FeedEntry {
@@ -14,23 +15,10 @@ export interface FeedEntry {
   Metadata?: DicomJsonDataset;
 }
 
-export interface Reply<T> {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly text: string;
-  readonly json: T | undefined;
-}
+export type { Reply } from '../support/httpReply';
 
 export async function getJson<T>(url: string): Promise<Reply<T>> {
-  const response = await fetch(url);
-  const text = await response.text();
-  const isJson = response.headers.get('content-type')?.includes('json') ?? false;
-  return {
-    status: response.status,
-    headers: response.headers,
-    text,
-    json: isJson ? (JSON.parse(text) as T) : undefined,
-  };
+  return readReply<T>(await fetch(url));
 }
 
 export async function httpDelete(url: string): Promise<{ status: number; text: string }> {

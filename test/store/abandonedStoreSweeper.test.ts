@@ -2,30 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sweepAbandonedStores } from '../../shared/store/abandonedStoreSweeper';
-import { newUid } from '../support/dicomFactory';
+
 import { useTestServer } from '../support/serverFixture';
+import { insertPendingMarker, insertReservation, instanceRowKey, newInstanceKey } from '../support/storeAttempts';
 
 describe('abandoned store sweeper', () => {
   const ctx = useTestServer();
 
   async function abandonedAttempt(version: string, committed: boolean) {
-    const key = { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
-    const rowKey = `${key.seriesInstanceUid}|${key.sopInstanceUid}`;
-    await ctx.probe.table('Instances').createEntity({
-      partitionKey: key.studyInstanceUid,
-      rowKey,
-      State: 'creating',
-      Version: version,
-      SeriesInstanceUID: key.seriesInstanceUid,
-      SOPInstanceUID: key.sopInstanceUid,
-      LeaseUntil: new Date(Date.now() - 1000),
-    });
-    await ctx.probe.table('Instances').createEntity({
-      partitionKey: '~pending',
-      rowKey: `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|${version}`,
-      Version: version,
-      ...key,
-    });
+    const key = newInstanceKey();
+    const rowKey = instanceRowKey(key);
+    await insertReservation(ctx.probe, key, version, -1000);
+    await insertPendingMarker(ctx.probe, key, version);
     const prefix = `${key.studyInstanceUid}/${key.seriesInstanceUid}/${key.sopInstanceUid}/${version}/`;
     await ctx.probe.container.getBlockBlobClient(`${prefix}file.dcm`).upload('bytes', 5);
     if (committed) {
@@ -62,22 +50,9 @@ describe('abandoned store sweeper', () => {
   });
 
   test('leaves attempts whose lease is still held', async () => {
-    const key = { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
-    await ctx.probe.table('Instances').createEntity({
-      partitionKey: key.studyInstanceUid,
-      rowKey: `${key.seriesInstanceUid}|${key.sopInstanceUid}`,
-      State: 'creating',
-      Version: 'v-live',
-      SeriesInstanceUID: key.seriesInstanceUid,
-      SOPInstanceUID: key.sopInstanceUid,
-      LeaseUntil: new Date(Date.now() + 60_000),
-    });
-    await ctx.probe.table('Instances').createEntity({
-      partitionKey: '~pending',
-      rowKey: `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|v-live`,
-      Version: 'v-live',
-      ...key,
-    });
+    const key = newInstanceKey();
+    await insertReservation(ctx.probe, key, 'v-live', 60_000);
+    await insertPendingMarker(ctx.probe, key, 'v-live');
     const result = await sweepAbandonedStores(new Date(Date.now() + 1000), () => undefined);
     assert.equal(result.markersRemoved, 0);
     assert.equal((await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`)).length, 1);

@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Tag } from '../../shared/dicom/tags';
-import { makeDicom, newUid } from '../support/dicomFactory';
+import { makeDicom } from '../support/dicomFactory';
 import { firstValue, sequence, stowFiles } from '../support/stowClient';
 import { useTestServer } from '../support/serverFixture';
+import { insertCommitRecord, insertReservation, newInstanceKey } from '../support/storeAttempts';
 
 describe('STOW-RS consistency', () => {
   const ctx = useTestServer();
@@ -23,19 +24,10 @@ describe('STOW-RS consistency', () => {
   });
 
   test('an attempt abandoned by a dead process does not lock the instance: a retry takes over', async () => {
-    const study = newUid();
-    const series = newUid();
-    const sop = newUid();
+    const key = newInstanceKey();
+    const { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop } = key;
     const instances = ctx.probe.table('Instances');
-    await instances.createEntity({
-      partitionKey: study,
-      rowKey: `${series}|${sop}`,
-      State: 'creating',
-      Version: 'dead-attempt',
-      SeriesInstanceUID: series,
-      SOPInstanceUID: sop,
-      LeaseUntil: new Date(Date.now() - 60_000),
-    });
+    await insertReservation(ctx.probe, key, 'dead-attempt', -60_000);
     await ctx.probe.container
       .getBlockBlobClient(`${study}/${series}/${sop}/dead-attempt/file.dcm`)
       .upload('partial', 7);
@@ -49,45 +41,19 @@ describe('STOW-RS consistency', () => {
   });
 
   test('an attempt still holding its lease answers 45071', async () => {
-    const study = newUid();
-    const series = newUid();
-    const sop = newUid();
-    await ctx.probe.table('Instances').createEntity({
-      partitionKey: study,
-      rowKey: `${series}|${sop}`,
-      State: 'creating',
-      Version: 'live-attempt',
-      SeriesInstanceUID: series,
-      SOPInstanceUID: sop,
-      LeaseUntil: new Date(Date.now() + 60_000),
-    });
-    const file = makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop });
+    const key = newInstanceKey();
+    await insertReservation(ctx.probe, key, 'live-attempt', 60_000);
+    const file = makeDicom(key);
     const result = await stowFiles(studies(), [file]);
     assert.equal(result.status, 409, result.text);
     assert.equal(firstValue(sequence(result.json, Tag.FailedSOPSequence)[0], Tag.FailureReason), 45071);
   });
 
   test('an attempt that died after its change-feed commit is rolled forward, not lost', async () => {
-    const study = newUid();
-    const series = newUid();
-    const sop = newUid();
-    await ctx.probe.table('Instances').createEntity({
-      partitionKey: study,
-      rowKey: `${series}|${sop}`,
-      State: 'creating',
-      Version: 'committed-attempt',
-      SeriesInstanceUID: series,
-      SOPInstanceUID: sop,
-      LeaseUntil: new Date(Date.now() - 60_000),
-    });
-    await ctx.probe.table('ChangeFeed').createEntity({
-      partitionKey: 'feed',
-      rowKey: 'created-committed-attempt',
-      Sequence: 999_999,
-      EventTime: new Date(),
-      SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
-      TransferSyntaxUID: '1.2.840.10008.1.2.1',
-    });
+    const key = newInstanceKey();
+    const { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop } = key;
+    await insertReservation(ctx.probe, key, 'committed-attempt', -60_000);
+    await insertCommitRecord(ctx.probe, 'committed-attempt', 999_999);
     const file = makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop });
     const result = await stowFiles(studies(), [file]);
     assert.equal(result.status, 409, result.text);

@@ -1,13 +1,9 @@
 /** A small STOW-RS client over fetch, returning status, headers and the parsed DICOM JSON body. */
 import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
+import { readReply, type Reply } from './httpReply';
 import { multipartBody, multipartRelated, newBoundary, type PartSpec } from './multipartBody';
 
-export interface StowResult {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly text: string;
-  readonly json: DicomJsonDataset | undefined;
-}
+export type StowResult = Reply<DicomJsonDataset>;
 
 export async function post(
   url: string,
@@ -19,14 +15,7 @@ export async function post(
     body: body ? new Uint8Array(body) : undefined,
     headers,
   });
-  const text = await response.text();
-  const isJson = response.headers.get('content-type')?.includes('json') ?? false;
-  return {
-    status: response.status,
-    headers: response.headers,
-    text,
-    json: isJson && text ? (JSON.parse(text) as DicomJsonDataset) : undefined,
-  };
+  return readReply<DicomJsonDataset>(response);
 }
 
 export function stowParts(

@@ -1,0 +1,54 @@
+/**
+ * Writes, straight into storage, what a store attempt leaves behind when its process dies
+ * (docs/consistency.md), so recovery can be tested without killing a process.
+ */
+import type { InstanceKey } from '../../shared/storage/blobLayout';
+import { newUid } from './dicomFactory';
+import type { StorageProbe } from './storageProbe';
+
+export function newInstanceKey(): InstanceKey {
+  return { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
+}
+
+export function instanceRowKey(key: InstanceKey): string {
+  return `${key.seriesInstanceUid}|${key.sopInstanceUid}`;
+}
+
+/** A `creating` instance entity whose lease ends `leaseFromNowMs` from now (negative: expired). */
+export async function insertReservation(
+  probe: StorageProbe,
+  key: InstanceKey,
+  version: string,
+  leaseFromNowMs: number,
+): Promise<void> {
+  await probe.table('Instances').createEntity({
+    partitionKey: key.studyInstanceUid,
+    rowKey: instanceRowKey(key),
+    State: 'creating',
+    Version: version,
+    SeriesInstanceUID: key.seriesInstanceUid,
+    SOPInstanceUID: key.sopInstanceUid,
+    LeaseUntil: new Date(Date.now() + leaseFromNowMs),
+  });
+}
+
+export async function insertPendingMarker(probe: StorageProbe, key: InstanceKey, version: string): Promise<void> {
+  await probe.table('Instances').createEntity({
+    partitionKey: '~pending',
+    rowKey: `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|${version}`,
+    Version: version,
+    ...key,
+  });
+}
+
+/** The change feed's record that this version's create was committed. */
+export async function insertCommitRecord(probe: StorageProbe, version: string, sequence: number): Promise<void> {
+  await probe.table('ChangeFeed').createEntity({
+    partitionKey: 'feed',
+    rowKey: `created-${version}`,
+    Sequence: sequence,
+    EventTime: new Date(),
+    SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
+    TransferSyntaxUID: '1.2.840.10008.1.2.1',
+  });
+}
