@@ -13,7 +13,8 @@ import { lookupTag } from '../dicom/dictionary';
 import { DicomParseError } from '../dicom/dicomParseError';
 import { TransferSyntax } from '../dicom/transferSyntax';
 import { LONG_LENGTH_VRS } from '../dicom/vr';
-import { rewriteFileMeta, shortHeader } from './fileMetaRewrite';
+import { longHeader, shortHeader } from './explicitLittleEndianHeaders';
+import { rewriteFileMeta } from './fileMetaRewrite';
 
 const UNDEFINED_LENGTH = 0xffffffff;
 const ITEM_GROUP = 0xfffe;
@@ -214,7 +215,7 @@ export class ExplicitLittleEndianTranscoder {
     if (inFragments) throw new DicomParseError('Encapsulated Pixel Data holds something other than items.');
     if (length === UNDEFINED_LENGTH) {
       if (group === PIXEL_DATA_GROUP && element === PIXEL_DATA_ELEMENT) {
-        this.out.push(longElementHeader(group, element, 'OB', UNDEFINED_LENGTH));
+        this.out.push(longHeader(group, element, 'OB', UNDEFINED_LENGTH));
         this.containers.push({ kind: 'fragments', end: undefined });
         return true;
       }
@@ -223,7 +224,7 @@ export class ExplicitLittleEndianTranscoder {
       }
     }
     if (vr === 'SQ') {
-      this.out.push(longElementHeader(group, element, 'SQ', UNDEFINED_LENGTH));
+      this.out.push(longHeader(group, element, 'SQ', UNDEFINED_LENGTH));
       this.containers.push({
         kind: 'sequence',
         end: length === UNDEFINED_LENGTH ? undefined : this.position + length,
@@ -236,7 +237,7 @@ export class ExplicitLittleEndianTranscoder {
       const outVr = !LONG_LENGTH_VRS.has(vr) && length > 0xffff ? 'UN' : vr;
       this.out.push(
         LONG_LENGTH_VRS.has(outVr)
-          ? longElementHeader(group, element, outVr, length)
+          ? longHeader(group, element, outVr, length)
           : shortHeader(group, element, outVr, length),
       );
     }
@@ -287,15 +288,6 @@ function implicitVr(group: number, element: number, length: number): string {
 
 function tagText(group: number, element: number): string {
   return (group.toString(16).padStart(4, '0') + element.toString(16).padStart(4, '0')).toUpperCase();
-}
-
-function longElementHeader(group: number, element: number, vr: string, length: number): Buffer {
-  const header = Buffer.alloc(12);
-  header.writeUInt16LE(group, 0);
-  header.writeUInt16LE(element, 2);
-  header.write(vr, 4, 'latin1');
-  header.writeUInt32LE(length, 8);
-  return header;
 }
 
 function itemHeader(element: number, length: number): Buffer {

@@ -6,6 +6,7 @@
 import { DicomParseError } from '../dicom/dicomParseError';
 import { TransferSyntax } from '../dicom/transferSyntax';
 import { LONG_LENGTH_VRS } from '../dicom/vr';
+import { shortHeader } from './explicitLittleEndianHeaders';
 
 const PREAMBLE_AND_MAGIC = 132;
 const FILE_META_GROUP = 0x0002;
@@ -56,14 +57,4 @@ function uidValue(uid: string): Buffer {
 
 function shortElement(element: number, vr: string, value: Buffer): Buffer {
   return Buffer.concat([shortHeader(FILE_META_GROUP, element, vr, value.length), value]);
-}
-
-/** An Explicit VR Little Endian header with a 16-bit length. */
-export function shortHeader(group: number, element: number, vr: string, length: number): Buffer {
-  const header = Buffer.alloc(8);
-  header.writeUInt16LE(group, 0);
-  header.writeUInt16LE(element, 2);
-  header.write(vr, 4, 'latin1');
-  header.writeUInt16LE(length, 6);
-  return header;
 }
