@@ -95,8 +95,7 @@ export class ChangeFeedWriter {
       const actions: TransactionAction[] = [counterAction(counter, last, timestamp.getTime())];
       for (const entry of committed) {
         actions.push(['create', entryEntity(entry)]);
-        if (entry.action === 'create') actions.push(['create', createdVersionEntity(entry)]);
-        if (entry.action === 'delete') actions.push(['create', deletedVersionEntity(entry)]);
+        actions.push(['create', versionRecordEntity(entry)]);
       }
       try {
         const response = await this.client().submitTransaction(actions);
@@ -148,20 +147,16 @@ function entryEntity(entry: CommittedChangeFeedEvent) {
   };
 }
 
-function createdVersionEntity(entry: CommittedChangeFeedEvent) {
+/**
+ * The record that an event about this version was committed, read by recovery: a create's carries
+ * the instance entity's properties, a delete's only says it happened.
+ */
+function versionRecordEntity(entry: CommittedChangeFeedEvent) {
+  const isCreate = entry.action === 'create';
   return {
-    ...entry.commitRecord,
+    ...(isCreate ? entry.commitRecord : {}),
     partitionKey: FEED_PARTITION,
-    rowKey: createdVersionRowKey(entry.version),
-    Sequence: entry.sequence,
-    EventTime: entry.timestamp,
-  };
-}
-
-function deletedVersionEntity(entry: CommittedChangeFeedEvent) {
-  return {
-    partitionKey: FEED_PARTITION,
-    rowKey: deletedVersionRowKey(entry.version),
+    rowKey: isCreate ? createdVersionRowKey(entry.version) : deletedVersionRowKey(entry.version),
     Sequence: entry.sequence,
     EventTime: entry.timestamp,
   };
