@@ -52,11 +52,12 @@ export interface ProjectionInput {
   readonly transferSyntaxUid: string;
   readonly frames: FrameIndex | undefined;
   readonly fileSize: number;
-  readonly sequence: number;
-  readonly storedAt: Date;
 }
 
-/** The properties of a `created` instance entity. */
+/**
+ * The properties of a `created` instance entity, except what the change-feed commit decides
+ * (`Sequence`, `StoredAt`).
+ */
 export function instanceProperties(input: ProjectionInput): {
   properties: Record<string, unknown>;
   framesTooLarge: boolean;
@@ -71,8 +72,6 @@ export function instanceProperties(input: ProjectionInput): {
     SOPClassUID: getString(input.dataset, Tag.SOPClassUID) ?? '',
     TransferSyntaxUID: input.transferSyntaxUid,
     FileSize: input.fileSize,
-    Sequence: input.sequence,
-    StoredAt: input.storedAt,
     FramesInBlob: framesTooLarge,
     MetadataInBlob: metadataTooLarge,
     QidoAttributes: qidoAttributesJson(input.dataset),

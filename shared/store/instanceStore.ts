@@ -149,14 +149,11 @@ export async function storeInstance(
         ...validation.attributeFailures.map((f) => f.message),
       );
     }
-    const storedAt = new Date();
     const { properties, framesTooLarge, metadataForBlob } = instanceProperties({
       dataset: parsed.dataset,
       transferSyntaxUid: parsed.transferSyntaxUid,
       frames: parsed.frames,
       fileSize,
-      sequence: 0,
-      storedAt,
     });
     await Promise.all([
       metadataForBlob === undefined
