@@ -1,8 +1,10 @@
 /**
  * Writes, straight into storage, what a store attempt leaves behind when its process dies
- * (docs/consistency.md), so recovery can be tested without killing a process.
+ * (docs/consistency.md), so recovery can be tested without killing a process. Keys come from the
+ * production code; the entities are written raw, as a dead process would have left them.
  */
 import type { InstanceKey } from '../../shared/storage/blobLayout';
+import { instanceRowKey, PENDING_PARTITION, pendingRowKey } from '../../shared/storage/instanceRecords';
 import { newUid } from './dicomFactory';
 import type { StorageProbe } from './storageProbe';
 
@@ -10,9 +12,7 @@ export function newInstanceKey(): InstanceKey {
   return { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
 }
 
-export function instanceRowKey(key: InstanceKey): string {
-  return `${key.seriesInstanceUid}|${key.sopInstanceUid}`;
-}
+export { instanceRowKey };
 
 /** A `creating` instance entity whose lease ends `leaseFromNowMs` from now (negative: expired). */
 export async function insertReservation(
@@ -34,8 +34,8 @@ export async function insertReservation(
 
 export async function insertPendingMarker(probe: StorageProbe, key: InstanceKey, version: string): Promise<void> {
   await probe.table('Instances').createEntity({
-    partitionKey: '~pending',
-    rowKey: `${key.studyInstanceUid}|${key.seriesInstanceUid}|${key.sopInstanceUid}|${version}`,
+    partitionKey: PENDING_PARTITION,
+    rowKey: pendingRowKey(key, version),
     Version: version,
     ...key,
   });
