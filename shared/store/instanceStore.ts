@@ -34,7 +34,11 @@ export interface StoreInstanceOptions {
 }
 
 const PREAMBLE_BYTES = 128;
-export const EMPTY_PART_MESSAGE = 'The part is empty.';
+
+/** The failure of a part that holds no bytes at all (but has headers, so it was meant as one). */
+export function emptyPartFailure(): FailedInstance {
+  return failed(FailureReason.ValidationFailed, {}, 'The part is empty.');
+}
 
 /**
  * Stores one DICOM file read from `source` (a multipart part or a whole application/dicom body).
@@ -45,13 +49,14 @@ export const EMPTY_PART_MESSAGE = 'The part is empty.';
  * makes a store atomic (docs/consistency.md): pending marker, reservation and blob, change-feed
  * commit, then the instance entity that makes it visible.
  *
+ * An empty source gives undefined (whether that is a failure depends on the request's framing).
  * Client mistakes become a FailedInstance; errors of the request itself (broken multipart,
  * client gone, storage down) are thrown after this attempt's data has been cleaned up.
  */
 export async function storeInstance(
   source: AsyncIterable<Buffer>,
   options: StoreInstanceOptions,
-): Promise<InstanceOutcome> {
+): Promise<InstanceOutcome | undefined> {
   const input = source[Symbol.asyncIterator]();
   const parser = new Part10StreamParser();
   const head: Buffer[] = [];
@@ -62,7 +67,7 @@ export async function storeInstance(
     while (!parser.identifiersComplete) {
       const next = await input.next();
       if (next.done) {
-        if (headBytes === 0) return await failAndDrain(input, FailureReason.ValidationFailed, {}, EMPTY_PART_MESSAGE);
+        if (headBytes === 0) return undefined;
         parsed = parser.end();
         break;
       }

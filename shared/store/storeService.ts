@@ -7,7 +7,7 @@ import { acceptsMediaType, parseMediaType } from '../http/negotiation';
 import { boundaryFromContentType, readMultipart } from '../multipart/multipartReader';
 import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
-import { EMPTY_PART_MESSAGE, storeInstance, type StoreInstanceOptions } from './instanceStore';
+import { emptyPartFailure, storeInstance, type StoreInstanceOptions } from './instanceStore';
 import type { InstanceOutcome } from './stowOutcome';
 import { buildStowResponse, type StowResponse } from './stowResponse';
 
@@ -75,15 +75,16 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   const outcomes: InstanceOutcome[] = [];
   try {
     if (boundary === undefined) {
-      const outcome = await storeSingleBody(body, options);
+      // A single application/dicom body is one instance; an empty one is an empty request (204).
+      const outcome = await storeInstance(body, options);
       if (outcome) outcomes.push(outcome);
     } else {
       for await (const part of readMultipart(body, boundary, { maxParts })) {
         const outcome = await storeInstance(part.body, options);
         // .NET's MultipartContent with no content sends one part with no headers and no bytes:
         // that is an empty request, not a failed instance.
-        if (part.headers.size === 0 && isEmptyPart(outcome)) continue;
-        outcomes.push(outcome);
+        if (outcome) outcomes.push(outcome);
+        else if (part.headers.size > 0) outcomes.push(emptyPartFailure());
       }
     }
   } catch (error) {
@@ -95,22 +96,6 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
     versionBaseUrl: request.versionBaseUrl,
     requestStudyInstanceUid: request.studyInstanceUid,
   });
-}
-
-/** A single application/dicom body is one instance; an empty one is an empty request (204). */
-async function storeSingleBody(body: Readable, options: StoreInstanceOptions): Promise<InstanceOutcome | undefined> {
-  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const first = await iterator.next();
-  if (first.done) return undefined;
-  async function* replay(): AsyncGenerator<Buffer> {
-    yield first.value as Buffer;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  }
-  return storeInstance(replay(), options);
-}
-
-function isEmptyPart(outcome: InstanceOutcome): boolean {
-  return outcome.kind === 'failed' && outcome.messages[0] === EMPTY_PART_MESSAGE;
 }
 
 /** Counts body bytes as they stream and fails the request once it passes the limit. */
