@@ -28,9 +28,15 @@ export interface StoreConfig {
   readonly leaseSeconds: number;
 }
 
+export interface SearchConfig {
+  /** Adds `X-Search-Cost: requests=N; entities=M` (table round trips and entities read) to search responses. */
+  readonly costHeader: boolean;
+}
+
 export interface AppConfig {
   readonly storage: StorageConfig;
   readonly store: StoreConfig;
+  readonly search: SearchConfig;
   readonly auth: AuthConfig;
   readonly cors: CorsConfig;
 }
@@ -106,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       maxParts: integer(env, 'DICOM_MAX_PARTS', 10_000, 1, 1_000_000, problems),
       leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 120, 10, 86_400, problems),
     },
+    search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
     ...accessSections(env, problems),
   };
   if (problems.length > 0) {
@@ -117,6 +124,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, problems: string[]): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase();
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  problems.push(`${name} must be true or false, not "${raw}"`);
+  return false;
 }
 
 function integer(

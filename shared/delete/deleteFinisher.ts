@@ -1,5 +1,7 @@
 import { deletedVersionRowKey, FEED_PARTITION } from '../changefeed/changeFeedEntry';
 import { changeFeed } from '../changefeed/changeFeedWriter';
+import { refreshStudy } from '../search/summaryRefresh';
+import { unindexInstance } from '../search/instanceIndex';
 import { versionPrefix } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix } from '../storage/blobUpload';
 import { table } from '../storage/clients';
@@ -8,13 +10,16 @@ import type { HiddenInstance } from './deleteScope';
 import { removeDeleteMarker, removeHiddenInstance } from './deleteWrites';
 
 /**
- * The invisible half of a delete, once its feed event is committed: the version's blobs, then the
- * entity, then the marker. In that order, a crash at any point leaves the marker (and, until the
- * blobs are gone, the entity) so the sweeper can pick the work up again; every step is idempotent.
+ * The invisible half of a delete, once its feed event is committed: the version's blobs, the
+ * entity, its SOP Instance UID index entry, a refresh of the study's search summary (the request
+ * refreshed it already unless it failed), then the marker. In that order, a crash at any point
+ * leaves the marker so the sweeper can pick the work up again; every step is idempotent.
  */
 export async function finishDelete(instance: HiddenInstance): Promise<void> {
   await deleteBlobsWithPrefix(versionPrefix(instance.key, instance.version));
   await removeHiddenInstance(instance.key, instance.etag);
+  await unindexInstance(instance.key, instance.version);
+  await refreshStudy(instance.key.studyInstanceUid);
   await removeDeleteMarker(instance.key, instance.version);
 }
 

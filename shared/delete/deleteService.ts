@@ -1,5 +1,6 @@
 import { changeFeed } from '../changefeed/changeFeedWriter';
 import { getConfig } from '../config';
+import { refreshStudy } from '../search/summaryRefresh';
 import { leaseEnd } from '../store/leaseKeeper';
 import { finishInBackground } from './backgroundDeletes';
 import { listDeleteCandidates } from './deleteCandidates';
@@ -26,6 +27,11 @@ export async function deleteInstances(scope: DeleteScope, log: (message: string)
   const leaseUntil = leaseEnd(getConfig().store.leaseSeconds);
   const outcomes = await Promise.allSettled(candidates.map((candidate) => hideAndRecord(candidate, leaseUntil)));
   const hidden = outcomes.flatMap((o) => (o.status === 'fulfilled' && o.value ? [o.value] : []));
+  // Search must not find them after the 204; if this fails, the background finish refreshes again.
+  if (hidden.length > 0)
+    await refreshStudy(scope.studyInstanceUid).catch((error: unknown) =>
+      log(`Search summary of ${scope.studyInstanceUid} left for the finisher: ${String(error)}`),
+    );
   // Whatever was recorded is finished now, even if another instance failed: the sweeper takes the rest.
   finishInBackground(hidden, log);
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');

@@ -42,6 +42,7 @@ export const Tag = {
   SeriesNumber: '00200011',
   InstanceNumber: '00200013',
   Laterality: '00200060',
+  NumberOfStudyRelatedSeries: '00201206',
   NumberOfStudyRelatedInstances: '00201208',
   NumberOfSeriesRelatedInstances: '00201209',
   PerformedProcedureStepStartDate: '00400244',

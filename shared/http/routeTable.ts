@@ -108,7 +108,7 @@ function withRequestPipeline(fn: RegisteredFunction, declared: readonly HttpMeth
       return errorResponse(misconfigured(error, context), context);
     }
     if (request.method === 'OPTIONS' && !declared.includes('OPTIONS')) {
-      return preflightResponse(request, declared, access.cors);
+      return preflightResponse(request, methodsOfRoute(fn.route, declared), access.cors);
     }
     let response: HttpResponseInit;
     try {
@@ -119,6 +119,16 @@ function withRequestPipeline(fn: RegisteredFunction, declared: readonly HttpMeth
     }
     return withCorsHeaders(request, response, access.cors);
   };
+}
+
+/**
+ * Several functions may share a route with different methods (search is GET /studies, store is
+ * POST /studies); whichever answers the preflight must allow all of them.
+ */
+function methodsOfRoute(route: string, declared: readonly HttpMethod[]): HttpMethod[] {
+  const methods = new Set(declared);
+  for (const other of registered) if (other.route === route) for (const m of other.methods) methods.add(m);
+  return [...methods].sort();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DefaultAzureCredential } from '@azure/identity';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
 import { getConfig, type StorageConfig } from '../config';
@@ -9,12 +9,17 @@ export const TABLES = {
   instances: 'Instances',
   /** The change feed: a counter and the numbered entries, in one partition. */
   changeFeed: 'ChangeFeed',
+  /** Search summaries: per study (RowKey `~`) and per series (RowKey series UID), PartitionKey study UID. */
+  studies: 'Studies',
 } as const;
 export type TableKey = keyof typeof TABLES;
 
 interface Clients {
+  readonly config: StorageConfig;
   readonly container: ContainerClient;
-  readonly tables: ReadonlyMap<TableKey, TableClient>;
+  /** By table name without the prefix. */
+  readonly tables: Map<string, TableClient>;
+  readonly credential: TokenCredential | undefined;
 }
 
 // Created once per worker and reused: SDK clients hold connection pools.
@@ -25,8 +30,20 @@ export function blobContainer(): ContainerClient {
 }
 
 export function table(key: TableKey): TableClient {
-  const client = getClients().tables.get(key);
-  if (!client) throw new Error(`No table client for ${key}`);
+  return tableNamed(TABLES[key]);
+}
+
+/**
+ * The client of any table of the service by its name without the prefix (the search indexes are
+ * one table each, see shared/search/searchIndexes.ts). Clients are created once and reused.
+ */
+export function tableNamed(name: string): TableClient {
+  const current = getClients();
+  let client = current.tables.get(name);
+  if (!client) {
+    client = createTableClient(current, current.config.tablePrefix + name);
+    current.tables.set(name, client);
+  }
   return client;
 }
 
@@ -41,27 +58,26 @@ function getClients(): Clients {
 }
 
 function createClients(config: StorageConfig): Clients {
-  const tables = new Map<TableKey, TableClient>();
   if (config.connectionString) {
     const blobService = BlobServiceClient.fromConnectionString(config.connectionString);
-    // Azurite's connection strings are http://; the table SDK refuses those unless told.
-    const allowInsecureConnection = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(
-      config.connectionString,
-    );
-    for (const [key, suffix] of Object.entries(TABLES) as [TableKey, string][]) {
-      tables.set(
-        key,
-        TableClient.fromConnectionString(config.connectionString, config.tablePrefix + suffix, {
-          allowInsecureConnection,
-        }),
-      );
-    }
-    return { container: blobService.getContainerClient(config.blobContainer), tables };
+    return {
+      config,
+      container: blobService.getContainerClient(config.blobContainer),
+      tables: new Map(),
+      credential: undefined,
+    };
   }
   const credential = new DefaultAzureCredential();
   const blobService = new BlobServiceClient(config.blobServiceUrl ?? '', credential);
-  for (const [key, suffix] of Object.entries(TABLES) as [TableKey, string][]) {
-    tables.set(key, new TableClient(config.tableServiceUrl ?? '', config.tablePrefix + suffix, credential));
+  return { config, container: blobService.getContainerClient(config.blobContainer), tables: new Map(), credential };
+}
+
+function createTableClient(current: Clients, fullName: string): TableClient {
+  const { connectionString, tableServiceUrl } = current.config;
+  if (connectionString) {
+    // Azurite's connection strings are http://; the table SDK refuses those unless told.
+    const allowInsecureConnection = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(connectionString);
+    return TableClient.fromConnectionString(connectionString, fullName, { allowInsecureConnection });
   }
-  return { container: blobService.getContainerClient(config.blobContainer), tables };
+  return new TableClient(tableServiceUrl ?? '', fullName, current.credential ?? new DefaultAzureCredential());
 }

@@ -1,10 +1,12 @@
-import { blobContainer, table, TABLES, type TableKey } from './clients';
+import { SEARCH_INDEXES } from '../search/searchIndexes';
+import { blobContainer, tableNamed, TABLES } from './clients';
 
 let provisioned: Promise<void> | undefined;
 
 /**
- * Creates the blob container and the tables if they are missing. Called once per worker before
- * the first storage access (and by the local host at start-up); later calls share the same promise.
+ * Creates the blob container and the tables (the service's own and one per search index) if they
+ * are missing. Called once per worker before the first storage access (and by the local host at
+ * start-up); later calls share the same promise.
  */
 export function ensureStorage(): Promise<void> {
   provisioned ??= provision().catch((error: unknown) => {
@@ -14,18 +16,20 @@ export function ensureStorage(): Promise<void> {
   return provisioned;
 }
 
-async function provision(): Promise<void> {
-  await Promise.all([
-    blobContainer().createIfNotExists(),
-    ...(Object.keys(TABLES) as TableKey[]).map((key) => createTable(key)),
-  ]);
+/** Every table name the service uses, without the prefix. */
+export function allTableNames(): string[] {
+  return [...Object.values(TABLES), ...SEARCH_INDEXES.map((i) => i.table)];
 }
 
-async function createTable(key: TableKey): Promise<void> {
+async function provision(): Promise<void> {
+  await Promise.all([blobContainer().createIfNotExists(), ...allTableNames().map((name) => createTable(name))]);
+}
+
+async function createTable(name: string): Promise<void> {
   try {
-    await table(key).createTable();
+    await tableNamed(name).createTable();
   } catch (error) {
     // createTable already tolerates 409 TableAlreadyExists; anything else is real.
-    throw new Error(`Could not create table ${table(key).tableName}`, { cause: error });
+    throw new Error(`Could not create table ${tableNamed(name).tableName}`, { cause: error });
   }
 }

@@ -1,4 +1,5 @@
 import { resumeAbandonedDelete } from '../delete/deleteRecovery';
+import { refreshStudy } from '../search/summaryRefresh';
 import { versionPrefix } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix } from '../storage/blobUpload';
 import {
@@ -37,6 +38,8 @@ export async function sweepAbandonedStores(olderThan: Date, log: (m: string) => 
       if (outcome === 'rolledForward') result.rolledForward += 1;
       if (outcome === 'rolledBack') result.rolledBack += 1;
       if (outcome === 'deleteFinished') result.deletesFinished += 1;
+      // A visible instance whose request died before refreshing the study's search summary.
+      if (outcome === 'done' || outcome === 'rolledForward') await refreshStudy(marker.key.studyInstanceUid);
       if (outcome !== 'leaseHeld') {
         await deletePendingMarker(marker.key, marker.version);
         result.markersRemoved += 1;

@@ -17,6 +17,7 @@ import {
 } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix, uploadStreamToBlob, uploadTextBlob } from '../storage/blobUpload';
 import { deletePendingMarker, markCreated, releaseReservation, writePendingMarker } from '../storage/instanceRecords';
+import { indexInstance } from '../search/instanceIndex';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
 import { LeaseKeeper } from './leaseKeeper';
@@ -31,6 +32,11 @@ export interface StoreInstanceOptions {
   readonly maxHeaderBytes: number;
   readonly leaseSeconds: number;
   readonly log: (message: string) => void;
+  /**
+   * The instance just became visible. The caller refreshes its study's search summary and then
+   * removes the pending marker, which until then tells the sweeper to redo that refresh.
+   */
+  readonly onVisible: (key: InstanceKey, version: string) => void;
 }
 
 const PREAMBLE_BYTES = 128;
@@ -161,6 +167,8 @@ export async function storeInstance(
       fileSize,
     });
     await Promise.all([
+      // Before the instance is visible, so a visible instance is always found by its SOP Instance UID.
+      indexInstance(key, version),
       metadataForBlob === undefined
         ? Promise.resolve()
         : uploadTextBlob(metadataBlobName(key, version), metadataForBlob, 'application/dicom+json'),
@@ -175,8 +183,7 @@ export async function storeInstance(
     committed = true;
     await lease.stop();
     await markCreated(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
-    // Not awaited: a marker left behind is harmless (the sweeper sees the instance created).
-    void deletePendingMarkerQuietly(key, version, options.log);
+    options.onVisible(key, version);
     return {
       kind: 'stored',
       ...key,
@@ -290,7 +297,11 @@ async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, lo
   log(`Clean-up of abandoned store ${key.sopInstanceUid}/${version} deferred: ${reasons}`);
 }
 
-async function deletePendingMarkerQuietly(key: InstanceKey, version: string, log: (m: string) => void): Promise<void> {
+export async function deletePendingMarkerQuietly(
+  key: InstanceKey,
+  version: string,
+  log: (m: string) => void,
+): Promise<void> {
   try {
     await deletePendingMarker(key, version);
   } catch (error) {

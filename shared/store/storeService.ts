@@ -7,7 +7,14 @@ import { acceptsMediaType, parseMediaType } from '../http/negotiation';
 import { boundaryFromContentType, readMultipart } from '../multipart/multipartReader';
 import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
-import { emptyPartFailure, storeInstance, type StoreInstanceOptions } from './instanceStore';
+import { refreshStudies } from '../search/summaryRefresh';
+import type { InstanceKey } from '../storage/blobLayout';
+import {
+  deletePendingMarkerQuietly,
+  emptyPartFailure,
+  storeInstance,
+  type StoreInstanceOptions,
+} from './instanceStore';
 import type { InstanceOutcome } from './stowOutcome';
 import { buildStowResponse, type StowResponse } from './stowResponse';
 
@@ -59,12 +66,14 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   const boundary = isMultipart ? boundaryFromContentType(mediaType) : undefined;
 
   await ensureStorage();
+  const visible: { key: InstanceKey; version: string }[] = [];
   const options: StoreInstanceOptions = {
     apiVersion: request.apiVersion,
     requestStudyInstanceUid: request.studyInstanceUid,
     maxHeaderBytes,
     leaseSeconds,
     log: request.log,
+    onVisible: (key, version) => visible.push({ key, version }),
   };
   // Converted only now: a request refused above leaves its body untouched for the host to discard.
   const source = request.body ? Readable.fromWeb(request.body) : Readable.from([]);
@@ -91,11 +100,30 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
     throw asServiceUnavailable(error, 'store');
   } finally {
     body.destroy();
+    // Also after a failed request: what became visible must be searchable.
+    await refreshSearch(visible, request.log);
   }
   return buildStowResponse(outcomes, {
     versionBaseUrl: request.versionBaseUrl,
     requestStudyInstanceUid: request.studyInstanceUid,
   });
+}
+
+/**
+ * Brings the search summaries of the stored instances' studies up to date (once per study, not
+ * per instance), then drops their pending markers. A failure leaves the markers, and the sweeper
+ * refreshes those studies later; the instances are stored either way, so the request succeeds.
+ */
+async function refreshSearch(visible: readonly { key: InstanceKey; version: string }[], log: (m: string) => void) {
+  if (visible.length === 0) return;
+  try {
+    await refreshStudies(visible.map((v) => v.key.studyInstanceUid));
+  } catch (error) {
+    log(`Search summaries of stored studies left for the sweeper: ${String(error)}`);
+    return;
+  }
+  // Not awaited: a marker left behind only costs the sweeper one more refresh.
+  for (const { key, version } of visible) void deletePendingMarkerQuietly(key, version, log);
 }
 
 /** Counts body bytes as they stream and fails the request once it passes the limit. */

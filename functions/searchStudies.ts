@@ -1,0 +1,7 @@
+// GET /v{1,2}/studies — Search for All Studies (QIDO-RS), PS3.18 10.6.
+import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
+import { searchHttp } from '../shared/search/searchService';
+
+export const searchStudies: DicomWebHandler = (request, context) => searchHttp('studies', request, context);
+
+registerDicomWebRoute({ name: 'searchStudies', route: 'studies', methods: ['GET'], handler: searchStudies });

@@ -1,0 +1,12 @@
+// GET /v{1,2}/studies/{study}/series — Search for Study's Series (QIDO-RS), PS3.18 10.6.
+import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
+import { searchHttp } from '../shared/search/searchService';
+
+export const searchStudySeries: DicomWebHandler = (request, context) => searchHttp('studySeries', request, context);
+
+registerDicomWebRoute({
+  name: 'searchStudySeries',
+  route: 'studies/{study}/series',
+  methods: ['GET'],
+  handler: searchStudySeries,
+});

@@ -1,0 +1,13 @@
+// GET /v{1,2}/studies/{study}/series/{series}/instances — Search for Study Series' Instances (QIDO-RS), PS3.18 10.6.
+import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
+import { searchHttp } from '../shared/search/searchService';
+
+export const searchStudySeriesInstances: DicomWebHandler = (request, context) =>
+  searchHttp('studySeriesInstances', request, context);
+
+registerDicomWebRoute({
+  name: 'searchStudySeriesInstances',
+  route: 'studies/{study}/series/{series}/instances',
+  methods: ['GET'],
+  handler: searchStudySeriesInstances,
+});

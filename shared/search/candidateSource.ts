@@ -1,0 +1,183 @@
+/**
+ * Where a search starts (docs/search.md): the most selective filter that an index serves (the
+ * driver) yields candidate studies, series or instances in index order; every candidate is then
+ * checked against all filters on its summary, so stale index entries cost a read but never a
+ * wrong answer. With no usable filter, the summaries themselves are walked in key order.
+ */
+import { odata, type TableEntity } from '@azure/data-tables';
+import { table, tableNamed } from '../storage/clients';
+import { keyOf, MAX_SUBSTRING_CHARS } from './indexEntries';
+import { literalRuns } from './matcher';
+import { escapeTableKey, normalizeValue } from './normalize';
+import type { SearchCost } from './searchCost';
+import { indexFor, type IndexKind } from './searchIndexes';
+import type { Filter } from './searchQuery';
+import type { Level } from './searchableAttributes';
+import { Tag } from '../dicom/tags';
+import { STUDY_ROW_KEY } from './summaryRows';
+import type { InstanceHit } from './searchReads';
+import { parseAttributes } from './studySummary';
+
+export interface Candidate {
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid?: string;
+  readonly sopInstanceUid?: string;
+  /** Set when the candidate came from a walk of the instance table (no point read needed). */
+  readonly hit?: InstanceHit;
+}
+
+/** An index lookup: one PartitionKey, or a range of them, in one index table. */
+interface IndexScan {
+  readonly table: string;
+  readonly level: Level;
+  readonly filter: string;
+}
+
+/** Lower is more selective; filters no index serves have no rank. */
+function rank(filter: Filter): number | undefined {
+  const tag = filter.attribute.tag;
+  switch (filter.kind) {
+    case 'uidList':
+      return tag === Tag.SOPInstanceUID ? 0 : tag === Tag.SeriesInstanceUID ? 1 : 2;
+    case 'exact':
+      if (tag === Tag.PatientID || tag === Tag.AccessionNumber) return 3;
+      if (tag === Tag.Modality || tag === Tag.ModalitiesInStudy) return 9;
+      return 4;
+    case 'dateRange':
+      return filter.from !== undefined && filter.to !== undefined ? 5 : 8;
+    case 'fuzzyName':
+      return 6;
+    case 'wildcard': {
+      const { prefix, longest } = literalRuns(normalizeValue(filter.attribute.match, filter.pattern));
+      if (prefix) return 6;
+      return longest ? 7 : undefined;
+    }
+  }
+}
+
+/** The filter to drive the search with, if any filter can. */
+export function chooseDriver(filters: readonly Filter[]): Filter | undefined {
+  let best: { filter: Filter; rank: number } | undefined;
+  for (const filter of filters) {
+    const r = rank(filter);
+    if (r !== undefined && (!best || r < best.rank)) best = { filter, rank: r };
+  }
+  return best?.filter;
+}
+
+/** Candidates from the driver's index, in index order; duplicates are possible. */
+export async function* indexCandidates(driver: Filter, cost: SearchCost, pageSize: number): AsyncGenerator<Candidate> {
+  if (driver.kind === 'uidList' && driver.attribute.tag === Tag.StudyInstanceUID) {
+    for (const studyInstanceUid of driver.values) yield { studyInstanceUid };
+    return;
+  }
+  for (const scan of indexScans(driver)) {
+    const pages = tableNamed(scan.table)
+      .listEntities<TableEntity>({ queryOptions: { filter: scan.filter, select: ['PartitionKey', 'RowKey'] } })
+      .byPage({ maxPageSize: pageSize });
+    for await (const page of pages) {
+      cost.page(page.length);
+      for (const entry of page) yield candidateOf(scan.level, entry);
+    }
+  }
+}
+
+function candidateOf(level: Level, entry: TableEntity): Candidate {
+  if (level === 'study') return { studyInstanceUid: entry.rowKey };
+  const bar = entry.rowKey.indexOf('|');
+  const studyInstanceUid = entry.rowKey.slice(0, bar);
+  const seriesInstanceUid = entry.rowKey.slice(bar + 1);
+  // The SOP index is keyed by the UID itself (UIDs need no escaping).
+  return level === 'series'
+    ? { studyInstanceUid, seriesInstanceUid }
+    : { studyInstanceUid, seriesInstanceUid, sopInstanceUid: entry.partitionKey };
+}
+
+function indexScans(driver: Filter): IndexScan[] {
+  const tag = driver.attribute.tag;
+  const match = driver.attribute.match;
+  switch (driver.kind) {
+    case 'uidList':
+      return driver.values.map((uid) => exactScan(tag, 'exact', escapeTableKey(uid)));
+    case 'exact':
+      return [exactScan(tag, 'exact', keyOf(normalizeValue(match, driver.value)))];
+    case 'dateRange': {
+      const index = requireIndex(tag, 'date');
+      const from = driver.from ?? '00000000';
+      const to = driver.to ?? '99999999';
+      return [
+        { table: index.table, level: index.level, filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}` },
+      ];
+    }
+    case 'fuzzyName': {
+      const longest = [...driver.words].sort((a, b) => b.length - a.length)[0] ?? '';
+      return [prefixScan(tag, 'word', keyOf(longest))];
+    }
+    case 'wildcard': {
+      const { prefix, longest } = literalRuns(normalizeValue(match, driver.pattern));
+      if (prefix) return [prefixScan(tag, 'exact', keyOf(prefix))];
+      return [prefixScan(tag, 'substring', escapeTableKey(longest.slice(0, MAX_SUBSTRING_CHARS)))];
+    }
+  }
+}
+
+function exactScan(tag: string, kind: IndexKind, partitionKey: string): IndexScan {
+  const index = requireIndex(tag, kind);
+  return { table: index.table, level: index.level, filter: odata`PartitionKey eq ${partitionKey}` };
+}
+
+/** Every PartitionKey that starts with `prefix`. */
+function prefixScan(tag: string, kind: IndexKind, prefix: string): IndexScan {
+  const index = requireIndex(tag, kind);
+  const end = `${prefix}\uffff`;
+  return {
+    table: index.table,
+    level: index.level,
+    filter: odata`PartitionKey ge ${prefix} and PartitionKey lt ${end}`,
+  };
+}
+
+function requireIndex(tag: string, kind: IndexKind) {
+  const index = indexFor(tag, kind);
+  if (!index) throw new Error(`No ${kind} index for ${tag}`);
+  return index;
+}
+
+/** With no driver: every study, every series, or every visible instance, in key order. */
+export async function* walkCandidates(level: Level, cost: SearchCost, pageSize: number): AsyncGenerator<Candidate> {
+  if (level === 'instance') {
+    const pages = table('instances')
+      .listEntities<TableEntity & { SeriesInstanceUID: string; SOPInstanceUID: string; QidoAttributes?: string }>({
+        queryOptions: {
+          filter: odata`State eq 'created'`,
+          select: ['PartitionKey', 'SeriesInstanceUID', 'SOPInstanceUID', 'QidoAttributes'],
+        },
+      })
+      .byPage({ maxPageSize: pageSize });
+    for await (const page of pages) {
+      cost.page(page.length);
+      for (const row of page) {
+        const hit: InstanceHit = {
+          studyInstanceUid: row.partitionKey,
+          seriesInstanceUid: row.SeriesInstanceUID,
+          sopInstanceUid: row.SOPInstanceUID,
+          attributes: parseAttributes(row.QidoAttributes),
+        };
+        yield { ...hit, hit };
+      }
+    }
+    return;
+  }
+  const filter = level === 'study' ? odata`RowKey eq ${STUDY_ROW_KEY}` : odata`RowKey ne ${STUDY_ROW_KEY}`;
+  const pages = table('studies')
+    .listEntities<TableEntity>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })
+    .byPage({ maxPageSize: pageSize });
+  for await (const page of pages) {
+    cost.page(page.length);
+    for (const row of page) {
+      yield level === 'study'
+        ? { studyInstanceUid: row.partitionKey }
+        : { studyInstanceUid: row.partitionKey, seriesInstanceUid: row.rowKey };
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The index entries a study summary owns (pure): the summary refresh writes the ones a new
+ * summary adds and removes the ones it drops, so the indexes always describe the summaries.
+ */
+import type { DicomJsonDataset } from '../dicom/dicomJson';
+import { Tag } from '../dicom/tags';
+import { attributeValues } from './matcher';
+import { escapeTableKey, nameWords, normalizeValue } from './normalize';
+import { searchableAttribute, type MatchType } from './searchableAttributes';
+import { SEARCH_INDEXES, type SearchIndex } from './searchIndexes';
+import type { StudySummary } from './studySummary';
+
+export interface IndexEntry {
+  readonly table: string;
+  readonly partitionKey: string;
+  readonly rowKey: string;
+}
+
+/** Normalized values longer than this are cut for keys (matching re-checks the whole value). */
+export const MAX_KEY_VALUE_CHARS = 128;
+/** Substring entries cover the first this many characters of a value (LO and PN components are 64). */
+export const MAX_SUBSTRING_CHARS = 64;
+
+export function entryId(entry: IndexEntry): string {
+  return `${entry.table}\n${entry.partitionKey}\n${entry.rowKey}`;
+}
+
+export function seriesRowKey(studyInstanceUid: string, seriesInstanceUid: string): string {
+  return `${studyInstanceUid}|${seriesInstanceUid}`;
+}
+
+/** Every study- and series-level entry of the summary (the SOP Instance UID index is written per instance). */
+export function summaryIndexEntries(summary: StudySummary | undefined): IndexEntry[] {
+  if (!summary) return [];
+  const entries: IndexEntry[] = [];
+  const studyAttributes: DicomJsonDataset = {
+    ...summary.attributes,
+    [Tag.ModalitiesInStudy]: { vr: 'CS', Value: [...summary.modalities] },
+  };
+  for (const index of SEARCH_INDEXES) {
+    if (index.level === 'study') {
+      for (const pk of partitionKeys(index, attributeValues(studyAttributes, index.tag))) {
+        entries.push({ table: index.table, partitionKey: pk, rowKey: summary.studyInstanceUid });
+      }
+    } else if (index.level === 'series') {
+      for (const series of summary.series) {
+        const rowKey = seriesRowKey(summary.studyInstanceUid, series.seriesInstanceUid);
+        for (const pk of partitionKeys(index, attributeValues(series.attributes, index.tag))) {
+          entries.push({ table: index.table, partitionKey: pk, rowKey });
+        }
+      }
+    }
+  }
+  return entries;
+}
+
+/** The PartitionKeys of one index for an attribute's values. */
+export function partitionKeys(index: SearchIndex, values: readonly string[]): Set<string> {
+  const match = matchTypeOf(index.tag);
+  const keys = new Set<string>();
+  for (const raw of values) {
+    const value = normalizeValue(match, raw);
+    if (!value) continue;
+    switch (index.kind) {
+      case 'exact':
+        keys.add(keyOf(value));
+        break;
+      case 'date':
+        if (/^\d{8}$/.test(value)) keys.add(value);
+        break;
+      case 'word':
+        for (const word of nameWords(value)) keys.add(keyOf(word));
+        break;
+      case 'substring': {
+        const head = value.slice(0, MAX_SUBSTRING_CHARS);
+        for (let start = 0; start < head.length; start++) keys.add(escapeTableKey(head.slice(start)));
+        break;
+      }
+    }
+  }
+  return keys;
+}
+
+/** A normalized value as a key: cut, then escaped. */
+export function keyOf(normalized: string): string {
+  return escapeTableKey(normalized.slice(0, MAX_KEY_VALUE_CHARS));
+}
+
+export function matchTypeOf(tag: string): MatchType {
+  return searchableAttribute(tag)?.match ?? 'string';
+}

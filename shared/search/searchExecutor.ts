@@ -1,0 +1,178 @@
+/**
+ * Runs a parsed search: candidates from the driver index (or a walk of the summaries), each read
+ * and checked against every filter, yielded in candidate order without duplicates. The caller
+ * stops pulling once it has its page, and the reads stop with it.
+ */
+import { Tag } from '../dicom/tags';
+import { mapOrdered } from '../retrieve/orderedConcurrency';
+import { chooseDriver, indexCandidates, walkCandidates, type Candidate } from './candidateSource';
+import { attributeValues, matchesFilter } from './matcher';
+import type { InstanceHit, SearchReads } from './searchReads';
+import type { Filter, SearchQuery } from './searchQuery';
+import type { SeriesSummary, StudySummary } from './studySummary';
+
+export interface SearchHit {
+  readonly study: StudySummary;
+  readonly series?: SeriesSummary;
+  readonly instance?: InstanceHit;
+}
+
+/** Candidates checked at once: enough to hide round trips, few enough to waste little past a page. */
+const CHECK_CONCURRENCY = 16;
+
+interface Checks {
+  readonly study: (s: StudySummary) => boolean;
+  readonly series: (s: SeriesSummary) => boolean;
+  readonly instance: (i: InstanceHit) => boolean;
+}
+
+export function executeSearch(query: SearchQuery, reads: SearchReads): AsyncGenerator<SearchHit> {
+  const checks = checksFor(query.filters);
+  const pageSize = Math.min(1000, Math.max(50, query.offset + query.limit));
+  const driver = chooseDriver(query.filters);
+  const candidates = (level: 'study' | 'series' | 'instance'): AsyncGenerator<Candidate> =>
+    driver ? indexCandidates(driver, reads.cost, pageSize) : walkCandidates(level, reads.cost, pageSize);
+  switch (query.resource) {
+    case 'studies':
+      return studies(candidates('study'), reads, checks);
+    case 'series':
+      return series(candidates('series'), reads, checks);
+    case 'instances':
+      return instances(candidates('instance'), reads, checks);
+    case 'studySeries':
+      return seriesOfStudy(query.studyInstanceUid ?? '', reads, checks);
+    case 'studyInstances':
+      return instancesOfStudy(query.studyInstanceUid ?? '', undefined, reads, checks);
+    case 'studySeriesInstances':
+      return instancesOfStudy(query.studyInstanceUid ?? '', query.seriesInstanceUid, reads, checks);
+  }
+}
+
+async function* studies(
+  source: AsyncIterable<Candidate>,
+  reads: SearchReads,
+  checks: Checks,
+): AsyncGenerator<SearchHit> {
+  const checked = mapOrdered(
+    distinct(source, (c) => c.studyInstanceUid),
+    CHECK_CONCURRENCY,
+    async (c) => {
+      const study = await reads.study(c.studyInstanceUid);
+      return study && checks.study(study) ? study : undefined;
+    },
+  );
+  for await (const study of checked) if (study) yield { study };
+}
+
+async function* series(
+  source: AsyncIterable<Candidate>,
+  reads: SearchReads,
+  checks: Checks,
+): AsyncGenerator<SearchHit> {
+  const key = (c: Candidate) => `${c.studyInstanceUid}|${c.seriesInstanceUid ?? ''}`;
+  const checked = mapOrdered(distinct(source, key), CHECK_CONCURRENCY, async (c): Promise<SearchHit[]> => {
+    if (c.seriesInstanceUid === undefined) {
+      const study = await reads.studyWithSeries(c.studyInstanceUid);
+      if (!study || !checks.study(study)) return [];
+      return study.series.filter(checks.series).map((s) => ({ study, series: s }));
+    }
+    const [study, s] = await Promise.all([
+      reads.study(c.studyInstanceUid),
+      reads.seriesOf(c.studyInstanceUid, c.seriesInstanceUid),
+    ]);
+    return study && s && checks.study(study) && checks.series(s) ? [{ study, series: s }] : [];
+  });
+  for await (const hits of checked) yield* hits;
+}
+
+async function* instances(
+  source: AsyncIterable<Candidate>,
+  reads: SearchReads,
+  checks: Checks,
+): AsyncGenerator<SearchHit> {
+  const key = (c: Candidate) => `${c.studyInstanceUid}|${c.seriesInstanceUid ?? ''}|${c.sopInstanceUid ?? ''}`;
+  for await (const c of distinct(source, key)) {
+    if (c.sopInstanceUid === undefined) {
+      yield* instancesOfStudy(c.studyInstanceUid, c.seriesInstanceUid, reads, checks);
+      continue;
+    }
+    const seriesInstanceUid = c.seriesInstanceUid ?? '';
+    const [study, s, instance] = await Promise.all([
+      reads.study(c.studyInstanceUid),
+      reads.seriesOf(c.studyInstanceUid, seriesInstanceUid),
+      c.hit ?? reads.instance(c.studyInstanceUid, seriesInstanceUid, c.sopInstanceUid),
+    ]);
+    if (study && s && instance && checks.study(study) && checks.series(s) && checks.instance(instance)) {
+      yield { study, series: s, instance };
+    }
+  }
+}
+
+async function* seriesOfStudy(studyInstanceUid: string, reads: SearchReads, checks: Checks): AsyncGenerator<SearchHit> {
+  const study = await reads.studyWithSeries(studyInstanceUid);
+  if (!study) return;
+  for (const s of study.series) if (checks.series(s)) yield { study, series: s };
+}
+
+async function* instancesOfStudy(
+  studyInstanceUid: string,
+  seriesInstanceUid: string | undefined,
+  reads: SearchReads,
+  checks: Checks,
+): AsyncGenerator<SearchHit> {
+  const study =
+    seriesInstanceUid === undefined
+      ? await reads.studyWithSeries(studyInstanceUid)
+      : await reads.study(studyInstanceUid);
+  if (!study || !checks.study(study)) return;
+  const seriesOf = async (uid: string) =>
+    seriesInstanceUid === undefined
+      ? study.series.find((s) => s.seriesInstanceUid === uid)
+      : reads.seriesOf(studyInstanceUid, uid);
+  for await (const instance of reads.instances(studyInstanceUid, seriesInstanceUid)) {
+    const s = await seriesOf(instance.seriesInstanceUid);
+    if (s && checks.series(s) && checks.instance(instance)) yield { study, series: s, instance };
+  }
+}
+
+async function* distinct<T>(source: AsyncIterable<T>, key: (item: T) => string): AsyncGenerator<T> {
+  const seen = new Set<string>();
+  for await (const item of source) {
+    const k = key(item);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    yield item;
+  }
+}
+
+function checksFor(filters: readonly Filter[]): Checks {
+  const at = (level: string) => filters.filter((f) => f.attribute.level === level);
+  const studyFilters = at('study');
+  const seriesFilters = at('series');
+  const instanceFilters = at('instance');
+  return {
+    study: (s) => studyFilters.every((f) => matchesFilter(f, studyValues(s, f.attribute.tag))),
+    series: (s) =>
+      seriesFilters.every((f) =>
+        matchesFilter(
+          f,
+          f.attribute.tag === Tag.SeriesInstanceUID
+            ? [s.seriesInstanceUid]
+            : attributeValues(s.attributes, f.attribute.tag),
+        ),
+      ),
+    instance: (i) =>
+      instanceFilters.every((f) =>
+        matchesFilter(
+          f,
+          f.attribute.tag === Tag.SOPInstanceUID ? [i.sopInstanceUid] : attributeValues(i.attributes, f.attribute.tag),
+        ),
+      ),
+  };
+}
+
+function studyValues(study: StudySummary, tag: string): string[] {
+  if (tag === Tag.StudyInstanceUID) return [study.studyInstanceUid];
+  if (tag === Tag.ModalitiesInStudy) return [...study.modalities];
+  return attributeValues(study.attributes, tag);
+}

@@ -1,0 +1,83 @@
+/**
+ * Study and series summaries: what QIDO-RS answers at those levels, computed from the visible
+ * instances of a study. Study and series attributes follow the latest stored instance (highest
+ * change-feed sequence), as in the conformance statement; counts and ModalitiesInStudy cover all.
+ */
+import type { DicomJsonDataset } from '../dicom/dicomJson';
+import { getStrings } from '../dicom/dicomJson';
+import { Tag } from '../dicom/tags';
+
+/** The columns of an instance entity a summary needs. */
+export interface SummaryInstanceRow {
+  readonly SeriesInstanceUID: string;
+  readonly Sequence: number;
+  /** JSON of the instance's QIDO attributes (shared/store/instanceProjection.ts). */
+  readonly QidoAttributes: string;
+}
+
+export interface SeriesSummary {
+  readonly seriesInstanceUid: string;
+  readonly attributes: DicomJsonDataset;
+  readonly instances: number;
+  readonly sequence: number;
+}
+
+export interface StudySummary {
+  readonly studyInstanceUid: string;
+  readonly attributes: DicomJsonDataset;
+  readonly instances: number;
+  readonly seriesCount: number;
+  readonly modalities: readonly string[];
+  readonly sequence: number;
+  readonly series: readonly SeriesSummary[];
+}
+
+/** Undefined when the study has no visible instance (it no longer exists for search). */
+export function summarizeStudy(studyInstanceUid: string, rows: Iterable<SummaryInstanceRow>): StudySummary | undefined {
+  const series = new Map<string, { latest: SummaryInstanceRow; instances: number }>();
+  let latest: SummaryInstanceRow | undefined;
+  let instances = 0;
+  for (const row of rows) {
+    instances += 1;
+    if (!latest || row.Sequence > latest.Sequence) latest = row;
+    const entry = series.get(row.SeriesInstanceUID);
+    if (!entry) series.set(row.SeriesInstanceUID, { latest: row, instances: 1 });
+    else {
+      entry.instances += 1;
+      if (row.Sequence > entry.latest.Sequence) entry.latest = row;
+    }
+  }
+  if (!latest) return undefined;
+  const seriesSummaries = [...series].map(([seriesInstanceUid, entry]) => ({
+    seriesInstanceUid,
+    attributes: parseAttributes(entry.latest.QidoAttributes),
+    instances: entry.instances,
+    sequence: entry.latest.Sequence,
+  }));
+  const modalities = new Set<string>();
+  for (const s of seriesSummaries) {
+    for (const modality of getStrings(s.attributes, Tag.Modality)) if (modality) modalities.add(modality);
+  }
+  return {
+    studyInstanceUid,
+    attributes: parseAttributes(latest.QidoAttributes),
+    instances,
+    seriesCount: seriesSummaries.length,
+    modalities: [...modalities].sort(),
+    sequence: latest.Sequence,
+    series: seriesSummaries.sort((a, b) => compare(a.seriesInstanceUid, b.seriesInstanceUid)),
+  };
+}
+
+export function parseAttributes(json: string | undefined): DicomJsonDataset {
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as DicomJsonDataset;
+  } catch {
+    return {};
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
