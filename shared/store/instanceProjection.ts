@@ -2,6 +2,7 @@ import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { getString } from '../dicom/dicomJson';
 import type { FrameIndex } from '../dicom/part10StreamParser';
 import { Tag } from '../dicom/tags';
+import { DEFAULT_TAGS, OTHER_TAGS } from '../search/searchableAttributes';
 
 /** The largest frame index kept on the entity (a string property holds at most 64 KiB). */
 const MAX_INLINE_FRAMES_CHARS = 30_000;
@@ -16,35 +17,14 @@ const MAX_INLINE_METADATA_CHARS = 30_000;
 
 /**
  * The attributes QIDO-RS returns at each level (defaults and `includefield=all` of the
- * conformance statement), kept on the instance entity so searches never read blobs.
+ * conformance statement), kept on the instance entity so searches never read blobs. The search
+ * summaries of a study and its series are made of these.
  */
 const QIDO_TAGS: readonly string[] = [
-  Tag.SpecificCharacterSet,
-  Tag.SOPClassUID,
-  Tag.SOPInstanceUID,
-  Tag.StudyDate,
-  Tag.StudyTime,
-  Tag.AccessionNumber,
-  Tag.Modality,
-  Tag.ReferringPhysicianName,
-  Tag.StudyDescription,
-  Tag.SeriesDescription,
-  Tag.ManufacturerModelName,
-  Tag.PatientName,
-  Tag.PatientID,
-  Tag.PatientBirthDate,
-  Tag.PatientSex,
-  Tag.PatientAge,
-  Tag.StudyInstanceUID,
-  Tag.SeriesInstanceUID,
-  Tag.StudyID,
-  Tag.SeriesNumber,
-  Tag.InstanceNumber,
-  Tag.NumberOfFrames,
-  Tag.Rows,
-  Tag.Columns,
-  Tag.BitsAllocated,
-  Tag.PerformedProcedureStepStartDate,
+  ...new Set([
+    ...(['study', 'series', 'instance'] as const).flatMap((level) => [...DEFAULT_TAGS[level], ...OTHER_TAGS[level]]),
+    Tag.StudyInstanceUID,
+  ]),
 ];
 
 export interface ProjectionInput {
@@ -83,10 +63,15 @@ export function instanceProperties(input: ProjectionInput): {
 
 function qidoAttributesJson(dataset: DicomJsonDataset): string {
   const subset: DicomJsonDataset = {};
+  let length = 2;
   for (const tag of QIDO_TAGS) {
     const element = dataset[tag];
-    if (element) subset[tag] = element;
+    if (!element) continue;
+    // An oversized element (a long sequence, say) is left out alone; the searchable ones are short.
+    const size = JSON.stringify(element).length + tag.length + 4;
+    if (length + size > MAX_INLINE_ATTRIBUTES_CHARS) continue;
+    subset[tag] = element;
+    length += size;
   }
-  const json = JSON.stringify(subset);
-  return json.length <= MAX_INLINE_ATTRIBUTES_CHARS ? json : '{}';
+  return JSON.stringify(subset);
 }
