@@ -16,11 +16,16 @@ import { removeDeleteMarker, removeHiddenInstance } from './deleteWrites';
  * leaves the marker so the sweeper can pick the work up again; every step is idempotent.
  */
 export async function finishDelete(instance: HiddenInstance): Promise<void> {
+  await removeInstanceData(instance);
+  await refreshStudy(instance.key.studyInstanceUid);
+  await removeDeleteMarker(instance.key, instance.version);
+}
+
+/** The steps of `finishDelete` before the refresh, for callers that refresh once for many instances. */
+export async function removeInstanceData(instance: HiddenInstance): Promise<void> {
   await deleteBlobsWithPrefix(versionPrefix(instance.key, instance.version));
   await removeHiddenInstance(instance.key, instance.etag);
   await unindexInstance(instance.key, instance.version);
-  await refreshStudy(instance.key.studyInstanceUid);
-  await removeDeleteMarker(instance.key, instance.version);
 }
 
 /** Appends the delete event unless the feed already holds it (the writer records `deleted-{version}`). */
