@@ -8,7 +8,8 @@ import { Tag } from '../../shared/dicom/tags';
 import { makeDicom, newUid } from '../support/dicomFactory';
 import { readFixture, TUTORIAL } from '../support/fixtures';
 import { useTestServer } from '../support/serverFixture';
-import { get, rawGet, store } from './retrieveSupport';
+import { rawGet } from '../support/httpReply';
+import { get, store } from './retrieveSupport';
 
 const JSON_ACCEPT = { Accept: 'application/dicom+json' };
 /** Image Comments (LT): a long text that pushes a metadata document into its blob. Not in `Tag`. */

@@ -1,6 +1,5 @@
 /** Helpers of the retrieve tests: storing fixtures under fresh UIDs and reading multipart answers. */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { Readable } from 'node:stream';
 import { Part10StreamParser, type ParsedInstance } from '../../shared/dicom/part10StreamParser';
 import { parseMediaType } from '../../shared/http/mediaType';
@@ -73,23 +72,4 @@ export function frameOf(file: Buffer, k: number): Buffer {
   }
   const ranges = index.frames[k - 1] ?? [];
   return Buffer.concat(ranges.map((r) => file.subarray(r.offset, r.offset + r.length)));
-}
-
-/** A raw GET (fetch would decompress gzip and hide Content-Encoding). */
-export function rawGet(
-  url: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
 }

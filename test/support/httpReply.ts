@@ -1,3 +1,4 @@
+import http from 'node:http';
 /** A response read whole: status, headers, text, and the parsed body when it is JSON. */
 export interface Reply<T> {
   readonly status: number;
@@ -15,4 +16,23 @@ export async function readReply<T>(response: Response): Promise<Reply<T>> {
     text,
     json: isJson && text ? (JSON.parse(text) as T) : undefined,
   };
+}
+
+/** A raw GET (fetch would decompress gzip and hide Content-Encoding). */
+export function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }

@@ -1,0 +1,123 @@
+// QIDO-RS cost (X-Search-Cost, DICOM_SEARCH_COST_HEADER=true): an indexed exact search reads a
+// small constant number of entities whatever the store holds; fuzzy and substring searches read in
+// proportion to their matches; only an unfiltered walk reads in proportion to the store.
+// The tests run in order: the last one grows the store and expects the earlier costs again.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { makeDicom, newUid } from '../support/dicomFactory';
+import { useTestServer } from '../support/serverFixture';
+import { costOf, search, storeInBatches, T, token, uidsOf, type SearchCostHeader } from './searchSupport';
+
+const FILLERS = 30;
+
+describe('QIDO-RS search cost', () => {
+  const ctx = useTestServer({ env: { DICOM_SEARCH_COST_HEADER: 'true' } });
+  const tok = token();
+  const word = `Zed${tok}`;
+  const exact = { study: newUid(), pid: `EXACT-${tok}`, series: newUid(), sop: newUid() };
+  /** Studies whose patient name has a word starting `Zed{tok}`. */
+  const named = Array.from({ length: 4 }, () => newUid());
+  let fillerCount = 0;
+  /** Path → the cost measured before the store grew, and the study UIDs expected. */
+  const measuredBefore = new Map<string, { cost: SearchCostHeader; expected: readonly string[] }>();
+
+  /** `count` one-instance studies that match none of the searches below. */
+  function fillers(count: number): Buffer[] {
+    return Array.from({ length: count }, () => {
+      fillerCount += 1;
+      return makeDicom({
+        patientName: `Filler^Person${fillerCount}`,
+        patientId: `FILL-${tok}-${fillerCount}`,
+        modality: 'CT',
+      });
+    });
+  }
+
+  before(async () => {
+    await storeInBatches(ctx.baseUrl, [
+      makeDicom({
+        studyInstanceUid: exact.study,
+        seriesInstanceUid: exact.series,
+        sopInstanceUid: exact.sop,
+        patientId: exact.pid,
+        patientName: 'Exact^Target',
+      }),
+      ...named.map((study, i) =>
+        makeDicom({ studyInstanceUid: study, patientName: `${word}^Anna${i}`, patientId: `FZ-${tok}-${i}` }),
+      ),
+      ...fillers(FILLERS),
+    ]);
+  });
+
+  /** Searches, checks the matched study UIDs, returns the cost. */
+  async function measured(path: string, expected: readonly string[]): Promise<SearchCostHeader> {
+    const reply = await search(ctx.baseUrl, path);
+    const cost = costOf(reply);
+    if (expected.length === 0) assert.equal(reply.status, 204, reply.text);
+    else {
+      assert.equal(reply.status, 200, reply.text);
+      assert.deepEqual(uidsOf(reply.json ?? [], T.StudyInstanceUID), [...expected].sort(), path);
+    }
+    measuredBefore.set(path, { cost, expected });
+    return cost;
+  }
+
+  test('the cost header is there on 204 answers too', async () => {
+    const none = await search(ctx.baseUrl, `/v2/studies?PatientID=NOBODY-${tok}`);
+    assert.equal(none.status, 204);
+    const cost = costOf(none);
+    assert.ok(cost.requests >= 1, 'the index was asked');
+    assert.ok(cost.entities <= 1, `${cost.entities} entities`);
+  });
+
+  test('exact PatientID and StudyInstanceUID matches read a constant few entities', async () => {
+    const paths = [
+      `/v2/studies?PatientID=${exact.pid}`,
+      `/v2/studies?PatientID=${exact.pid.toLowerCase()}`,
+      `/v2/studies?StudyInstanceUID=${exact.study}`,
+    ];
+    for (const path of paths) {
+      const cost = await measured(path, [exact.study]);
+      assert.ok(cost.entities <= 3, `${path}: ${cost.entities} entities`);
+      assert.ok(cost.requests <= 3, `${path}: ${cost.requests} requests`);
+    }
+  });
+
+  test('exact series and instance UID searches read a constant few entities', async () => {
+    const seriesCost = await measured(`/v2/series?SeriesInstanceUID=${exact.series}`, [exact.study]);
+    assert.ok(seriesCost.entities <= 4 && seriesCost.requests <= 4, `series: ${JSON.stringify(seriesCost)}`);
+    const instanceCost = await measured(`/v2/instances?SOPInstanceUID=${exact.sop}`, [exact.study]);
+    assert.ok(instanceCost.entities <= 5 && instanceCost.requests <= 5, `instance: ${JSON.stringify(instanceCost)}`);
+  });
+
+  test('fuzzy and *substring* name searches read in proportion to the matches', async () => {
+    const paths = [
+      `/v2/studies?PatientName=${word.toLowerCase()}&fuzzymatching=true`,
+      `/v2/studies?PatientName=ann%20${word.toLowerCase()}&fuzzymatching=true`,
+      `/v2/studies?PatientName=*${tok.toLowerCase()}*`,
+    ];
+    for (const path of paths) {
+      const cost = await measured(path, named);
+      // An index entry and a study read per match, in a few round trips.
+      assert.ok(cost.entities <= 2 * named.length + 2, `${path}: ${cost.entities} entities`);
+      assert.ok(cost.requests <= named.length + 3, `${path}: ${cost.requests} requests`);
+    }
+  });
+
+  test('control: a search no index serves reads every study, so the header does measure', async () => {
+    const reply = await search(ctx.baseUrl, '/v2/studies?PatientName=*&limit=200');
+    assert.equal(reply.status, 200);
+    const listed = reply.json?.length ?? 0;
+    assert.equal(listed, 1 + named.length + FILLERS);
+    const cost = costOf(reply);
+    assert.ok(cost.entities >= listed, `a walk reads at least one entity per study: ${JSON.stringify(cost)}`);
+  });
+
+  test(`with ${FILLERS} more studies stored, every indexed search costs the same`, async () => {
+    assert.ok(measuredBefore.size >= 8, 'the earlier tests measured');
+    await storeInBatches(ctx.baseUrl, fillers(FILLERS));
+    for (const [path, { cost, expected }] of measuredBefore) {
+      assert.deepEqual(await measured(path, expected), cost, `${path}: same cost`);
+    }
+  });
+});
