@@ -64,8 +64,12 @@ function startFlight(studyInstanceUid: string): Promise<void> {
 
 async function refreshOnce(studyInstanceUid: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const stored = await readStoredStudy(studyInstanceUid);
-    const summary = summarizeStudy(studyInstanceUid, await visibleInstanceRows(studyInstanceUid));
+    // Read together: any change either read misses is followed by its own refresh, whose write makes
+    // this one's ETag check fail (or comes after it), so the last summary written is always current.
+    const storedRead = readStoredStudy(studyInstanceUid);
+    const rows = visibleInstanceRows(studyInstanceUid);
+    const stored = await storedRead;
+    const summary = summarizeStudy(studyInstanceUid, await rows);
     const before = new Map(summaryIndexEntries(stored?.summary).map((e) => [entryId(e), e]));
     const after = new Map(summaryIndexEntries(summary).map((e) => [entryId(e), e]));
     const added = [...after].filter(([id]) => !before.has(id)).map(([, e]) => e);
