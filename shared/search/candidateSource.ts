@@ -6,7 +6,7 @@
  */
 import { odata, type TableEntity } from '@azure/data-tables';
 import { table, tableNamed } from '../storage/clients';
-import { keyOf, MAX_SUBSTRING_CHARS } from './indexEntries';
+import { keyOf, MAX_SUBSTRING_CHARS, unshardedKey } from './indexEntries';
 import { literalRuns } from './matcher';
 import { escapeTableKey, normalizeValue } from './normalize';
 import type { SearchCost } from './searchCost';
@@ -90,7 +90,7 @@ function candidateOf(level: Level, entry: TableEntity): Candidate {
   // The SOP index is keyed by the UID itself (UIDs need no escaping).
   return level === 'series'
     ? { studyInstanceUid, seriesInstanceUid }
-    : { studyInstanceUid, seriesInstanceUid, sopInstanceUid: entry.partitionKey };
+    : { studyInstanceUid, seriesInstanceUid, sopInstanceUid: unshardedKey(entry.partitionKey) };
 }
 
 function indexScans(driver: Filter): IndexScan[] {
@@ -103,10 +103,11 @@ function indexScans(driver: Filter): IndexScan[] {
       return [exactScan(tag, 'exact', keyOf(normalizeValue(match, driver.value)))];
     case 'dateRange': {
       const index = requireIndex(tag, 'date');
-      const from = driver.from ?? '00000000';
-      const to = driver.to ?? '99999999';
+      // Every shard of every day in the range: `{from}|` up to `{to}|~`.
+      const from = `${driver.from ?? '00000000'}|`;
+      const to = `${driver.to ?? '99999999'}|~`;
       return [
-        { table: index.table, level: index.level, filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}` },
+        { table: index.table, level: index.level, filter: odata`PartitionKey ge ${from} and PartitionKey lt ${to}` },
       ];
     }
     case 'fuzzyName': {
@@ -121,12 +122,15 @@ function indexScans(driver: Filter): IndexScan[] {
   }
 }
 
-function exactScan(tag: string, kind: IndexKind, partitionKey: string): IndexScan {
+/** Every shard of one key: `{key}|0` to `{key}|f`. */
+function exactScan(tag: string, kind: IndexKind, key: string): IndexScan {
   const index = requireIndex(tag, kind);
-  return { table: index.table, level: index.level, filter: odata`PartitionKey eq ${partitionKey}` };
+  const from = `${key}|`;
+  const to = `${key}|~`;
+  return { table: index.table, level: index.level, filter: odata`PartitionKey ge ${from} and PartitionKey lt ${to}` };
 }
 
-/** Every PartitionKey that starts with `prefix`. */
+/** Every PartitionKey that starts with `prefix` (all shards of every key with that prefix). */
 function prefixScan(tag: string, kind: IndexKind, prefix: string): IndexScan {
   const index = requireIndex(tag, kind);
   const end = `${prefix}\uffff`;

@@ -21,6 +21,32 @@ export const MAX_KEY_VALUE_CHARS = 128;
 /** Substring entries cover the first this many characters of a value (LO and PN components are 64). */
 export const MAX_SUBSTRING_CHARS = 64;
 
+/**
+ * Every index PartitionKey is `{key}|{shard}`, the shard a hex digit taken from the RowKey: a
+ * common value (Modality CT, a one-letter suffix) spreads over 16 partitions instead of making one
+ * hot partition, and lookups read the range `{key}|` to `{key}|~`. The hash must never change:
+ * stored entries depend on it.
+ */
+export const SHARDS = 16;
+
+export function shardOf(rowKey: string): string {
+  let hash = 0x811c9dc5; // FNV-1a, 32 bits
+  for (let i = 0; i < rowKey.length; i++) {
+    hash ^= rowKey.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return (hash % SHARDS).toString(16);
+}
+
+export function shardedKey(key: string, rowKey: string): string {
+  return `${key}|${shardOf(rowKey)}`;
+}
+
+/** The base key of a sharded PartitionKey. */
+export function unshardedKey(partitionKey: string): string {
+  return partitionKey.slice(0, partitionKey.lastIndexOf('|'));
+}
+
 export function entryId(entry: IndexEntry): string {
   return `${entry.table}\n${entry.partitionKey}\n${entry.rowKey}`;
 }
@@ -39,14 +65,15 @@ export function summaryIndexEntries(summary: StudySummary | undefined): IndexEnt
   };
   for (const index of SEARCH_INDEXES) {
     if (index.level === 'study') {
-      for (const pk of partitionKeys(index, attributeValues(studyAttributes, index.tag))) {
-        entries.push({ table: index.table, partitionKey: pk, rowKey: summary.studyInstanceUid });
+      const rowKey = summary.studyInstanceUid;
+      for (const key of partitionKeys(index, attributeValues(studyAttributes, index.tag))) {
+        entries.push({ table: index.table, partitionKey: shardedKey(key, rowKey), rowKey });
       }
     } else if (index.level === 'series') {
       for (const series of summary.series) {
         const rowKey = seriesRowKey(summary.studyInstanceUid, series.seriesInstanceUid);
-        for (const pk of partitionKeys(index, attributeValues(series.attributes, index.tag))) {
-          entries.push({ table: index.table, partitionKey: pk, rowKey });
+        for (const key of partitionKeys(index, attributeValues(series.attributes, index.tag))) {
+          entries.push({ table: index.table, partitionKey: shardedKey(key, rowKey), rowKey });
         }
       }
     }
@@ -54,7 +81,7 @@ export function summaryIndexEntries(summary: StudySummary | undefined): IndexEnt
   return entries;
 }
 
-/** The PartitionKeys of one index for an attribute's values. */
+/** The keys (PartitionKeys before sharding) of one index for an attribute's values. */
 export function partitionKeys(index: SearchIndex, values: readonly string[]): Set<string> {
   const match = matchTypeOf(index.tag);
   const keys = new Set<string>();

@@ -7,7 +7,7 @@
 import type { InstanceKey } from '../storage/blobLayout';
 import { tableNamed } from '../storage/clients';
 import { isStorageStatus } from '../storage/storageErrors';
-import { seriesRowKey } from './indexEntries';
+import { seriesRowKey, shardedKey } from './indexEntries';
 import { escapeTableKey } from './normalize';
 import { indexFor } from './searchIndexes';
 import { Tag } from '../dicom/tags';
@@ -18,10 +18,14 @@ function sopIndexTable(): string {
   return index.table;
 }
 
+function sopPartitionKey(key: InstanceKey): string {
+  return shardedKey(escapeTableKey(key.sopInstanceUid), seriesRowKey(key.studyInstanceUid, key.seriesInstanceUid));
+}
+
 export async function indexInstance(key: InstanceKey, version: string): Promise<void> {
   await tableNamed(sopIndexTable()).upsertEntity(
     {
-      partitionKey: escapeTableKey(key.sopInstanceUid),
+      partitionKey: sopPartitionKey(key),
       rowKey: seriesRowKey(key.studyInstanceUid, key.seriesInstanceUid),
       Version: version,
     },
@@ -31,7 +35,7 @@ export async function indexInstance(key: InstanceKey, version: string): Promise<
 
 export async function unindexInstance(key: InstanceKey, version: string): Promise<void> {
   const client = tableNamed(sopIndexTable());
-  const partitionKey = escapeTableKey(key.sopInstanceUid);
+  const partitionKey = sopPartitionKey(key);
   const rowKey = seriesRowKey(key.studyInstanceUid, key.seriesInstanceUid);
   try {
     const entry = await client.getEntity<{ Version?: string }>(partitionKey, rowKey);

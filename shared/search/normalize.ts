@@ -61,11 +61,11 @@ export function nameWords(normalizedName: string): string[] {
 
 /**
  * Characters Azure Table Storage refuses in PartitionKey/RowKey (`/`, `\`, `#`, `?`, control
- * characters), plus `%` so the escape stays reversible. Matched per UTF-16 code unit (no `u` flag),
+ * characters), plus `%` so the escape stays reversible and `|`, which index keys use as a separator. Matched per UTF-16 code unit (no `u` flag),
  * which keeps the escape prefix-preserving for any split of the input.
  */
 // eslint-disable-next-line no-control-regex
-const TABLE_KEY_UNSAFE = /[%/\\#?\x00-\x1f\x7f-\x9f]/g;
+const TABLE_KEY_UNSAFE = /[%/\\#?|\x00-\x1f\x7f-\x9f]/g;
 const HEX_DIGITS = 2;
 
 /** Escapes `value` for a table key; `escapeTableKey(a + b) === escapeTableKey(a) + escapeTableKey(b)`. */
