@@ -14,16 +14,18 @@ import { indexFor, type IndexKind } from './searchIndexes';
 import type { Filter } from './searchQuery';
 import type { Level } from './searchableAttributes';
 import { Tag } from '../dicom/tags';
-import { STUDY_ROW_KEY } from './summaryRows';
+import { seriesFromEntity, STUDY_ROW_KEY, studyFromEntity, type SummaryEntity } from './summaryRows';
 import type { InstanceHit } from './searchReads';
-import { parseAttributes } from './studySummary';
+import { parseAttributes, type SeriesSummary, type StudySummary } from './studySummary';
 
 export interface Candidate {
   readonly studyInstanceUid: string;
   readonly seriesInstanceUid?: string;
   readonly sopInstanceUid?: string;
-  /** Set when the candidate came from a walk of the instance table (no point read needed). */
+  /** Set when the candidate came from a walk of the instance or summary table (no point read needed). */
   readonly hit?: InstanceHit;
+  readonly study?: StudySummary;
+  readonly series?: SeriesSummary;
 }
 
 /** An index lookup: one PartitionKey, or a range of them, in one index table. */
@@ -172,16 +174,17 @@ export async function* walkCandidates(level: Level, cost: SearchCost, pageSize: 
     }
     return;
   }
+  // The walk returns whole summary rows, so its candidates need no second read.
   const filter = level === 'study' ? odata`RowKey eq ${STUDY_ROW_KEY}` : odata`RowKey ne ${STUDY_ROW_KEY}`;
   const pages = table('studies')
-    .listEntities<TableEntity>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })
+    .listEntities<SummaryEntity>({ queryOptions: { filter } })
     .byPage({ maxPageSize: pageSize });
   for await (const page of pages) {
     cost.page(page.length);
     for (const row of page) {
       yield level === 'study'
-        ? { studyInstanceUid: row.partitionKey }
-        : { studyInstanceUid: row.partitionKey, seriesInstanceUid: row.rowKey };
+        ? { studyInstanceUid: row.partitionKey, study: studyFromEntity(row) }
+        : { studyInstanceUid: row.partitionKey, seriesInstanceUid: row.rowKey, series: seriesFromEntity(row) };
     }
   }
 }

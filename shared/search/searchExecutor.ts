@@ -57,7 +57,7 @@ async function* studies(
     distinct(source, (c) => c.studyInstanceUid),
     CHECK_CONCURRENCY,
     async (c) => {
-      const study = await reads.study(c.studyInstanceUid);
+      const study = c.study ?? (await reads.study(c.studyInstanceUid));
       return study && checks.study(study) ? study : undefined;
     },
   );
@@ -78,7 +78,7 @@ async function* series(
     }
     const [study, s] = await Promise.all([
       reads.study(c.studyInstanceUid),
-      reads.seriesOf(c.studyInstanceUid, c.seriesInstanceUid),
+      c.series ?? reads.seriesOf(c.studyInstanceUid, c.seriesInstanceUid),
     ]);
     return study && s && checks.study(study) && checks.series(s) ? [{ study, series: s }] : [];
   });
