@@ -28,6 +28,8 @@ export interface RunningServer {
   readonly cpuPids: readonly number[];
   /** Version and settings worth printing next to the figures. */
   readonly description: string;
+  /** Ours only: the connection string of its Azurite, for benchmarks that write to storage directly. */
+  readonly storageConnectionString?: string;
   stop(): Promise<void>;
 }
 
@@ -138,6 +140,7 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
       pid,
       cpuPids: [pid, ...azuritePids],
       description: `node dist/host/start.js (pid ${pid}, Node ${process.version}) on in-memory Azurite (pid ${azuritePids.join(',') || '?'}; CPU counted with the server's, memory not)`,
+      storageConnectionString: azurite.connectionString,
       stop: async () => {
         process.off('exit', killOnExit);
         await stopChild(child);
