@@ -28,7 +28,9 @@ interface Checks {
 
 export function executeSearch(query: SearchQuery, reads: SearchReads): AsyncGenerator<SearchHit> {
   const checks = checksFor(query.filters);
-  const pageSize = Math.min(1000, Math.max(50, query.offset + query.limit));
+  // The checks run CHECK_CONCURRENCY candidates ahead of the page; one index page covers that
+  // look-ahead, so a page of results does not read a second index page only to drop it.
+  const pageSize = Math.min(1000, Math.max(50, query.offset + query.limit + CHECK_CONCURRENCY));
   const driver = chooseDriver(query.filters);
   const candidates = (level: 'study' | 'series' | 'instance'): AsyncGenerator<Candidate> =>
     driver ? indexCandidates(driver, reads.cost, pageSize) : walkCandidates(level, reads.cost, pageSize);
