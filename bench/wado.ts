@@ -1,84 +1,79 @@
 /**
- * WADO-RS benchmark against our server (started here on an in-memory Azurite, as `npm run bench` does):
+ * WADO-RS benchmark against our server (started here on an in-memory Azurite, as `npm run bench` does),
+ * and with --orthanc against a fresh Orthanc too (scripts/orthanc.sh), one after the other:
  *
- *   npm run build && node dist/bench/wado.js [--rounds 5] [--samples 40] [--base URL (an already running server)]
+ *   npm run build && node dist/bench/wado.js [--orthanc] [--skip-ours] [--rounds 10] [--samples 40]
+ *                    [--base URL (an already running server instead of starting ours)]
+ *                    [--api-version v2] [--orthanc-state-dir /dev/shm/orthanc]
  *
- * Stores a 100-instance study of ~512 KiB instances, a 1,000-instance series of small instances, a
- * 30-frame and a 1,000-frame instance; then prints whole-study retrieve MB/s (and the server's peak
- * RSS meanwhile), metadata p50/p95 for the study and the series, and frame-k p50/p95 for both
- * multi-frame instances. One JSON line (starting with `{"bench":"wado"`) follows for machines.
+ * Each server is loaded by STOW-RS with the same files (bench/wadoDataset.ts): a 100-instance study of
+ * ~512 KiB instances, a 1,000-instance series of small instances, a 30-frame and a 1,000-frame
+ * instance. Then, one request at a time: whole-study retrieve MB/s (transfer-syntax=*, and the server's
+ * RSS and CPU meanwhile), metadata p50/p95 for the study and for the series, and frame-k p50/p95 for
+ * both multi-frame instances (the same pseudo-random frame numbers for every server). Every answer is
+ * checked (status 200, part count, instance count, frame bytes) before its time counts; a failed check
+ * fails that measurement loudly and the exit code is 1. A side-by-side table follows, then one JSON
+ * line (starting with `{"bench":"wado"`) for machines.
  */
 import http from 'node:http';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Tag } from '../shared/dicom/tags';
-import { makeDicom, newUid } from '../test/support/dicomFactory';
-import { multipartBody, multipartRelated, newBoundary } from '../test/support/multipartBody';
-import { MemorySampler } from './procfs';
-import { startOurServer, type RunningServer } from './servers';
+import { busyPercent, cpuSeconds, MemorySampler } from './procfs';
+import { startOrthanc, startOurServer, type RunningServer } from './servers';
+import {
+  buildDataset,
+  checkFrame,
+  checkMetadata,
+  checkStudy,
+  stow,
+  stowBatches,
+  type MultiFrameInstance,
+  type WadoDataset,
+} from './wadoDataset';
 
 const MB = 1e6;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+const STUDY_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*';
+const JSON_ACCEPT = 'application/dicom+json';
+const FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
+const REQUEST_TIMEOUT_MS = 120_000;
 
-interface Timed {
+interface Answer {
   readonly ms: number;
   readonly bytes: number;
   readonly status: number;
+  readonly contentType: string;
+  /** The body, when asked to keep it. */
+  readonly body: Buffer | undefined;
 }
 
-/** GETs a URL, counting the body's bytes without keeping them. */
-function timedGet(url: string, accept: string): Promise<Timed> {
+/** GETs a URL; the time stops at the body's last byte. Counts the body's bytes, and keeps them if asked. */
+function timedGet(agent: http.Agent, url: string, accept: string, keep: boolean): Promise<Answer> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, headers: { Accept: accept } }, (res) => {
-        let bytes = 0;
-        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        res.on('end', () =>
-          resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, bytes, status: res.statusCode ?? 0 }),
-        );
-        res.on('error', reject);
-      })
-      .on('error', reject);
+    const request = http.get(url, { agent, headers: { Accept: accept }, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (keep) chunks.push(chunk);
+      });
+      res.on('end', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const body = keep ? Buffer.concat(chunks) : undefined;
+        resolve({ ms, bytes, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', body });
+      });
+      res.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`${url}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    request.on('error', reject);
   });
 }
 
-async function stow(base: string, files: Buffer[]): Promise<void> {
-  const boundary = newBoundary();
-  const body = multipartBody(
-    files.map((f) => ({ body: f })),
-    boundary,
-  );
-  const response = await fetch(`${base}/studies`, {
-    method: 'POST',
-    body: new Uint8Array(body),
-    headers: { 'Content-Type': multipartRelated(boundary), Accept: 'application/dicom+json' },
-  });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`STOW answered ${response.status}`);
-}
-
-interface FrameInstance {
-  readonly study: string;
-  readonly series: string;
-  readonly sop: string;
-}
-
-/** A native multi-frame instance: `frames` frames of 16 rows x 512 columns x 16 bits. */
-function multiFrame(uids: FrameInstance, frames: number): Buffer {
-  const rowsPerFrame = 16;
-  const file = makeDicom({
-    studyInstanceUid: uids.study,
-    seriesInstanceUid: uids.series,
-    sopInstanceUid: uids.sop,
-    pixelDataBytes: frames * rowsPerFrame * 1024,
-    elements: [{ tag: Tag.NumberOfFrames, vr: 'IS', value: String(frames) }],
-  });
-  // makeDicom puts all rows in one frame; Rows (0028,0010) US is patched to one frame's rows.
-  const rowsHeader = Buffer.from([0x28, 0x00, 0x10, 0x00, 0x55, 0x53, 0x02, 0x00]);
-  const at = file.indexOf(rowsHeader);
-  if (at < 0) throw new Error('no Rows element');
-  file.writeUInt16LE(rowsPerFrame, at + 8);
-  return file;
+function expectOk(answer: Answer, url: string): void {
+  if (answer.status !== 200) {
+    const text = answer.body?.toString('utf8', 0, 300) ?? '';
+    throw new Error(`${url} answered ${answer.status}${text ? `: ${text}` : ''}`);
+  }
 }
 
 function percentile(samples: readonly number[], p: number): number {
@@ -86,110 +81,384 @@ function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function latencies(urls: () => string, accept: string, samples: number): Promise<{ p50: number; p95: number }> {
-  await timedGet(urls(), accept); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < samples; i += 1) {
-    const result = await timedGet(urls(), accept);
-    if (result.status !== 200) throw new Error(`${urls()} answered ${result.status}`);
-    times.push(result.ms);
-  }
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+/** Deterministic frame numbers 1..frames (mulberry32), so every server is asked for the same frames. */
+function frameNumbers(frames: number, count: number, seed: number): number[] {
+  let state = seed >>> 0;
+  return Array.from({ length: count }, () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return 1 + Math.floor(unit * frames);
+  });
 }
+
+interface StudyFigures {
+  readonly megabytesPerSecond: number;
+  /** The slowest and fastest round. */
+  readonly roundMBps: readonly [number, number];
+  readonly rounds: number;
+  readonly megabytesPerRound: number;
+  /** How many of the 100 parts are byte for byte the stored file. */
+  readonly identicalParts: number;
+  readonly rssBeforeMiB: number | null;
+  readonly rssPeakMiB: number | null;
+  /** Server CPU (ours: with Azurite) per whole-study retrieve. */
+  readonly cpuMsPerRetrieve: number;
+}
+
+interface LatencyFigures {
+  readonly p50: number;
+  readonly p95: number;
+  readonly samples: number;
+  readonly bytesPerAnswer: number;
+  /** Server CPU (ours: with Azurite) per request. */
+  readonly cpuMsPerRequest: number;
+}
+
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+interface TargetResult {
+  readonly label: string;
+  readonly description: string;
+  /** Why nothing was measured (start-up or loading failed); null when the measurements ran. */
+  readonly failure: string | null;
+  readonly busyBeforePercent: number | null;
+  /** os.loadavg() (1, 5, 15 min) before the measurements and after them. */
+  readonly loadBefore: readonly number[];
+  readonly loadAfter: readonly number[];
+  readonly loadSeconds: number | null;
+  readonly study?: Outcome<StudyFigures>;
+  readonly studyMetadata?: Outcome<LatencyFigures>;
+  readonly seriesMetadata?: Outcome<LatencyFigures>;
+  readonly frame30?: Outcome<LatencyFigures>;
+  readonly frame1000?: Outcome<LatencyFigures>;
+}
+
+interface Settings {
+  readonly rounds: number;
+  readonly samples: number;
+}
+
+async function attempt<T>(label: string, what: string, run: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.log(`   ${label}: ${what} FAILED: ${message}`);
+    return { ok: false, error: message };
+  }
+}
+
+async function wholeStudy(
+  agent: http.Agent,
+  server: RunningServer,
+  dataset: WadoDataset,
+  settings: Settings,
+  pid: number | undefined,
+): Promise<StudyFigures> {
+  const url = `${server.base}/studies/${dataset.study}`;
+  // Warm-up, kept and checked part by part; the timed rounds count bytes only.
+  const first = await timedGet(agent, url, STUDY_ACCEPT, true);
+  expectOk(first, url);
+  const identicalParts = checkStudy(first.body ?? Buffer.alloc(0), first.contentType, dataset);
+  const sampler = pid === undefined ? undefined : new MemorySampler(pid, 50);
+  const cpuBefore = cpuSeconds(server.cpuPids);
+  let bytes = 0;
+  let ms = 0;
+  const roundMBps: number[] = [];
+  for (let i = 0; i < settings.rounds; i += 1) {
+    const answer = await timedGet(agent, url, STUDY_ACCEPT, false);
+    expectOk(answer, url);
+    if (answer.bytes < 0.99 * dataset.studyBytes) {
+      throw new Error(`whole study round ${i + 1}: ${answer.bytes} bytes, ${dataset.studyBytes} stored`);
+    }
+    bytes += answer.bytes;
+    ms += answer.ms;
+    roundMBps.push(answer.bytes / MB / (answer.ms / 1000));
+  }
+  const cpuMsPerRetrieve = ((cpuSeconds(server.cpuPids) - cpuBefore) * 1000) / settings.rounds;
+  const peak = sampler?.stop();
+  return {
+    megabytesPerSecond: bytes / MB / (ms / 1000),
+    roundMBps: [Math.min(...roundMBps), Math.max(...roundMBps)],
+    rounds: settings.rounds,
+    megabytesPerRound: bytes / settings.rounds / MB,
+    identicalParts,
+    rssBeforeMiB: peak?.first ? peak.first.rssKiB / 1024 : null,
+    rssPeakMiB: peak ? peak.peakRssKiB / 1024 : null,
+    cpuMsPerRetrieve,
+  };
+}
+
+/** One warm-up request, then `samples` timed ones; request i is `requests(i)`, its answer kept and checked. */
+async function latencies(
+  agent: http.Agent,
+  server: RunningServer,
+  settings: Settings,
+  accept: string,
+  request: (i: number) => { url: string; check: (body: Buffer, contentType: string) => void },
+): Promise<LatencyFigures> {
+  const run = async (i: number): Promise<Answer> => {
+    const { url, check } = request(i);
+    const answer = await timedGet(agent, url, accept, true);
+    expectOk(answer, url);
+    check(answer.body ?? Buffer.alloc(0), answer.contentType);
+    return answer;
+  };
+  await run(settings.samples); // warm-up (one index past the timed ones)
+  const times: number[] = [];
+  let bytes = 0;
+  // Over the whole loop: /proc counts CPU in 10 ms ticks, too coarse for one request. The server is
+  // idle while the client checks an answer, so the checks add nothing to it.
+  const cpuBefore = cpuSeconds(server.cpuPids);
+  for (let i = 0; i < settings.samples; i += 1) {
+    const answer = await run(i);
+    times.push(answer.ms);
+    bytes += answer.bytes;
+  }
+  const cpu = cpuSeconds(server.cpuPids) - cpuBefore;
+  return {
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    samples: settings.samples,
+    bytesPerAnswer: bytes / settings.samples,
+    cpuMsPerRequest: (cpu * 1000) / settings.samples,
+  };
+}
+
+function frameLatencies(
+  agent: http.Agent,
+  server: RunningServer,
+  settings: Settings,
+  instance: MultiFrameInstance,
+): Promise<LatencyFigures> {
+  const numbers = frameNumbers(instance.frames, settings.samples + 1, instance.frames);
+  return latencies(agent, server, settings, FRAME_ACCEPT, (i) => {
+    const k = numbers[i] ?? 1;
+    return {
+      url: `${server.base}/studies/${instance.study}/series/${instance.series}/instances/${instance.sop}/frames/${k}`,
+      check: (body, contentType) => checkFrame(body, contentType, instance, k),
+    };
+  });
+}
+
+async function measure(
+  start: () => Promise<RunningServer>,
+  name: string,
+  dataset: WadoDataset,
+  settings: Settings,
+  sampleMemory: boolean,
+): Promise<TargetResult> {
+  console.log(`\n== ${name}: starting`);
+  const empty = { busyBeforePercent: null, loadBefore: [], loadAfter: [], loadSeconds: null };
+  let server: RunningServer;
+  try {
+    server = await start();
+  } catch (error) {
+    const failure = `did not start: ${error instanceof Error ? error.message : String(error)}`;
+    console.log(`== ${name} ${failure}`);
+    return { label: name, description: '', failure, ...empty };
+  }
+  running.add(server);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    console.log(`== ${server.label}: ${server.description}\n   DICOMweb root ${server.base}`);
+    const loadStarted = performance.now();
+    try {
+      for (const batch of stowBatches(dataset)) await stow(server.base, batch);
+    } catch (error) {
+      const failure = `loading by STOW failed: ${error instanceof Error ? error.message : String(error)}`;
+      console.log(`== ${server.label}: ${failure}`);
+      return { label: server.label, description: server.description, failure, ...empty };
+    }
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    console.log(`   stored ${stowBatches(dataset).flat().length} instances in ${loadSeconds.toFixed(1)} s`);
+    // Let the storing settle (Orthanc's index writes, Azurite's flushes) before anything is timed.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const busyBeforePercent = await busyPercent();
+    if (busyBeforePercent !== null && busyBeforePercent > 10) {
+      console.log(`   warning: ${busyBeforePercent}% of the CPU is busy before the run; the figures will be low`);
+    }
+    const loadBefore = os.loadavg();
+    const label = server.label;
+    const pid = sampleMemory ? server.pid : undefined;
+    const study = await attempt(label, 'whole study', () => wholeStudy(agent, server, dataset, settings, pid));
+    const studyMetadata = await attempt(label, 'study metadata', () =>
+      latencies(agent, server, settings, JSON_ACCEPT, () => ({
+        url: `${server.base}/studies/${dataset.study}/metadata`,
+        check: (body) => checkMetadata(body, dataset.studySops, 'study metadata'),
+      })),
+    );
+    const seriesMetadata = await attempt(label, 'series metadata', () =>
+      latencies(agent, server, settings, JSON_ACCEPT, () => ({
+        url: `${server.base}/studies/${dataset.seriesStudy}/series/${dataset.series}/metadata`,
+        check: (body) => checkMetadata(body, dataset.seriesSops, 'series metadata'),
+      })),
+    );
+    const frame30 = await attempt(label, 'frames of 30', () => frameLatencies(agent, server, settings, dataset.thirty));
+    const frame1000 = await attempt(label, 'frames of 1,000', () =>
+      frameLatencies(agent, server, settings, dataset.thousand),
+    );
+    const loadAfter = os.loadavg();
+    console.log(`   done; load average ${formatLoad(loadBefore)} before, ${formatLoad(loadAfter)} after`);
+    return {
+      label,
+      description: server.description,
+      failure: null,
+      busyBeforePercent,
+      loadBefore,
+      loadAfter,
+      loadSeconds,
+      study,
+      studyMetadata,
+      seriesMetadata,
+      frame30,
+      frame1000,
+    };
+  } finally {
+    agent.destroy();
+    running.delete(server);
+    await server.stop();
+  }
+}
+
+const formatLoad = (load: readonly number[]): string => load.map((value) => value.toFixed(2)).join(' ');
+const one = (value: number): string => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+
+function sideBySide(results: readonly TargetResult[], dataset: WadoDataset, settings: Settings): string {
+  const width = 34;
+  const labelWidth = 42;
+  type Row = readonly [string, (result: TargetResult) => string];
+  const cell = <T>(outcome: Outcome<T> | undefined, format: (value: T) => string): string =>
+    outcome === undefined ? '-' : outcome.ok ? format(outcome.value) : 'FAILED (see below)';
+  const latency = (pick: (r: TargetResult) => Outcome<LatencyFigures> | undefined) => (r: TargetResult) =>
+    cell(pick(r), (v) => `${one(v.p50)} / ${one(v.p95)}  (CPU ${one(v.cpuMsPerRequest)})`);
+  const studyMB = (dataset.studyBytes / MB).toFixed(1);
+  const rows: Row[] = [
+    [
+      `whole study MB/s (slowest-fastest round)`,
+      (r) => cell(r.study, (v) => `${one(v.megabytesPerSecond)} (${one(v.roundMBps[0])}-${one(v.roundMBps[1])})`),
+    ],
+    [`  server CPU ms per retrieve`, (r) => cell(r.study, (v) => one(v.cpuMsPerRetrieve))],
+    [
+      `  server RSS MiB before -> peak`,
+      (r) =>
+        cell(r.study, (v) =>
+          v.rssBeforeMiB === null || v.rssPeakMiB === null ? '-' : `${one(v.rssBeforeMiB)} -> ${one(v.rssPeakMiB)}`,
+        ),
+    ],
+    [`  parts identical to the stored files`, (r) => cell(r.study, (v) => `${v.identicalParts} of 100`)],
+    [`metadata, study of 100: p50 / p95 ms`, latency((r) => r.studyMetadata)],
+    [`metadata, series of 1,000: p50 / p95 ms`, latency((r) => r.seriesMetadata)],
+    [`frame k of 30 frames: p50 / p95 ms`, latency((r) => r.frame30)],
+    [`frame k of 1,000 frames: p50 / p95 ms`, latency((r) => r.frame1000)],
+    [`load average 1/5/15 min before`, (r) => (r.loadBefore.length ? formatLoad(r.loadBefore) : '-')],
+    [`load average 1/5/15 min after`, (r) => (r.loadAfter.length ? formatLoad(r.loadAfter) : '-')],
+    [`CPU busy before (1 s, all cores)`, (r) => (r.busyBeforePercent === null ? '-' : `${r.busyBeforePercent}%`)],
+    [`loading by STOW, s`, (r) => (r.loadSeconds === null ? '-' : r.loadSeconds.toFixed(1))],
+  ];
+  const lines = [
+    `\nWADO-RS, one request at a time, client and server on this machine (${os.cpus().length} cores); ` +
+      `whole study = ${dataset.studyFiles.length} x ~512 KiB (${studyMB} MB), ${settings.rounds} rounds after a warm-up; ` +
+      `latencies over ${settings.samples} requests after a warm-up; CPU = server CPU ms per request ` +
+      `(ours: server and Azurite together)`,
+  ];
+  for (const result of results) {
+    if (result.description) lines.push(`  ${result.label}: ${result.description}`);
+  }
+  lines.push(`${''.padEnd(labelWidth)}${results.map((r) => r.label.padEnd(width)).join('')}`);
+  for (const [label, format] of rows) {
+    lines.push(
+      `${label.padEnd(labelWidth)}${results.map((r) => (r.failure ? '-' : format(r)).padEnd(width)).join('')}`,
+    );
+  }
+  for (const result of results) {
+    if (result.failure) lines.push(`${result.label}: ${result.failure}`);
+    const failed = (
+      [
+        ['whole study', result.study],
+        ['study metadata', result.studyMetadata],
+        ['series metadata', result.seriesMetadata],
+        ['frames of 30', result.frame30],
+        ['frames of 1,000', result.frame1000],
+      ] as const
+    ).filter(([, outcome]) => outcome !== undefined && !outcome.ok);
+    for (const [what, outcome] of failed) {
+      if (outcome && !outcome.ok) lines.push(`${result.label}: ${what} FAILED: ${outcome.error}`);
+    }
+  }
+  return lines.map((line) => line.trimEnd()).join('\n');
+}
+
+function failed(result: TargetResult): boolean {
+  return (
+    result.failure !== null ||
+    [result.study, result.studyMetadata, result.seriesMetadata, result.frame30, result.frame1000].some(
+      (outcome) => outcome !== undefined && !outcome.ok,
+    )
+  );
+}
+
+const running = new Set<RunningServer>();
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      rounds: { type: 'string', default: '5' },
+      orthanc: { type: 'boolean', default: false },
+      'skip-ours': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '10' },
       samples: { type: 'string', default: '40' },
       base: { type: 'string' },
+      'api-version': { type: 'string', default: 'v2' },
+      'orthanc-state-dir': { type: 'string' },
     },
+    strict: true,
   });
-  const rounds = Number(values.rounds);
-  const samples = Number(values.samples);
-  let server: RunningServer | undefined;
-  if (!values.base) server = await startOurServer({ apiVersion: 'v2' });
-  const base = values.base ?? server?.base ?? '';
-  try {
-    const study = newUid();
-    const bigSeries = newUid();
-    const smallSeries = newUid();
-    console.log('storing: 100 x 512 KiB, 1,000 small, a 30-frame and a 1,000-frame instance …');
-    for (let i = 0; i < 100; i += 10) {
-      await stow(
-        base,
-        Array.from({ length: 10 }, () =>
-          makeDicom({ studyInstanceUid: study, seriesInstanceUid: bigSeries, pixelDataBytes: 512 * 1024 }),
-        ),
-      );
-    }
-    const seriesStudy = newUid();
-    for (let i = 0; i < 1000; i += 100) {
-      await stow(
-        base,
-        Array.from({ length: 100 }, () => makeDicom({ studyInstanceUid: seriesStudy, seriesInstanceUid: smallSeries })),
-      );
-    }
-    const frameStudy = newUid();
-    const thirty: FrameInstance = { study: frameStudy, series: newUid(), sop: newUid() };
-    const thousand: FrameInstance = { study: frameStudy, series: thirty.series, sop: newUid() };
-    await stow(base, [multiFrame(thirty, 30), multiFrame(thousand, 1000)]);
-    const frameUrl = (uids: FrameInstance, frames: number) => () =>
-      `${base}/studies/${uids.study}/series/${uids.series}/instances/${uids.sop}/frames/${1 + Math.floor(Math.random() * frames)}`;
+  const count = (name: string, text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1, not "${text}"`);
+    return value;
+  };
+  const settings: Settings = { rounds: count('rounds', values.rounds), samples: count('samples', values.samples) };
+  if (!/^v\d+$/.test(values['api-version'])) throw new Error('--api-version wants v1 or v2');
 
-    const sampler = server ? new MemorySampler(server.pid, 50) : undefined;
-    const studyAccept = 'multipart/related; type="application/dicom"; transfer-syntax=*';
-    await timedGet(`${base}/studies/${study}`, studyAccept);
-    let bytes = 0;
-    let ms = 0;
-    for (let i = 0; i < rounds; i += 1) {
-      const result = await timedGet(`${base}/studies/${study}`, studyAccept);
-      bytes += result.bytes;
-      ms += result.ms;
-    }
-    const peak = sampler?.stop();
-    const studyMBps = bytes / MB / (ms / 1000);
-    const json = 'application/dicom+json';
-    const studyMetadata = await latencies(() => `${base}/studies/${study}/metadata`, json, samples);
-    const seriesMetadata = await latencies(
-      () => `${base}/studies/${seriesStudy}/series/${smallSeries}/metadata`,
-      json,
-      samples,
-    );
-    const frameAccept = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
-    const frame30 = await latencies(frameUrl(thirty, 30), frameAccept, samples);
-    const frame1000 = await latencies(frameUrl(thousand, 1000), frameAccept, samples);
+  process.once('SIGINT', () => {
+    console.log('\ninterrupted; stopping servers');
+    void Promise.allSettled([...running].map((server) => server.stop())).then(() => process.exit(130));
+  });
 
-    const f = (n: number) => n.toFixed(1);
-    console.log(`whole study (100 x ~512 KiB, ${f(bytes / rounds / MB)} MB): ${f(studyMBps)} MB/s`);
-    if (peak) {
-      const before = (peak.first?.rssKiB ?? 0) / 1024;
-      console.log(
-        `server RSS while streaming the study: ${f(before)} MiB before, ${f(peak.peakRssKiB / 1024)} MiB peak`,
-      );
-    }
-    console.log(`metadata, study of 100:    p50 ${f(studyMetadata.p50)} ms, p95 ${f(studyMetadata.p95)} ms`);
-    console.log(`metadata, series of 1,000: p50 ${f(seriesMetadata.p50)} ms, p95 ${f(seriesMetadata.p95)} ms`);
-    console.log(`frame k of 30 frames:      p50 ${f(frame30.p50)} ms, p95 ${f(frame30.p95)} ms`);
-    console.log(`frame k of 1,000 frames:   p50 ${f(frame1000.p50)} ms, p95 ${f(frame1000.p95)} ms`);
-    console.log(
-      JSON.stringify({
-        bench: 'wado',
-        studyMBps,
-        peakRssKiB: peak?.peakRssKiB ?? null,
-        studyMetadata,
-        seriesMetadata,
-        frame30,
-        frame1000,
-      }),
-    );
-  } finally {
-    agent.destroy();
-    await server?.stop();
+  console.log('building the data set: 100 x 512 KiB, 1,000 small, a 30-frame and a 1,000-frame instance');
+  const dataset = buildDataset();
+  const results: TargetResult[] = [];
+  if (!values['skip-ours']) {
+    const base = values.base;
+    const start = base
+      ? (): Promise<RunningServer> =>
+          Promise.resolve({
+            label: 'given',
+            base,
+            pid: 0,
+            cpuPids: [],
+            description: `already running at ${base} (memory and CPU not read)`,
+            stop: () => Promise.resolve(),
+          })
+      : () => startOurServer({ apiVersion: values['api-version'] });
+    results.push(await measure(start, base ? 'given' : 'ours', dataset, settings, !base));
   }
+  if (values.orthanc) {
+    const stateDir = values['orthanc-state-dir'];
+    results.push(await measure(() => startOrthanc({ stateDir }), 'orthanc', dataset, settings, true));
+  }
+  if (results.length === 0) throw new Error('nothing to run: --skip-ours without --orthanc');
+
+  console.log(sideBySide(results, dataset, settings));
+  console.log(JSON.stringify({ bench: 'wado', settings, studyBytes: dataset.studyBytes, targets: results }));
+  if (results.some(failed)) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });
