@@ -5,31 +5,12 @@
  */
 import path from 'node:path';
 import { startAzurite, type Azurite } from '../host/azurite';
-import { eventTime } from './changefeedSeed';
+import { feedEntryProperties } from './changefeedSeed';
+
+export { feedEntryProperties };
 
 export const PRELOAD_ENTRIES_ENV = 'CHANGEFEED_PRELOAD_ENTRIES';
 export const PRELOAD_TABLE_ENV = 'CHANGEFEED_PRELOAD_TABLE';
-
-/** The properties seedFeed (changefeedSeed.ts) writes for an entry, with the same values. */
-export function feedEntryProperties(sequence: number): {
-  Sequence: number;
-  Action: 'create' | 'delete';
-  StudyInstanceUid: string;
-  SeriesInstanceUid: string;
-  SopInstanceUid: string;
-  Version: string;
-  EventTime: Date;
-} {
-  return {
-    Sequence: sequence,
-    Action: sequence % 10 === 0 ? 'delete' : 'create',
-    StudyInstanceUid: `1.2.3.${Math.floor(sequence / 100)}`,
-    SeriesInstanceUid: '1.2.3.4',
-    SopInstanceUid: `1.2.3.4.${sequence}`,
-    Version: `v${sequence}`,
-    EventTime: eventTime(sequence),
-  };
-}
 
 /**
  * Starts Azurite (in memory, free ports) with `entries` change-feed entries and the counter in

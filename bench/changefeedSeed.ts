@@ -24,17 +24,7 @@ export async function seedFeed(from: number, to: number): Promise<void> {
     for (let sequence = first; sequence <= last; sequence += 1) {
       actions.push([
         'create',
-        {
-          partitionKey: FEED_PARTITION,
-          rowKey: sequenceRowKey(sequence),
-          Sequence: sequence,
-          Action: sequence % 10 === 0 ? 'delete' : 'create',
-          StudyInstanceUid: `1.2.3.${Math.floor(sequence / 100)}`,
-          SeriesInstanceUid: '1.2.3.4',
-          SopInstanceUid: `1.2.3.4.${sequence}`,
-          Version: `v${sequence}`,
-          EventTime: eventTime(sequence),
-        },
+        { partitionKey: FEED_PARTITION, rowKey: sequenceRowKey(sequence), ...feedEntryProperties(sequence) },
       ]);
     }
     await client.submitTransaction(actions);
@@ -47,4 +37,25 @@ export async function seedFeed(from: number, to: number): Promise<void> {
 
 export function eventTime(sequence: number): Date {
   return new Date(SEED_EPOCH + sequence * EVENT_SPACING_MS);
+}
+
+/** The properties of a generated entry (also preloaded by changefeedLoki.ts, which must match). */
+export function feedEntryProperties(sequence: number): {
+  Sequence: number;
+  Action: 'create' | 'delete';
+  StudyInstanceUid: string;
+  SeriesInstanceUid: string;
+  SopInstanceUid: string;
+  Version: string;
+  EventTime: Date;
+} {
+  return {
+    Sequence: sequence,
+    Action: sequence % 10 === 0 ? 'delete' : 'create',
+    StudyInstanceUid: `1.2.3.${Math.floor(sequence / 100)}`,
+    SeriesInstanceUid: '1.2.3.4',
+    SopInstanceUid: `1.2.3.4.${sequence}`,
+    Version: `v${sequence}`,
+    EventTime: eventTime(sequence),
+  };
 }

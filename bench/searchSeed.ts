@@ -19,7 +19,7 @@ import { indexInstance } from '../shared/search/instanceIndex';
 import { refreshStudy } from '../shared/search/summaryRefresh';
 import { newVersion, type InstanceKey } from '../shared/storage/blobLayout';
 import { table } from '../shared/storage/clients';
-import { instanceRowKey } from '../shared/storage/instanceRecords';
+import { createdEntity } from '../shared/storage/instanceRecords';
 import { ensureStorage } from '../shared/storage/provision';
 import { instanceProperties } from '../shared/store/instanceProjection';
 import { studyFiles, type Dataset } from './searchDataset';
@@ -45,7 +45,7 @@ export async function seedDirect(
   await mapConcurrently(dataset.studies, STUDY_CONCURRENCY, async (study) => {
     const entities = studyFiles(dataset.seed, study).map((file) => {
       sequence += 1;
-      return createdEntity(file, sequence);
+      return seededInstance(file, sequence);
     });
     // One transaction per 100 instances of the study's partition, as the store's batcher would group them.
     for (let start = 0; start < entities.length; start += 100) {
@@ -61,7 +61,7 @@ export async function seedDirect(
   return { studies, instances, seconds: (performance.now() - started) / 1000 };
 }
 
-function createdEntity(file: Buffer, sequence: number) {
+function seededInstance(file: Buffer, sequence: number) {
   const parser = new Part10StreamParser();
   parser.write(file);
   const parsed = parser.end();
@@ -77,16 +77,6 @@ function createdEntity(file: Buffer, sequence: number) {
     frames: parsed.frames,
     fileSize: file.length,
   });
-  const entity = {
-    ...properties,
-    partitionKey: key.studyInstanceUid,
-    rowKey: instanceRowKey(key),
-    State: 'created',
-    Version: version,
-    SeriesInstanceUID: key.seriesInstanceUid,
-    SOPInstanceUID: key.sopInstanceUid,
-    Sequence: sequence,
-    StoredAt: new Date(),
-  };
+  const entity = createdEntity(key, version, { ...properties, Sequence: sequence, StoredAt: new Date() });
   return { key, version, entity };
 }

@@ -128,7 +128,12 @@ export async function markCreated(
   version: string,
   properties: Record<string, unknown>,
 ): Promise<void> {
-  const entity: InstanceEntity = {
+  await batched().submit(['update', createdEntity(key, version, properties), 'Replace', { etag }]);
+}
+
+/** The entity of a visible instance: its projected properties plus the key and state columns. */
+export function createdEntity(key: InstanceKey, version: string, properties: Record<string, unknown>): InstanceEntity {
+  return {
     ...properties,
     partitionKey: key.studyInstanceUid,
     rowKey: instanceRowKey(key),
@@ -137,7 +142,6 @@ export async function markCreated(
     SeriesInstanceUID: key.seriesInstanceUid,
     SOPInstanceUID: key.sopInstanceUid,
   };
-  await batched().submit(['update', entity, 'Replace', { etag }]);
 }
 
 /** Gives up our reservation; a no-op if it is gone or no longer ours. */
