@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sweepAbandonedStores } from '../../shared/store/abandonedStoreSweeper';
 
+import { makeDicom, newUid } from '../support/dicomFactory';
 import { useTestServer } from '../support/serverFixture';
 import { insertPendingMarker, insertReservation, instanceRowKey, newInstanceKey } from '../support/storeAttempts';
+import { stowFiles } from '../support/stowClient';
 
 describe('abandoned store sweeper', () => {
   const ctx = useTestServer();
@@ -47,6 +49,43 @@ describe('abandoned store sweeper', () => {
       .getEntity<{ State: string; Sequence: number }>(kept.key.studyInstanceUid, kept.rowKey);
     assert.deepEqual([entity.State, entity.Sequence], ['created', 4242]);
     assert.deepEqual(await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`), []);
+    // The rolled-forward instance is searchable: the sweeper refreshed its study's summary.
+    assert.equal((await searchStudy(kept.key.studyInstanceUid)).status, 200);
+    assert.equal((await searchStudy(lost.key.studyInstanceUid)).status, 204);
+  });
+
+  function searchStudy(studyInstanceUid: string): Promise<Response> {
+    return fetch(`${ctx.baseUrl}/v2/studies?StudyInstanceUID=${studyInstanceUid}`);
+  }
+
+  test('a stored instance whose request died before refreshing search is found again after a sweep', async () => {
+    const study = newUid();
+    const series = newUid();
+    const sop = newUid();
+    const stored = await stowFiles(`${ctx.baseUrl}/v2/studies`, [
+      makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop }),
+    ]);
+    assert.equal(stored.status, 200, stored.text);
+    // What a crash between the visibility change and the refresh leaves: no summary, and the marker.
+    for (const row of await ctx.probe.entities('Studies', `PartitionKey eq '${study}'`)) {
+      await ctx.probe.table('Studies').deleteEntity(row.partitionKey, row.rowKey);
+    }
+    assert.equal((await searchStudy(study)).status, 204);
+    const instance = await ctx.probe
+      .table('Instances')
+      .getEntity<{ Version: string }>(
+        study,
+        instanceRowKey({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop }),
+      );
+    const key = { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop };
+    await insertPendingMarker(ctx.probe, key, instance.Version);
+
+    const result = await sweepAbandonedStores(new Date(Date.now() + 1000), () => undefined);
+    assert.equal(result.markersRemoved, 1);
+    const found = await searchStudy(study);
+    assert.equal(found.status, 200);
+    const [dataset] = (await found.json()) as Record<string, { Value?: unknown[] }>[];
+    assert.deepEqual(dataset?.['0020000D']?.Value, [study]);
   });
 
   test('leaves attempts whose lease is still held', async () => {

@@ -3,12 +3,18 @@ import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { getConfig } from '../../shared/config';
 
+/** The service's own tables, by name without the prefix. */
+export type ProbedTable = 'Instances' | 'ChangeFeed' | 'Studies';
+
 export interface StorageProbe {
   readonly container: ContainerClient;
-  table(suffix: 'Instances' | 'ChangeFeed'): TableClient;
+  table(suffix: ProbedTable): TableClient;
   blobNames(prefix?: string): Promise<string[]>;
   downloadBlob(name: string): Promise<Buffer>;
-  entities(suffix: 'Instances' | 'ChangeFeed', filter?: string): Promise<Record<string, unknown>[]>;
+  entities(
+    suffix: ProbedTable,
+    filter?: string,
+  ): Promise<(Record<string, unknown> & { partitionKey: string; rowKey: string })[]>;
 }
 
 export function storageProbe(connectionString: string): StorageProbe {
@@ -28,9 +34,11 @@ export function storageProbe(connectionString: string): StorageProbe {
       return container.getBlockBlobClient(name).downloadToBuffer();
     },
     async entities(suffix, filter) {
-      const rows: Record<string, unknown>[] = [];
+      const rows: (Record<string, unknown> & { partitionKey: string; rowKey: string })[] = [];
       const query = filter ? { queryOptions: { filter } } : {};
-      for await (const entity of table(suffix).listEntities<Record<string, unknown>>(query)) rows.push(entity);
+      for await (const entity of table(suffix).listEntities<Record<string, unknown>>(query)) {
+        rows.push(entity as Record<string, unknown> & { partitionKey: string; rowKey: string });
+      }
       return rows;
     },
   };
