@@ -1,5 +1,5 @@
 // A delete whose process died after hiding its instance is finished by the sweeper: its feed
-// event appended exactly once, blobs, entity and marker removed.
+// event appended exactly once, blobs, entity and marker removed, and search refreshed.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sweepAbandonedStores } from '../../shared/store/abandonedStoreSweeper';
@@ -30,6 +30,8 @@ describe('abandoned delete recovery', () => {
     return entity.Version;
   }
 
+  const search = (query: string) => fetch(`${ctx.baseUrl}/v2/${query}`);
+
   const deleteEntriesOf = async (sop: string) =>
     (await readWholeFeed(ctx.baseUrl)).filter((e) => e.SopInstanceUid === sop && e.Action === 'delete');
 
@@ -37,8 +39,13 @@ describe('abandoned delete recovery', () => {
     const instance = await storeInstance(ctx.baseUrl);
     const version = await abandonDelete(instance, new Date(Date.now() - 1000));
     assert.ok((await ctx.probe.blobNames(`${instance.study}/`)).some((name) => name.includes(version)));
+    // The dead delete never refreshed search: the study's summary still lists the instance.
+    assert.equal((await search(`studies?StudyInstanceUID=${instance.study}`)).status, 200);
     const result = await sweepAbandonedStores(new Date(Date.now() + 1000), (m) => assert.fail(m));
     assert.equal(result.deletesFinished, 1);
+    assert.equal((await search(`studies?StudyInstanceUID=${instance.study}`)).status, 204);
+    assert.equal((await search(`instances?SOPInstanceUID=${instance.sop}`)).status, 204);
+    assert.deepEqual(await ctx.probe.entities('Studies', `PartitionKey eq '${instance.study}'`), []);
     assert.deepEqual(await ctx.probe.blobNames(`${instance.study}/`), []);
     assert.deepEqual(await ctx.probe.entities('Instances', `PartitionKey eq '${instance.study}'`), []);
     assert.deepEqual(await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`), []);
