@@ -2,7 +2,7 @@ import { mapConcurrently } from '../changefeed/mapConcurrently';
 import type { HiddenInstance } from './deleteScope';
 import { refreshStudies } from '../search/summaryRefresh';
 import { removeInstanceData } from './deleteFinisher';
-import { removeDeleteMarker } from './deleteWrites';
+import { deletePendingMarker } from '../storage/instanceRecords';
 
 /** Instances whose blobs and entities are removed at once, per delete request. */
 const FINISH_CONCURRENCY = 16;
@@ -38,7 +38,7 @@ async function finishAll(instances: readonly HiddenInstance[], log: (message: st
   );
   const done = instances.filter((_, i) => removed[i]);
   await refreshStudies(done.map((i) => i.key.studyInstanceUid));
-  await mapConcurrently(done, FINISH_CONCURRENCY, (i) => removeDeleteMarker(i.key, i.version));
+  await mapConcurrently(done, FINISH_CONCURRENCY, (i) => deletePendingMarker(i.key, i.version));
 }
 
 /** Resolves when every background delete of this process has finished (tests, benchmarks, shutdown). */

@@ -7,7 +7,7 @@ import { deleteBlobsWithPrefix } from '../storage/blobUpload';
 import { table } from '../storage/clients';
 import { isStorageStatus } from '../storage/storageErrors';
 import type { HiddenInstance } from './deleteScope';
-import { removeDeleteMarker, removeHiddenInstance } from './deleteWrites';
+import { deleteInstanceEntity, deletePendingMarker } from '../storage/instanceRecords';
 
 /**
  * The invisible half of a delete, once its feed event is committed: the version's blobs, the
@@ -18,13 +18,13 @@ import { removeDeleteMarker, removeHiddenInstance } from './deleteWrites';
 export async function finishDelete(instance: HiddenInstance): Promise<void> {
   await removeInstanceData(instance);
   await refreshStudy(instance.key.studyInstanceUid);
-  await removeDeleteMarker(instance.key, instance.version);
+  await deletePendingMarker(instance.key, instance.version);
 }
 
 /** The steps of `finishDelete` before the refresh, for callers that refresh once for many instances. */
 export async function removeInstanceData(instance: HiddenInstance): Promise<void> {
   await deleteBlobsWithPrefix(versionPrefix(instance.key, instance.version));
-  await removeHiddenInstance(instance.key, instance.etag);
+  await deleteInstanceEntity(instance.key, instance.etag);
   await unindexInstance(instance.key, instance.version);
 }
 

@@ -1,12 +1,6 @@
-import type { TableClient } from '@azure/data-tables';
 import type { InstanceKey } from '../storage/blobLayout';
-import { table } from '../storage/clients';
 import { batched, instanceRowKey, PENDING_PARTITION, pendingRowKey } from '../storage/instanceRecords';
 import { isStorageStatus } from '../storage/storageErrors';
-
-function instances(): TableClient {
-  return table('instances');
-}
 
 /**
  * The marker that lets the sweeper finish this delete if the process dies. Upserted: its key is
@@ -45,26 +39,5 @@ export async function hideInstance(key: InstanceKey, etag: string, leaseUntil: D
   } catch (error) {
     if (isStorageStatus(error, 412, 404)) return undefined;
     throw error;
-  }
-}
-
-/**
- * Removes the hidden entity. A single conditional request (a transaction's delete cannot carry an
- * ETag): if the sweeper finished this delete first and a new store has since reserved the
- * instance, the stale ETag protects that reservation.
- */
-export async function removeHiddenInstance(key: InstanceKey, etag: string): Promise<void> {
-  try {
-    await instances().deleteEntity(key.studyInstanceUid, instanceRowKey(key), { etag });
-  } catch (error) {
-    if (!isStorageStatus(error, 404, 412)) throw error;
-  }
-}
-
-export async function removeDeleteMarker(key: InstanceKey, version: string): Promise<void> {
-  try {
-    await batched().submit(['delete', { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version) }]);
-  } catch (error) {
-    if (!isStorageStatus(error, 404)) throw error;
   }
 }

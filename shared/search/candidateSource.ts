@@ -10,7 +10,7 @@ import { keyOf, MAX_SUBSTRING_CHARS, unshardedKey } from './indexEntries';
 import { literalRuns } from './matcher';
 import { escapeTableKey, normalizeValue } from './normalize';
 import type { SearchCost } from './searchCost';
-import { indexFor, type IndexKind } from './searchIndexes';
+import { requireIndex, type IndexKind } from './searchIndexes';
 import type { Filter } from './searchQuery';
 import type { Level } from './searchableAttributes';
 import { Tag } from '../dicom/tags';
@@ -141,12 +141,6 @@ function prefixScan(tag: string, kind: IndexKind, prefix: string): IndexScan {
     level: index.level,
     filter: odata`PartitionKey ge ${prefix} and PartitionKey lt ${end}`,
   };
-}
-
-function requireIndex(tag: string, kind: IndexKind) {
-  const index = indexFor(tag, kind);
-  if (!index) throw new Error(`No ${kind} index for ${tag}`);
-  return index;
 }
 
 /** With no driver: every study, every series, or every visible instance, in key order. */

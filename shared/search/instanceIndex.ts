@@ -6,24 +6,21 @@
  */
 import type { InstanceKey } from '../storage/blobLayout';
 import { tableNamed } from '../storage/clients';
+import { deleteIfUnchanged } from '../storage/conditionalDelete';
 import { isStorageStatus } from '../storage/storageErrors';
 import { seriesRowKey, shardedKey } from './indexEntries';
 import { escapeTableKey } from './normalize';
-import { indexFor } from './searchIndexes';
+import { requireIndex } from './searchIndexes';
 import { Tag } from '../dicom/tags';
 
-function sopIndexTable(): string {
-  const index = indexFor(Tag.SOPInstanceUID, 'exact');
-  if (!index) throw new Error('The SOP Instance UID index is not defined');
-  return index.table;
-}
+const SOP_INDEX_TABLE = requireIndex(Tag.SOPInstanceUID, 'exact').table;
 
 function sopPartitionKey(key: InstanceKey): string {
   return shardedKey(escapeTableKey(key.sopInstanceUid), seriesRowKey(key.studyInstanceUid, key.seriesInstanceUid));
 }
 
 export async function indexInstance(key: InstanceKey, version: string): Promise<void> {
-  await tableNamed(sopIndexTable()).upsertEntity(
+  await tableNamed(SOP_INDEX_TABLE).upsertEntity(
     {
       partitionKey: sopPartitionKey(key),
       rowKey: seriesRowKey(key.studyInstanceUid, key.seriesInstanceUid),
@@ -34,14 +31,15 @@ export async function indexInstance(key: InstanceKey, version: string): Promise<
 }
 
 export async function unindexInstance(key: InstanceKey, version: string): Promise<void> {
-  const client = tableNamed(sopIndexTable());
+  const client = tableNamed(SOP_INDEX_TABLE);
   const partitionKey = sopPartitionKey(key);
   const rowKey = seriesRowKey(key.studyInstanceUid, key.seriesInstanceUid);
+  let entry;
   try {
-    const entry = await client.getEntity<{ Version?: string }>(partitionKey, rowKey);
-    if (entry.Version !== version || !entry.etag) return;
-    await client.deleteEntity(partitionKey, rowKey, { etag: entry.etag });
+    entry = await client.getEntity<{ Version?: string }>(partitionKey, rowKey);
   } catch (error) {
-    if (!isStorageStatus(error, 404, 412)) throw error;
+    if (isStorageStatus(error, 404)) return;
+    throw error;
   }
+  if (entry.Version === version && entry.etag) await deleteIfUnchanged(client, partitionKey, rowKey, entry.etag);
 }

@@ -64,3 +64,9 @@ export const SEARCH_INDEXES: readonly SearchIndex[] = [
 export function indexFor(tag: string, kind: IndexKind): SearchIndex | undefined {
   return SEARCH_INDEXES.find((i) => i.tag === tag && i.kind === kind);
 }
+
+export function requireIndex(tag: string, kind: IndexKind): SearchIndex {
+  const index = indexFor(tag, kind);
+  if (!index) throw new Error(`No ${kind} index for ${tag}`);
+  return index;
+}

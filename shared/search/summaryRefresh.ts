@@ -14,6 +14,7 @@ import { odata, type TableEntity, type TransactionAction } from '@azure/data-tab
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { table, tableNamed } from '../storage/clients';
 import { PartitionBatcher } from '../storage/partitionBatcher';
+import { deleteIfUnchanged } from '../storage/conditionalDelete';
 import { isStorageStatus } from '../storage/storageErrors';
 import { entryId, summaryIndexEntries, type IndexEntry } from './indexEntries';
 import { readStoredStudy, seriesEntity, STUDY_ROW_KEY, studyEntity, type StoredStudy } from './summaryRows';
@@ -165,11 +166,6 @@ async function readEntryEtag(entry: IndexEntry): Promise<string | undefined> {
 }
 
 async function deleteEntry(entry: IndexEntry, etag: string | undefined): Promise<void> {
-  if (etag === undefined) return;
-  try {
-    await tableNamed(entry.table).deleteEntity(entry.partitionKey, entry.rowKey, { etag });
-  } catch (error) {
-    // 412: a later refresh re-added the entry; 404: someone else removed it already.
-    if (!isStorageStatus(error, 404, 412)) throw error;
-  }
+  // A 412 means a later refresh re-added the entry: it stays.
+  if (etag !== undefined) await deleteIfUnchanged(tableNamed(entry.table), entry.partitionKey, entry.rowKey, etag);
 }

@@ -2,6 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 import { table } from './clients';
 import type { InstanceKey } from './blobLayout';
 import { PartitionBatcher } from './partitionBatcher';
+import { deleteIfUnchanged } from './conditionalDelete';
 import { isStorageStatus } from './storageErrors';
 
 /**
@@ -57,15 +58,7 @@ export type ReserveResult = { kind: 'reserved'; etag: string } | { kind: 'exists
 
 /** Creates the `creating` entity; if one exists already, returns it instead. */
 export async function reserveInstance(key: InstanceKey, version: string, leaseUntil: Date): Promise<ReserveResult> {
-  const entity: InstanceEntity = {
-    partitionKey: key.studyInstanceUid,
-    rowKey: instanceRowKey(key),
-    State: 'creating',
-    Version: version,
-    SeriesInstanceUID: key.seriesInstanceUid,
-    SOPInstanceUID: key.sopInstanceUid,
-    LeaseUntil: leaseUntil,
-  };
+  const entity = reservationEntity(key, version, leaseUntil);
   try {
     return { kind: 'reserved', etag: requireEtag(await batched().submit(['create', entity])) };
   } catch (error) {
@@ -75,6 +68,19 @@ export async function reserveInstance(key: InstanceKey, version: string, leaseUn
   // Deleted between our create and our read: try once more.
   if (!record) return reserveInstance(key, version, leaseUntil);
   return { kind: 'exists', record };
+}
+
+/** The `creating` entity that holds an instance for one store attempt until `leaseUntil`. */
+export function reservationEntity(key: InstanceKey, version: string, leaseUntil: Date): InstanceEntity {
+  return {
+    partitionKey: key.studyInstanceUid,
+    rowKey: instanceRowKey(key),
+    State: 'creating',
+    Version: version,
+    SeriesInstanceUID: key.seriesInstanceUid,
+    SOPInstanceUID: key.sopInstanceUid,
+    LeaseUntil: leaseUntil,
+  };
 }
 
 /** Takes over an abandoned reservation (its lease ran out); undefined if someone else was faster. */
@@ -144,13 +150,13 @@ export function createdEntity(key: InstanceKey, version: string, properties: Rec
   };
 }
 
-/** Gives up our reservation; a no-op if it is gone or no longer ours. */
-export async function releaseReservation(key: InstanceKey, etag: string): Promise<void> {
-  try {
-    await instances().deleteEntity(key.studyInstanceUid, instanceRowKey(key), { etag });
-  } catch (error) {
-    if (!isStorageStatus(error, 404, 412)) throw error;
-  }
+/**
+ * Deletes the instance entity while it is as we last saw it: a store giving up its reservation, or
+ * a delete removing its hidden entity. If the sweeper finished first and a new store has since
+ * reserved the instance, the stale ETag protects that reservation.
+ */
+export async function deleteInstanceEntity(key: InstanceKey, etag: string): Promise<void> {
+  await deleteIfUnchanged(instances(), key.studyInstanceUid, instanceRowKey(key), etag);
 }
 
 export async function writePendingMarker(key: InstanceKey, version: string): Promise<void> {

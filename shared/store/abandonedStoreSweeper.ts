@@ -6,7 +6,7 @@ import {
   deletePendingMarker,
   getInstanceRecord,
   listPendingMarkers,
-  releaseReservation,
+  deleteInstanceEntity,
   type PendingMarker,
 } from '../storage/instanceRecords';
 import { isStorageStatus } from '../storage/storageErrors';
@@ -70,7 +70,7 @@ async function settle(marker: PendingMarker): Promise<Settlement> {
     return current ? 'rolledForward' : 'done';
   }
   await deleteBlobsWithPrefix(versionPrefix(marker.key, marker.version));
-  if (current) await releaseReservation(marker.key, current.etag);
+  if (current) await deleteInstanceEntity(marker.key, current.etag);
   return 'rolledBack';
 }
 

@@ -16,7 +16,7 @@ import {
   type InstanceKey,
 } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix, uploadStreamToBlob, uploadTextBlob } from '../storage/blobUpload';
-import { deletePendingMarker, markCreated, releaseReservation, writePendingMarker } from '../storage/instanceRecords';
+import { deleteInstanceEntity, deletePendingMarker, markCreated, writePendingMarker } from '../storage/instanceRecords';
 import { indexInstance } from '../search/instanceIndex';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
@@ -284,7 +284,7 @@ async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, lo
   // Each step on its own: releasing the reservation matters most (it unlocks the instance for a
   // retry), and must not wait on blob clean-up that may be what is failing.
   const [released, blobsDeleted] = await Promise.allSettled([
-    releaseReservation(key, lease.etag),
+    deleteInstanceEntity(key, lease.etag),
     deleteBlobsWithPrefix(versionPrefix(key, version)),
   ]);
   const failures = [released, blobsDeleted].filter((r): r is PromiseRejectedResult => r.status === 'rejected');

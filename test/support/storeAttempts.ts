@@ -4,7 +4,12 @@
  * production code; the entities are written raw, as a dead process would have left them.
  */
 import type { InstanceKey } from '../../shared/storage/blobLayout';
-import { instanceRowKey, PENDING_PARTITION, pendingRowKey } from '../../shared/storage/instanceRecords';
+import {
+  instanceRowKey,
+  PENDING_PARTITION,
+  pendingRowKey,
+  reservationEntity,
+} from '../../shared/storage/instanceRecords';
 import { newUid } from './dicomFactory';
 import type { StorageProbe } from './storageProbe';
 
@@ -21,15 +26,7 @@ export async function insertReservation(
   version: string,
   leaseFromNowMs: number,
 ): Promise<void> {
-  await probe.table('Instances').createEntity({
-    partitionKey: key.studyInstanceUid,
-    rowKey: instanceRowKey(key),
-    State: 'creating',
-    Version: version,
-    SeriesInstanceUID: key.seriesInstanceUid,
-    SOPInstanceUID: key.sopInstanceUid,
-    LeaseUntil: new Date(Date.now() + leaseFromNowMs),
-  });
+  await probe.table('Instances').createEntity(reservationEntity(key, version, new Date(Date.now() + leaseFromNowMs)));
 }
 
 export async function insertPendingMarker(probe: StorageProbe, key: InstanceKey, version: string): Promise<void> {

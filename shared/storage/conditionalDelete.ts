@@ -1,0 +1,20 @@
+import type { TableClient } from '@azure/data-tables';
+import { isStorageStatus } from './storageErrors';
+
+/**
+ * Deletes an entity only while its ETag is still `etag`; a no-op when it is gone (404) or was
+ * changed by someone else (412), whose write then wins. A single request: a transaction's delete
+ * cannot carry an ETag.
+ */
+export async function deleteIfUnchanged(
+  client: TableClient,
+  partitionKey: string,
+  rowKey: string,
+  etag: string,
+): Promise<void> {
+  try {
+    await client.deleteEntity(partitionKey, rowKey, { etag });
+  } catch (error) {
+    if (!isStorageStatus(error, 404, 412)) throw error;
+  }
+}
