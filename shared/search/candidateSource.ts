@@ -15,8 +15,9 @@ import type { Filter } from './searchQuery';
 import type { Level } from './searchableAttributes';
 import { Tag } from '../dicom/tags';
 import { seriesFromEntity, STUDY_ROW_KEY, studyFromEntity, type SummaryEntity } from './summaryRows';
-import type { InstanceHit } from './searchReads';
-import { parseAttributes, type SeriesSummary, type StudySummary } from './studySummary';
+import { hitOf, type InstanceHit } from './searchReads';
+import type { VisibleInstance } from '../storage/instanceQueries';
+import type { SeriesSummary, StudySummary } from './studySummary';
 
 export interface Candidate {
   readonly studyInstanceUid: string;
@@ -78,7 +79,7 @@ export async function* indexCandidates(driver: Filter, cost: SearchCost, pageSiz
       .listEntities<TableEntity>({ queryOptions: { filter: scan.filter, select: ['PartitionKey', 'RowKey'] } })
       .byPage({ maxPageSize: pageSize });
     for await (const page of pages) {
-      cost.page(page.length);
+      cost.read(page.length);
       for (const entry of page) yield candidateOf(scan.level, entry);
     }
   }
@@ -147,7 +148,7 @@ function prefixScan(tag: string, kind: IndexKind, prefix: string): IndexScan {
 export async function* walkCandidates(level: Level, cost: SearchCost, pageSize: number): AsyncGenerator<Candidate> {
   if (level === 'instance') {
     const pages = table('instances')
-      .listEntities<TableEntity & { SeriesInstanceUID: string; SOPInstanceUID: string; QidoAttributes?: string }>({
+      .listEntities<VisibleInstance & { partitionKey: string }>({
         queryOptions: {
           filter: odata`State eq 'created'`,
           select: ['PartitionKey', 'SeriesInstanceUID', 'SOPInstanceUID', 'QidoAttributes'],
@@ -155,14 +156,9 @@ export async function* walkCandidates(level: Level, cost: SearchCost, pageSize: 
       })
       .byPage({ maxPageSize: pageSize });
     for await (const page of pages) {
-      cost.page(page.length);
+      cost.read(page.length);
       for (const row of page) {
-        const hit: InstanceHit = {
-          studyInstanceUid: row.partitionKey,
-          seriesInstanceUid: row.SeriesInstanceUID,
-          sopInstanceUid: row.SOPInstanceUID,
-          attributes: parseAttributes(row.QidoAttributes),
-        };
+        const hit = hitOf(row.partitionKey, row);
         yield { ...hit, hit };
       }
     }
@@ -174,7 +170,7 @@ export async function* walkCandidates(level: Level, cost: SearchCost, pageSize: 
     .listEntities<SummaryEntity>({ queryOptions: { filter } })
     .byPage({ maxPageSize: pageSize });
   for await (const page of pages) {
-    cost.page(page.length);
+    cost.read(page.length);
     for (const row of page) {
       yield level === 'study'
         ? { studyInstanceUid: row.partitionKey, study: studyFromEntity(row) }

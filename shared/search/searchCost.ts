@@ -7,16 +7,10 @@ export class SearchCost {
   requests = 0;
   entities = 0;
 
-  /** One page of a query came back with `entities` entities. */
-  page(entities: number): void {
+  /** One round trip (a page of a query, or a point read) came back with `entities` entities. */
+  read(entities: number): void {
     this.requests += 1;
     this.entities += entities;
-  }
-
-  /** One point read; `found` says whether it returned an entity. */
-  pointRead(found: boolean): void {
-    this.requests += 1;
-    if (found) this.entities += 1;
   }
 
   toString(): string {

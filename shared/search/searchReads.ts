@@ -2,15 +2,13 @@
  * The table reads of a search, each counted in the request's SearchCost, and cached per request
  * so a study read once for one candidate is not read again for the next.
  */
-import { odata, type TableEntity } from '@azure/data-tables';
-import { table } from '../storage/clients';
-import { isStorageStatus } from '../storage/storageErrors';
-import { instanceRowKey } from '../storage/instanceRecords';
-import type { SearchCost } from './searchCost';
-import { listSummaryRows, seriesFromEntity, STUDY_ROW_KEY, studyFromEntity, type SummaryEntity } from './summaryRows';
-import type { SeriesSummary, StudySummary } from './studySummary';
-import { parseAttributes } from './studySummary';
 import type { DicomJsonDataset } from '../dicom/dicomJson';
+import { table } from '../storage/clients';
+import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
+import { isStorageStatus } from '../storage/storageErrors';
+import type { SearchCost } from './searchCost';
+import { readStoredStudy, seriesFromEntity, STUDY_ROW_KEY, studyFromEntity, type SummaryEntity } from './summaryRows';
+import { parseAttributes, type SeriesSummary, type StudySummary } from './studySummary';
 
 export interface InstanceHit {
   readonly studyInstanceUid: string;
@@ -19,16 +17,8 @@ export interface InstanceHit {
   readonly attributes: DicomJsonDataset;
 }
 
-interface InstanceRow extends TableEntity {
-  readonly SeriesInstanceUID: string;
-  readonly SOPInstanceUID: string;
-  readonly State?: string;
-  readonly QidoAttributes?: string;
-}
-
-const INSTANCE_COLUMNS = ['SeriesInstanceUID', 'SOPInstanceUID', 'State', 'QidoAttributes'];
-/** Rows per page when a whole study's instances or series are listed. */
-const LIST_PAGE_SIZE = 1000;
+/** The instance columns a hit needs besides the keys every listing returns. */
+const HIT_COLUMNS = ['QidoAttributes'];
 
 export class SearchReads {
   private readonly studies = new Map<string, Promise<StudySummary | undefined>>();
@@ -74,17 +64,8 @@ export class SearchReads {
 
   /** The visible instances of a study, or of one series of it, in RowKey order. */
   async *instances(studyInstanceUid: string, seriesInstanceUid?: string): AsyncGenerator<InstanceHit> {
-    const filter =
-      seriesInstanceUid === undefined
-        ? odata`PartitionKey eq ${studyInstanceUid} and State eq 'created'`
-        : odata`PartitionKey eq ${studyInstanceUid} and RowKey ge ${`${seriesInstanceUid}|`} and RowKey lt ${`${seriesInstanceUid}}`} and State eq 'created'`;
-    const pages = table('instances')
-      .listEntities<InstanceRow>({ queryOptions: { filter, select: INSTANCE_COLUMNS } })
-      .byPage({ maxPageSize: LIST_PAGE_SIZE });
-    for await (const page of pages) {
-      this.cost.page(page.length);
-      for (const row of page) yield hitOf(row);
-    }
+    const rows = listVisibleInstances({ studyInstanceUid, seriesInstanceUid }, HIT_COLUMNS, (n) => this.cost.read(n));
+    for await (const row of rows) yield hitOf(studyInstanceUid, row);
   }
 
   /** One visible instance: a point read. */
@@ -93,48 +74,35 @@ export class SearchReads {
     seriesInstanceUid: string,
     sopInstanceUid: string,
   ): Promise<InstanceHit | undefined> {
-    const rowKey = instanceRowKey({ studyInstanceUid, seriesInstanceUid, sopInstanceUid });
-    try {
-      const row = await table('instances').getEntity<InstanceRow>(studyInstanceUid, rowKey, {
-        queryOptions: { select: INSTANCE_COLUMNS },
-      });
-      this.cost.pointRead(true);
-      return row.State === 'created' ? hitOf(row) : undefined;
-    } catch (error) {
-      if (!isStorageStatus(error, 404)) throw error;
-      this.cost.pointRead(false);
-      return undefined;
-    }
+    const scope = { studyInstanceUid, seriesInstanceUid, sopInstanceUid };
+    for await (const row of listVisibleInstances(scope, HIT_COLUMNS, (n) => this.cost.read(n)))
+      return hitOf(studyInstanceUid, row);
+    return undefined;
   }
 
   private async readFullStudy(studyInstanceUid: string): Promise<StudySummary | undefined> {
-    let study: SummaryEntity | undefined;
-    const series: SeriesSummary[] = [];
-    for await (const entity of listSummaryRows(studyInstanceUid, this.cost)) {
-      if (entity.rowKey === STUDY_ROW_KEY) study = entity;
-      else series.push(seriesFromEntity(entity));
-    }
-    return study ? studyFromEntity(study, series) : undefined;
+    return (await readStoredStudy(studyInstanceUid, this.cost))?.summary;
   }
 
   private async pointRead(partitionKey: string, rowKey: string): Promise<SummaryEntity | undefined> {
     try {
       const entity = await table('studies').getEntity<SummaryEntity>(partitionKey, rowKey);
-      this.cost.pointRead(true);
+      this.cost.read(1);
       return entity;
     } catch (error) {
       if (!isStorageStatus(error, 404)) throw error;
-      this.cost.pointRead(false);
+      this.cost.read(0);
       return undefined;
     }
   }
 }
 
-function hitOf(row: InstanceRow): InstanceHit {
+/** An instance as search returns it, from a visible row (listing or walk). */
+export function hitOf(studyInstanceUid: string, row: VisibleInstance): InstanceHit {
   return {
-    studyInstanceUid: row.partitionKey,
+    studyInstanceUid,
     seriesInstanceUid: row.SeriesInstanceUID,
     sopInstanceUid: row.SOPInstanceUID,
-    attributes: parseAttributes(row.QidoAttributes),
+    attributes: parseAttributes(typeof row.QidoAttributes === 'string' ? row.QidoAttributes : undefined),
   };
 }

@@ -10,9 +10,10 @@
  * its ETag is unchanged (a later refresh that re-adds an entry rewrites it, so the delete fails).
  * An index entry can therefore be stale (it is re-checked on read) but never missing.
  */
-import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import type { TransactionAction } from '@azure/data-tables';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { table, tableNamed } from '../storage/clients';
+import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
 import { PartitionBatcher } from '../storage/partitionBatcher';
 import { deleteIfUnchanged } from '../storage/conditionalDelete';
 import { isStorageStatus } from '../storage/storageErrors';
@@ -21,6 +22,8 @@ import { readStoredStudy, seriesEntity, STUDY_ROW_KEY, studyEntity, type StoredS
 import { summarizeStudy, type StudySummary, type SummaryInstanceRow } from './studySummary';
 
 const MAX_ATTEMPTS = 20;
+/** What a summary needs of each instance besides the keys every listing returns. */
+const SUMMARY_COLUMNS = ['Sequence', 'QidoAttributes'];
 const INDEX_WRITE_CONCURRENCY = 16;
 const MAX_OPERATIONS_PER_TRANSACTION = 100;
 
@@ -90,13 +93,9 @@ async function refreshOnce(studyInstanceUid: string): Promise<void> {
 
 async function visibleInstanceRows(studyInstanceUid: string): Promise<SummaryInstanceRow[]> {
   const rows: SummaryInstanceRow[] = [];
-  const entities = table('instances').listEntities<SummaryInstanceRow & TableEntity>({
-    queryOptions: {
-      filter: odata`PartitionKey eq ${studyInstanceUid} and State eq 'created'`,
-      select: ['SeriesInstanceUID', 'Sequence', 'QidoAttributes'],
-    },
-  });
-  for await (const entity of entities) rows.push(entity);
+  for await (const row of listVisibleInstances({ studyInstanceUid }, SUMMARY_COLUMNS)) {
+    rows.push(row as VisibleInstance & SummaryInstanceRow);
+  }
   return rows;
 }
 

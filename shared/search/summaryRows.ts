@@ -68,7 +68,10 @@ export function studyFromEntity(entity: SummaryEntity, series: readonly SeriesSu
   };
 }
 
-/** The whole summary of a study (study row and every series row), with the study row's ETag. */
+/**
+ * The whole summary of a study (study row and every series row, one partition query), with the
+ * study row's ETag; undefined when there is no study row.
+ */
 export async function readStoredStudy(studyInstanceUid: string, cost?: SearchCost): Promise<StoredStudy | undefined> {
   let study: SummaryEntity | undefined;
   const series: SeriesSummary[] = [];
@@ -86,7 +89,7 @@ export async function* listSummaryRows(studyInstanceUid: string, cost?: SearchCo
     .listEntities<SummaryEntity>({ queryOptions: { filter: odata`PartitionKey eq ${studyInstanceUid}` } })
     .byPage({ maxPageSize: 1000 });
   for await (const page of pages) {
-    cost?.page(page.length);
+    cost?.read(page.length);
     yield* page;
   }
 }

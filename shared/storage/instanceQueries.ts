@@ -28,10 +28,13 @@ export type VisibleInstance = Pick<InstanceEntity, 'rowKey' | 'Version' | 'Serie
 export async function* listVisibleInstances(
   scope: InstanceScope,
   columns: readonly string[],
+  /** Called once per round trip with the entities it returned (search counts its reads). */
+  onRead?: (entities: number) => void,
 ): AsyncGenerator<VisibleInstance> {
   const select = [...new Set([...KEY_COLUMNS, ...columns])];
   if (scope.seriesInstanceUid !== undefined && scope.sopInstanceUid !== undefined) {
     const one = await getVisibleInstance(scope as Required<InstanceScope>, select);
+    onRead?.(one ? 1 : 0);
     if (one) yield one;
     return;
   }
@@ -39,8 +42,11 @@ export async function* listVisibleInstances(
     scope.seriesInstanceUid === undefined
       ? odata`PartitionKey eq ${scope.studyInstanceUid} and State eq 'created'`
       : odata`PartitionKey eq ${scope.studyInstanceUid} and RowKey ge ${`${scope.seriesInstanceUid}|`} and RowKey lt ${`${scope.seriesInstanceUid}}`} and State eq 'created'`;
-  const entities = table('instances').listEntities<VisibleInstance>({ queryOptions: { filter, select } });
-  for await (const entity of entities) yield entity;
+  const pages = table('instances').listEntities<VisibleInstance>({ queryOptions: { filter, select } }).byPage();
+  for await (const page of pages) {
+    onRead?.(page.length);
+    yield* page;
+  }
 }
 
 async function getVisibleInstance(
