@@ -32,12 +32,19 @@ export interface StudySummary {
   readonly series: readonly SeriesSummary[];
 }
 
-/** Undefined when the study has no visible instance (it no longer exists for search). */
-export function summarizeStudy(studyInstanceUid: string, rows: Iterable<SummaryInstanceRow>): StudySummary | undefined {
+/**
+ * Undefined when the study has no visible instance (it no longer exists for search). Rows are
+ * consumed as they stream in; only the latest row of each series is kept, so memory follows the
+ * number of series, not of instances.
+ */
+export async function summarizeStudy(
+  studyInstanceUid: string,
+  rows: AsyncIterable<SummaryInstanceRow> | Iterable<SummaryInstanceRow>,
+): Promise<StudySummary | undefined> {
   const series = new Map<string, { latest: SummaryInstanceRow; instances: number }>();
   let latest: SummaryInstanceRow | undefined;
   let instances = 0;
-  for (const row of rows) {
+  for await (const row of rows) {
     instances += 1;
     if (!latest || row.Sequence > latest.Sequence) latest = row;
     const entry = series.get(row.SeriesInstanceUID);

@@ -70,10 +70,10 @@ async function refreshOnce(studyInstanceUid: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // Read together: any change either read misses is followed by its own refresh, whose write makes
     // this one's ETag check fail (or comes after it), so the last summary written is always current.
-    const storedRead = readStoredStudy(studyInstanceUid);
-    const rows = visibleInstanceRows(studyInstanceUid);
-    const stored = await storedRead;
-    const summary = summarizeStudy(studyInstanceUid, await rows);
+    const [stored, summary] = await Promise.all([
+      readStoredStudy(studyInstanceUid),
+      summarizeStudy(studyInstanceUid, visibleInstanceRows(studyInstanceUid)),
+    ]);
     const before = new Map(summaryIndexEntries(stored?.summary).map((e) => [entryId(e), e]));
     const after = new Map(summaryIndexEntries(summary).map((e) => [entryId(e), e]));
     const added = [...after].filter(([id]) => !before.has(id)).map(([, e]) => e);
@@ -91,12 +91,10 @@ async function refreshOnce(studyInstanceUid: string): Promise<void> {
   }
 }
 
-async function visibleInstanceRows(studyInstanceUid: string): Promise<SummaryInstanceRow[]> {
-  const rows: SummaryInstanceRow[] = [];
-  for await (const row of listVisibleInstances({ studyInstanceUid }, SUMMARY_COLUMNS)) {
-    rows.push(row as VisibleInstance & SummaryInstanceRow);
-  }
-  return rows;
+function visibleInstanceRows(studyInstanceUid: string): AsyncIterable<SummaryInstanceRow> {
+  return listVisibleInstances({ studyInstanceUid }, SUMMARY_COLUMNS) as AsyncIterable<
+    VisibleInstance & SummaryInstanceRow
+  >;
 }
 
 /**

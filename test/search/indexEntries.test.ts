@@ -41,8 +41,8 @@ function row(series: string, sequence: number, attributes: Record<string, string
   return { SeriesInstanceUID: series, Sequence: sequence, QidoAttributes: JSON.stringify(dataset) };
 }
 
-test('a summary follows the latest instance and counts every one', () => {
-  const summary = summarizeStudy('1.2', [
+test('a summary follows the latest instance and counts every one', async () => {
+  const summary = await summarizeStudy('1.2', [
     row('1.2.1', 5, { [Tag.PatientName]: 'Old^Name', [Tag.Modality]: 'CT' }),
     row('1.2.2', 9, { [Tag.PatientName]: 'New^Name', [Tag.Modality]: 'MR' }),
     row('1.2.1', 7, { [Tag.PatientName]: 'Old^Name', [Tag.Modality]: 'CT' }),
@@ -60,11 +60,11 @@ test('a summary follows the latest instance and counts every one', () => {
       ['1.2.2', 1, 9],
     ],
   );
-  assert.equal(summarizeStudy('1.2', []), undefined);
+  assert.equal(await summarizeStudy('1.2', []), undefined);
 });
 
-test("a summary's index entries: study values keyed by study, series values by study|series, all sharded", () => {
-  const summary = summarizeStudy('1.2', [row('1.2.1', 1, { [Tag.PatientID]: 'P1', [Tag.Modality]: 'CT' })]);
+test("a summary's index entries: study values keyed by study, series values by study|series, all sharded", async () => {
+  const summary = await summarizeStudy('1.2', [row('1.2.1', 1, { [Tag.PatientID]: 'P1', [Tag.Modality]: 'CT' })]);
   const entries = summaryIndexEntries(summary);
   const find = (table: string) => entries.filter((e) => e.table === table).map((e) => [e.partitionKey, e.rowKey]);
   assert.deepEqual(find('IxPatIdEq'), [[`P1|${shardOf('1.2')}`, '1.2']]);
