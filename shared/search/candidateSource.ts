@@ -1,38 +1,44 @@
 /**
  * Where a search starts (docs/search.md): the most selective filter that an index serves (the
- * driver) yields candidate studies, series or instances in index order; every candidate is then
- * checked against all filters on its summary, so stale index entries cost a read but never a
- * wrong answer. With no usable filter, the summaries themselves are walked in key order.
+ * driver) yields candidate studies, series or instances in index order, most of them with the
+ * attributes their entry carries; every candidate is then checked against all filters. With no
+ * usable filter, the summaries themselves are walked in key order.
  */
 import { odata, type TableEntity } from '@azure/data-tables';
 import { table, tableNamed } from '../storage/clients';
-import { keyOf, MAX_SUBSTRING_CHARS, unshardedKey } from './indexEntries';
+import { keyOf, MAX_SUBSTRING_CHARS, PAYLOAD_COLUMNS, unshardedKey, type EntryPayload } from './indexEntries';
 import { literalRuns } from './matcher';
 import { escapeTableKey, normalizeValue } from './normalize';
 import type { SearchCost } from './searchCost';
-import { requireIndex, type IndexKind } from './searchIndexes';
+import { requireIndex, type IndexKind, type SearchIndex } from './searchIndexes';
 import type { Filter } from './searchQuery';
 import type { Level } from './searchableAttributes';
 import { Tag } from '../dicom/tags';
-import { seriesFromEntity, STUDY_ROW_KEY, studyFromEntity, type SummaryEntity } from './summaryRows';
+import {
+  SERIES_ROWS_FILTER,
+  seriesFromEntity,
+  STUDY_ROWS_FILTER,
+  studyFromEntity,
+  type SummaryEntity,
+} from './summaryRows';
 import { hitOf, type InstanceHit } from './searchReads';
 import type { VisibleInstance } from '../storage/instanceQueries';
-import type { SeriesSummary, StudySummary } from './studySummary';
+import { parseAttributes, parseModalities, type SeriesView, type StudyView } from './studySummary';
 
 export interface Candidate {
   readonly studyInstanceUid: string;
   readonly seriesInstanceUid?: string;
   readonly sopInstanceUid?: string;
-  /** Set when the candidate came from a walk of the instance or summary table (no point read needed). */
+  /** Set when the candidate came from a walk of the instance table (no point read needed). */
   readonly hit?: InstanceHit;
-  readonly study?: StudySummary;
-  readonly series?: SeriesSummary;
+  /** From a walk of the summaries (with counts) or from the index entry (without). */
+  readonly study?: StudyView;
+  readonly series?: SeriesView;
 }
 
 /** An index lookup: one PartitionKey, or a range of them, in one index table. */
 interface IndexScan {
-  readonly table: string;
-  readonly level: Level;
+  readonly index: SearchIndex;
   readonly filter: string;
 }
 
@@ -74,26 +80,43 @@ export async function* indexCandidates(driver: Filter, cost: SearchCost, pageSiz
     for (const studyInstanceUid of driver.values) yield { studyInstanceUid };
     return;
   }
-  for (const scan of indexScans(driver)) {
-    const pages = tableNamed(scan.table)
-      .listEntities<TableEntity>({ queryOptions: { filter: scan.filter, select: ['PartitionKey', 'RowKey'] } })
+  for (const { index, filter } of indexScans(driver)) {
+    const payload = index.kind !== 'substring' && index.level !== 'instance' ? PAYLOAD_COLUMNS[index.level] : [];
+    const pages = tableNamed(index.table)
+      .listEntities<IndexEntity>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', ...payload] } })
       .byPage({ maxPageSize: pageSize });
     for await (const page of pages) {
       cost.read(page.length);
-      for (const entry of page) yield candidateOf(scan.level, entry);
+      for (const entry of page) yield candidateOf(index.level, entry);
     }
   }
 }
 
-function candidateOf(level: Level, entry: TableEntity): Candidate {
-  if (level === 'study') return { studyInstanceUid: entry.rowKey };
+type IndexEntity = TableEntity & Partial<EntryPayload>;
+
+function candidateOf(level: Level, entry: IndexEntity): Candidate {
+  if (level === 'study') {
+    const studyInstanceUid = entry.rowKey;
+    return { studyInstanceUid, ...(entry.Study === undefined ? {} : { study: studyOf(studyInstanceUid, entry) }) };
+  }
   const bar = entry.rowKey.indexOf('|');
   const studyInstanceUid = entry.rowKey.slice(0, bar);
   const seriesInstanceUid = entry.rowKey.slice(bar + 1);
-  // The SOP index is keyed by the UID itself (UIDs need no escaping).
-  return level === 'series'
-    ? { studyInstanceUid, seriesInstanceUid }
-    : { studyInstanceUid, seriesInstanceUid, sopInstanceUid: unshardedKey(entry.partitionKey) };
+  if (level === 'instance') {
+    // The SOP index is keyed by the UID itself (UIDs need no escaping).
+    return { studyInstanceUid, seriesInstanceUid, sopInstanceUid: unshardedKey(entry.partitionKey) };
+  }
+  if (entry.Study === undefined || entry.Series === undefined) return { studyInstanceUid, seriesInstanceUid };
+  return {
+    studyInstanceUid,
+    seriesInstanceUid,
+    study: studyOf(studyInstanceUid, entry),
+    series: { seriesInstanceUid, attributes: parseAttributes(entry.Series) },
+  };
+}
+
+function studyOf(studyInstanceUid: string, entry: IndexEntity): StudyView {
+  return { studyInstanceUid, attributes: parseAttributes(entry.Study), modalities: parseModalities(entry.Modalities) };
 }
 
 function indexScans(driver: Filter): IndexScan[] {
@@ -109,9 +132,7 @@ function indexScans(driver: Filter): IndexScan[] {
       // Every shard of every day in the range: `{from}|` up to `{to}|~`.
       const from = `${driver.from ?? '00000000'}|`;
       const to = `${driver.to ?? '99999999'}|~`;
-      return [
-        { table: index.table, level: index.level, filter: odata`PartitionKey ge ${from} and PartitionKey lt ${to}` },
-      ];
+      return [{ index, filter: odata`PartitionKey ge ${from} and PartitionKey lt ${to}` }];
     }
     case 'fuzzyName': {
       const longest = [...driver.words].sort((a, b) => b.length - a.length)[0] ?? '';
@@ -130,18 +151,14 @@ function exactScan(tag: string, kind: IndexKind, key: string): IndexScan {
   const index = requireIndex(tag, kind);
   const from = `${key}|`;
   const to = `${key}|~`;
-  return { table: index.table, level: index.level, filter: odata`PartitionKey ge ${from} and PartitionKey lt ${to}` };
+  return { index, filter: odata`PartitionKey ge ${from} and PartitionKey lt ${to}` };
 }
 
 /** Every PartitionKey that starts with `prefix` (all shards of every key with that prefix). */
 function prefixScan(tag: string, kind: IndexKind, prefix: string): IndexScan {
   const index = requireIndex(tag, kind);
   const end = `${prefix}\uffff`;
-  return {
-    table: index.table,
-    level: index.level,
-    filter: odata`PartitionKey ge ${prefix} and PartitionKey lt ${end}`,
-  };
+  return { index, filter: odata`PartitionKey ge ${prefix} and PartitionKey lt ${end}` };
 }
 
 /** With no driver: every study, every series, or every visible instance, in key order. */
@@ -165,16 +182,19 @@ export async function* walkCandidates(level: Level, cost: SearchCost, pageSize: 
     return;
   }
   // The walk returns whole summary rows, so its candidates need no second read.
-  const filter = level === 'study' ? odata`RowKey eq ${STUDY_ROW_KEY}` : odata`RowKey ne ${STUDY_ROW_KEY}`;
+  const filter = level === 'study' ? STUDY_ROWS_FILTER : SERIES_ROWS_FILTER;
   const pages = table('studies')
     .listEntities<SummaryEntity>({ queryOptions: { filter } })
     .byPage({ maxPageSize: pageSize });
   for await (const page of pages) {
     cost.read(page.length);
     for (const row of page) {
-      yield level === 'study'
-        ? { studyInstanceUid: row.partitionKey, study: studyFromEntity(row) }
-        : { studyInstanceUid: row.partitionKey, seriesInstanceUid: row.rowKey, series: seriesFromEntity(row) };
+      if (level === 'series') {
+        yield { studyInstanceUid: row.partitionKey, seriesInstanceUid: row.rowKey, series: seriesFromEntity(row) };
+        continue;
+      }
+      const study = studyFromEntity(row);
+      if (study) yield { studyInstanceUid: row.partitionKey, study };
     }
   }
 }

@@ -40,6 +40,17 @@ export function returnedTags(query: SearchQuery): ReadonlyMap<Level, ReadonlySet
   return result;
 }
 
+const COUNT_TAGS: ReadonlySet<string> = new Set([
+  Tag.NumberOfStudyRelatedSeries,
+  Tag.NumberOfStudyRelatedInstances,
+  Tag.NumberOfSeriesRelatedInstances,
+]);
+
+/** Whether the answer includes counts, which only the summary rows hold (index entries do not). */
+export function returnsCounts(tags: ReadonlyMap<Level, ReadonlySet<string>>): boolean {
+  return [...tags.values()].some((set) => [...set].some((tag) => COUNT_TAGS.has(tag)));
+}
+
 export function resultDataset(
   hit: SearchHit,
   query: SearchQuery,
@@ -67,8 +78,8 @@ function studyElements(hit: SearchHit): DicomJsonDataset {
     [Tag.StudyInstanceUID]: uid(study.studyInstanceUid),
     [Tag.InstanceAvailability]: ONLINE,
     [Tag.ModalitiesInStudy]: study.modalities.length > 0 ? { vr: 'CS', Value: [...study.modalities] } : { vr: 'CS' },
-    [Tag.NumberOfStudyRelatedSeries]: { vr: 'IS', Value: [study.seriesCount] },
-    [Tag.NumberOfStudyRelatedInstances]: { vr: 'IS', Value: [study.instances] },
+    ...count(Tag.NumberOfStudyRelatedSeries, study.seriesCount),
+    ...count(Tag.NumberOfStudyRelatedInstances, study.instances),
   };
 }
 
@@ -78,8 +89,13 @@ function seriesElements(hit: SearchHit): DicomJsonDataset {
   return {
     ...series.attributes,
     [Tag.SeriesInstanceUID]: uid(series.seriesInstanceUid),
-    [Tag.NumberOfSeriesRelatedInstances]: { vr: 'IS', Value: [series.instances] },
+    ...count(Tag.NumberOfSeriesRelatedInstances, series.instances),
   };
+}
+
+/** Counts are present whenever the answer asks for them (searchExecutor reads the summary then). */
+function count(tag: string, value: number | undefined): DicomJsonDataset {
+  return value === undefined ? {} : { [tag]: { vr: 'IS', Value: [value] } };
 }
 
 function instanceElements(hit: SearchHit): DicomJsonDataset {

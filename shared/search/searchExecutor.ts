@@ -1,7 +1,8 @@
 /**
- * Runs a parsed search: candidates from the driver index (or a walk of the summaries), each read
- * and checked against every filter, yielded in candidate order without duplicates. The caller
- * stops pulling once it has its page, and the reads stop with it.
+ * Runs a parsed search: candidates from the driver index (or a walk of the summaries), each
+ * checked against every filter, yielded in candidate order without duplicates. A candidate whose
+ * index entry carried its attributes needs no read unless the answer includes counts; the others
+ * are read. The caller stops pulling once it has its page, and the reads stop with it.
  */
 import { Tag } from '../dicom/tags';
 import { mapOrdered } from '../retrieve/orderedConcurrency';
@@ -9,11 +10,12 @@ import { chooseDriver, indexCandidates, walkCandidates, type Candidate } from '.
 import { attributeValues, matchesFilter } from './matcher';
 import type { InstanceHit, SearchReads } from './searchReads';
 import type { Filter, SearchQuery } from './searchQuery';
-import type { SeriesSummary, StudySummary } from './studySummary';
+import { returnedTags, returnsCounts } from './resultDatasets';
+import type { SeriesView, StudyView } from './studySummary';
 
 export interface SearchHit {
-  readonly study: StudySummary;
-  readonly series?: SeriesSummary;
+  readonly study: StudyView;
+  readonly series?: SeriesView;
   readonly instance?: InstanceHit;
 }
 
@@ -21,13 +23,15 @@ export interface SearchHit {
 const CHECK_CONCURRENCY = 16;
 
 interface Checks {
-  readonly study: (s: StudySummary) => boolean;
-  readonly series: (s: SeriesSummary) => boolean;
+  readonly study: (s: StudyView) => boolean;
+  readonly series: (s: SeriesView) => boolean;
   readonly instance: (i: InstanceHit) => boolean;
+  /** A view the candidate brought, if it will do: one without counts will not when the answer needs them. */
+  readonly usable: <T extends { readonly instances?: number }>(view: T | undefined) => T | undefined;
 }
 
 export function executeSearch(query: SearchQuery, reads: SearchReads): AsyncGenerator<SearchHit> {
-  const checks = checksFor(query.filters);
+  const checks = checksFor(query.filters, returnsCounts(returnedTags(query)));
   // The checks run CHECK_CONCURRENCY candidates ahead of the page; one index page covers that
   // look-ahead, so a page of results does not read a second index page only to drop it.
   const pageSize = Math.min(1000, Math.max(50, query.offset + query.limit + CHECK_CONCURRENCY));
@@ -59,7 +63,7 @@ async function* studies(
     distinct(source, (c) => c.studyInstanceUid),
     CHECK_CONCURRENCY,
     async (c) => {
-      const study = c.study ?? (await reads.study(c.studyInstanceUid));
+      const study = checks.usable(c.study) ?? (await reads.study(c.studyInstanceUid));
       return study && checks.study(study) ? study : undefined;
     },
   );
@@ -79,8 +83,8 @@ async function* series(
       return study.series.filter(checks.series).map((s) => ({ study, series: s }));
     }
     const [study, s] = await Promise.all([
-      reads.study(c.studyInstanceUid),
-      c.series ?? reads.seriesOf(c.studyInstanceUid, c.seriesInstanceUid),
+      checks.usable(c.study) ?? reads.study(c.studyInstanceUid),
+      checks.usable(c.series) ?? reads.seriesOf(c.studyInstanceUid, c.seriesInstanceUid),
     ]);
     return study && s && checks.study(study) && checks.series(s) ? [{ study, series: s }] : [];
   });
@@ -147,12 +151,13 @@ async function* distinct<T>(source: AsyncIterable<T>, key: (item: T) => string):
   }
 }
 
-function checksFor(filters: readonly Filter[]): Checks {
+function checksFor(filters: readonly Filter[], needsCounts: boolean): Checks {
   const at = (level: string) => filters.filter((f) => f.attribute.level === level);
   const studyFilters = at('study');
   const seriesFilters = at('series');
   const instanceFilters = at('instance');
   return {
+    usable: (view) => (view && (!needsCounts || view.instances !== undefined) ? view : undefined),
     study: (s) => studyFilters.every((f) => matchesFilter(f, studyValues(s, f.attribute.tag))),
     series: (s) =>
       seriesFilters.every((f) =>
@@ -173,7 +178,7 @@ function checksFor(filters: readonly Filter[]): Checks {
   };
 }
 
-function studyValues(study: StudySummary, tag: string): string[] {
+function studyValues(study: StudyView, tag: string): string[] {
   if (tag === Tag.StudyInstanceUID) return [study.studyInstanceUid];
   if (tag === Tag.ModalitiesInStudy) return [...study.modalities];
   return attributeValues(study.attributes, tag);

@@ -81,7 +81,7 @@ export class SearchReads {
   }
 
   private async readFullStudy(studyInstanceUid: string): Promise<StudySummary | undefined> {
-    return (await readStoredStudy(studyInstanceUid, this.cost))?.summary;
+    return (await readStoredStudy(studyInstanceUid, this.cost)).summary;
   }
 
   private async pointRead(partitionKey: string, rowKey: string): Promise<SummaryEntity | undefined> {

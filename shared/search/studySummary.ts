@@ -6,6 +6,7 @@
 import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { getStrings } from '../dicom/dicomJson';
 import { Tag } from '../dicom/tags';
+import { DEFAULT_TAGS, OTHER_TAGS, type Level } from './searchableAttributes';
 
 /** The columns of an instance entity a summary needs. */
 export interface SummaryInstanceRow {
@@ -15,19 +16,35 @@ export interface SummaryInstanceRow {
   readonly QidoAttributes: string;
 }
 
-export interface SeriesSummary {
+/**
+ * What search needs of a series. An index entry carries the attributes but not the count, which
+ * changes with every store (docs/search.md, "Index entries carry the summary").
+ */
+export interface SeriesView {
   readonly seriesInstanceUid: string;
+  /** The series-level attributes of the latest stored instance of the series. */
   readonly attributes: DicomJsonDataset;
+  readonly instances?: number;
+}
+
+/** What search needs of a study; the counts are absent when it was read from an index entry. */
+export interface StudyView {
+  readonly studyInstanceUid: string;
+  /** The study-level attributes of the latest stored instance of the study. */
+  readonly attributes: DicomJsonDataset;
+  readonly modalities: readonly string[];
+  readonly instances?: number;
+  readonly seriesCount?: number;
+}
+
+export interface SeriesSummary extends SeriesView {
   readonly instances: number;
   readonly sequence: number;
 }
 
-export interface StudySummary {
-  readonly studyInstanceUid: string;
-  readonly attributes: DicomJsonDataset;
+export interface StudySummary extends StudyView {
   readonly instances: number;
   readonly seriesCount: number;
-  readonly modalities: readonly string[];
   readonly sequence: number;
   readonly series: readonly SeriesSummary[];
 }
@@ -57,7 +74,7 @@ export async function summarizeStudy(
   if (!latest) return undefined;
   const seriesSummaries = [...series].map(([seriesInstanceUid, entry]) => ({
     seriesInstanceUid,
-    attributes: parseAttributes(entry.latest.QidoAttributes),
+    attributes: levelAttributes(parseAttributes(entry.latest.QidoAttributes), 'series'),
     instances: entry.instances,
     sequence: entry.latest.Sequence,
   }));
@@ -67,13 +84,32 @@ export async function summarizeStudy(
   }
   return {
     studyInstanceUid,
-    attributes: parseAttributes(latest.QidoAttributes),
+    attributes: levelAttributes(parseAttributes(latest.QidoAttributes), 'study'),
     instances,
     seriesCount: seriesSummaries.length,
     modalities: [...modalities].sort(),
     sequence: latest.Sequence,
     series: seriesSummaries.sort((a, b) => compare(a.seriesInstanceUid, b.seriesInstanceUid)),
   };
+}
+
+const LEVEL_TAGS: Readonly<Record<Level, readonly string[]>> = {
+  study: [...DEFAULT_TAGS.study, ...OTHER_TAGS.study],
+  series: [...DEFAULT_TAGS.series, ...OTHER_TAGS.series],
+  instance: [...DEFAULT_TAGS.instance, ...OTHER_TAGS.instance],
+};
+
+/**
+ * The attributes of one level, in a fixed order: a summary (and each index entry that copies it)
+ * changes only when that level's attributes do, not with every new instance.
+ */
+export function levelAttributes(dataset: DicomJsonDataset, level: Level): DicomJsonDataset {
+  const kept: DicomJsonDataset = {};
+  for (const tag of LEVEL_TAGS[level]) {
+    const element = dataset[tag];
+    if (element) kept[tag] = element;
+  }
+  return kept;
 }
 
 export function parseAttributes(json: string | undefined): DicomJsonDataset {
@@ -83,6 +119,12 @@ export function parseAttributes(json: string | undefined): DicomJsonDataset {
   } catch {
     return {};
   }
+}
+
+/** A JSON array of modalities as stored (study rows, index entries). */
+export function parseModalities(json: string | undefined): string[] {
+  const parsed = parseAttributes(json) as unknown;
+  return Array.isArray(parsed) ? parsed.filter((m): m is string => typeof m === 'string') : [];
 }
 
 function compare(a: string, b: string): number {

@@ -1,30 +1,40 @@
 /**
  * Keeps a study's summaries and their index entries in step with its visible instances
- * (docs/search.md). Every store and delete refreshes the studies it touched before it answers,
- * so a search after a 200/204 sees the change; the sweeper refreshes what a dead process left.
+ * (docs/search.md, "Writes"). Every store and delete refreshes the studies it touched before it
+ * answers, so a search after a 200/204 sees the change; the sweeper refreshes what a dead process
+ * left.
  *
- * One refresh: read the summary rows (with the study row's ETag), recompute from the instance
- * partition, upsert the index entries the new summary adds, read the ETags of those it drops,
- * write the summary rows in one transaction guarded by the study row's ETag (a concurrent
- * refresh makes it fail and this one starts over), then delete the dropped entries, each only if
- * its ETag is unchanged (a later refresh that re-adds an entry rewrites it, so the delete fails).
- * An index entry can therefore be stale (it is re-checked on read) but never missing.
+ * One refresh: read the study's partition (summary rows, drop intents, the study row's ETag),
+ * recompute the summary from the instance partition, plan the index changes (indexPlan.ts),
+ * record the entries to delete as drop intents, write the summary rows in one transaction guarded
+ * by the study row's ETag (a concurrent refresh makes it fail and this one starts over), flagged
+ * `IndexPending` when the index must change; then settle the index (indexSettle.ts).
  */
 import type { TransactionAction } from '@azure/data-tables';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
-import { table, tableNamed } from '../storage/clients';
+import { table } from '../storage/clients';
 import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
-import { PartitionBatcher } from '../storage/partitionBatcher';
-import { deleteIfUnchanged } from '../storage/conditionalDelete';
 import { isStorageStatus } from '../storage/storageErrors';
-import { entryId, summaryIndexEntries, type IndexEntry } from './indexEntries';
-import { readStoredStudy, seriesEntity, STUDY_ROW_KEY, studyEntity, type StoredStudy } from './summaryRows';
+import { planIndexChanges, planWholeIndex, touchesIndex, type IndexPlan } from './indexPlan';
+import { settleIndex, versionOf, type WrittenVersion } from './indexSettle';
+import {
+  intentEntity,
+  intentRowKey,
+  readStoredStudy,
+  sameSummary,
+  seriesEntity,
+  STUDY_ROW_KEY,
+  studyEntity,
+  tombstoneEntity,
+  type StoredIntent,
+  type StoredStudy,
+} from './summaryRows';
 import { summarizeStudy, type StudySummary, type SummaryInstanceRow } from './studySummary';
 
 const MAX_ATTEMPTS = 20;
 /** What a summary needs of each instance besides the keys every listing returns. */
 const SUMMARY_COLUMNS = ['Sequence', 'QidoAttributes'];
-const INDEX_WRITE_CONCURRENCY = 16;
+const INTENT_WRITE_CONCURRENCY = 16;
 const MAX_OPERATIONS_PER_TRANSACTION = 100;
 
 /** Refreshes several studies, a few at a time. */
@@ -66,6 +76,14 @@ function startFlight(studyInstanceUid: string): Promise<void> {
   return flight.running;
 }
 
+/**
+ * One refresh, not coalesced with this process's others: what another instance of the app runs
+ * concurrently with this one. Tests use it to race refreshes; everything else calls refreshStudy.
+ */
+export function refreshStudyAlone(studyInstanceUid: string): Promise<void> {
+  return refreshOnce(studyInstanceUid);
+}
+
 async function refreshOnce(studyInstanceUid: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // Read together: any change either read misses is followed by its own refresh, whose write makes
@@ -74,19 +92,22 @@ async function refreshOnce(studyInstanceUid: string): Promise<void> {
       readStoredStudy(studyInstanceUid),
       summarizeStudy(studyInstanceUid, visibleInstanceRows(studyInstanceUid)),
     ]);
-    const before = new Map(summaryIndexEntries(stored?.summary).map((e) => [entryId(e), e]));
-    const after = new Map(summaryIndexEntries(summary).map((e) => [entryId(e), e]));
-    const added = [...after].filter(([id]) => !before.has(id)).map(([, e]) => e);
-    const dropped = [...before].filter(([id]) => !after.has(id)).map(([, e]) => e);
-    await mapConcurrently(added, INDEX_WRITE_CONCURRENCY, writeEntry);
-    const droppedEtags = await mapConcurrently(dropped, INDEX_WRITE_CONCURRENCY, readEntryEtag);
+    if (sameSummary(stored.summary, summary)) {
+      // Nothing to write. Rewriting the row anyway would fail every other refresh's finish.
+      if (stored.indexPending || stored.intents.length > 0) {
+        await settleIndex(studyInstanceUid, planWholeIndex(stored, []), versionOf(stored));
+      }
+      return;
+    }
+    const plan = planIndexChanges(stored, summary);
+    let written: WrittenVersion;
     try {
-      await writeSummary(studyInstanceUid, stored, summary);
+      written = await writeSummary(studyInstanceUid, stored, summary, plan);
     } catch (error) {
-      if (isStorageStatus(error, 409, 412) && attempt < MAX_ATTEMPTS) continue;
+      if (isStorageStatus(error, 404, 409, 412) && attempt < MAX_ATTEMPTS) continue;
       throw error;
     }
-    await mapConcurrently(dropped, INDEX_WRITE_CONCURRENCY, (entry, i) => deleteEntry(entry, droppedEtags[i]));
+    if (touchesIndex(plan)) await settleIndex(studyInstanceUid, plan, written);
     return;
   }
 }
@@ -98,71 +119,65 @@ function visibleInstanceRows(studyInstanceUid: string): AsyncIterable<SummaryIns
 }
 
 /**
- * The summary rows, in one transaction per 100 rows; the first one carries the study row's ETag
- * check. A study with no visible instance left loses its study row first (a guarded single
- * delete: transactions cannot check ETags on deletes), then its series rows.
+ * Records the plan's deletes as drop intents, then writes the summary rows, in one transaction per
+ * 100 rows; the first one carries the study row's ETag check. While the index must change, the
+ * study row is flagged `IndexPending`, or is a tombstone when no visible instance is left; a
+ * study with nothing left to remove loses its study row (a guarded single delete: transactions
+ * cannot check ETags on deletes) and its series rows.
  */
 async function writeSummary(
   studyInstanceUid: string,
-  stored: StoredStudy | undefined,
+  stored: StoredStudy,
   summary: StudySummary | undefined,
-): Promise<void> {
+  plan: IndexPlan,
+): Promise<WrittenVersion> {
   const client = table('studies');
+  const pending = touchesIndex(plan);
+  const intents = await recordIntents(studyInstanceUid, stored, plan);
+  const studyRow = summary ? studyEntity(summary, pending) : pending ? tombstoneEntity(studyInstanceUid) : undefined;
   const actions: TransactionAction[] = [];
-  if (summary) {
-    const entity = studyEntity(summary);
-    actions.push(stored ? ['update', entity, 'Replace', { etag: stored.etag }] : ['create', entity]);
-    for (const series of summary.series) actions.push(['upsert', seriesEntity(studyInstanceUid, series), 'Replace']);
-  } else if (stored) {
+  if (studyRow) {
+    actions.push(
+      stored.etag === undefined ? ['create', studyRow] : ['update', studyRow, 'Replace', { etag: stored.etag }],
+    );
+  } else if (stored.etag !== undefined) {
     await client.deleteEntity(studyInstanceUid, STUDY_ROW_KEY, { etag: stored.etag });
   }
+  for (const series of summary?.series ?? []) {
+    actions.push(['upsert', seriesEntity(studyInstanceUid, series), 'Replace']);
+  }
   const kept = new Set(summary?.series.map((s) => s.seriesInstanceUid));
-  for (const series of stored?.summary.series ?? []) {
+  for (const series of stored.summary?.series ?? []) {
     if (!kept.has(series.seriesInstanceUid)) {
       actions.push(['delete', { partitionKey: studyInstanceUid, rowKey: series.seriesInstanceUid }]);
     }
   }
+  let etag: string | undefined;
   for (let start = 0; start < actions.length; start += MAX_OPERATIONS_PER_TRANSACTION) {
     const chunk = actions.slice(start, start + MAX_OPERATIONS_PER_TRANSACTION);
     try {
-      await client.submitTransaction(chunk);
+      const response = await client.submitTransaction(chunk);
+      if (start === 0 && studyRow) etag = response.subResponses[0]?.etag;
     } catch (error) {
       // A series row someone else removed already is no reason to redo the refresh.
-      if (start > 0 || summary || !isStorageStatus(error, 404)) throw error;
+      if (start > 0 || studyRow || !isStorageStatus(error, 404)) throw error;
     }
   }
+  if (studyRow && etag === undefined) throw new Error(`No ETag for the summary of study ${studyInstanceUid}`);
+  return { etag, tombstone: !summary, pending, intents };
 }
 
-const batchers = new Map<string, PartitionBatcher>();
-
-function batcherFor(tableName: string): PartitionBatcher {
-  let batcher = batchers.get(tableName);
-  if (!batcher) {
-    batcher = new PartitionBatcher(() => tableNamed(tableName));
-    batchers.set(tableName, batcher);
-  }
-  return batcher;
-}
-
-async function writeEntry(entry: IndexEntry): Promise<void> {
-  await batcherFor(entry.table).submit([
-    'upsert',
-    { partitionKey: entry.partitionKey, rowKey: entry.rowKey },
-    'Replace',
-  ]);
-}
-
-async function readEntryEtag(entry: IndexEntry): Promise<string | undefined> {
-  try {
-    const entity = await tableNamed(entry.table).getEntity(entry.partitionKey, entry.rowKey);
-    return entity.etag;
-  } catch (error) {
-    if (isStorageStatus(error, 404)) return undefined;
-    throw error;
-  }
-}
-
-async function deleteEntry(entry: IndexEntry, etag: string | undefined): Promise<void> {
-  // A 412 means a later refresh re-added the entry: it stays.
-  if (etag !== undefined) await deleteIfUnchanged(tableNamed(entry.table), entry.partitionKey, entry.rowKey, etag);
+/**
+ * Every entry the plan deletes is (re)written as an intent, with a fresh ETag: an intent is only
+ * ever removed, guarded by that ETag, by a refresh that finished after writing it.
+ */
+async function recordIntents(studyInstanceUid: string, stored: StoredStudy, plan: IndexPlan): Promise<StoredIntent[]> {
+  const client = table('studies');
+  const recorded = await mapConcurrently(plan.deletes, INTENT_WRITE_CONCURRENCY, async (entry) => ({
+    entry,
+    etag: (await client.upsertEntity(intentEntity(studyInstanceUid, entry), 'Replace')).etag ?? '',
+  }));
+  // Intents of entries the new summary has again are cleared with the ETag they were read with.
+  const rewritten = new Set(recorded.map((i) => intentRowKey(i.entry)));
+  return [...recorded, ...stored.intents.filter((i) => !rewritten.has(intentRowKey(i.entry)))];
 }

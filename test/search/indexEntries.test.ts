@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { Tag } from '../../shared/dicom/tags';
 import { partitionKeys, shardOf, summaryIndexEntries, unshardedKey } from '../../shared/search/indexEntries';
 import { SEARCH_INDEXES, type SearchIndex } from '../../shared/search/searchIndexes';
-import { summarizeStudy, type SummaryInstanceRow } from '../../shared/search/studySummary';
+import { summarizeStudy } from '../../shared/search/studySummary';
+import { instanceRow as row } from './instanceRows';
 
 function index(table: string): SearchIndex {
   const found = SEARCH_INDEXES.find((i) => i.table === table);
@@ -31,15 +32,6 @@ test('keys per index kind: normalized exact value, name words, every suffix, dat
   assert.deepEqual([...partitionKeys(index('IxAccessionEq'), ['A/B|C'])], ['A%2FB%7CC']);
   assert.deepEqual([...partitionKeys(index('IxAccessionEq'), ['', '  '])], []);
 });
-
-function row(series: string, sequence: number, attributes: Record<string, string>): SummaryInstanceRow {
-  const dataset: Record<string, { vr: string; Value: unknown[] }> = {};
-  for (const [tag, value] of Object.entries(attributes)) {
-    dataset[tag] =
-      tag === Tag.PatientName ? { vr: 'PN', Value: [{ Alphabetic: value }] } : { vr: 'LO', Value: [value] };
-  }
-  return { SeriesInstanceUID: series, Sequence: sequence, QidoAttributes: JSON.stringify(dataset) };
-}
 
 test('a summary follows the latest instance and counts every one', async () => {
   const summary = await summarizeStudy('1.2', [

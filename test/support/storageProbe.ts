@@ -3,8 +3,8 @@ import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { getConfig } from '../../shared/config';
 
-/** The service's own tables, by name without the prefix. */
-export type ProbedTable = 'Instances' | 'ChangeFeed' | 'Studies';
+/** The service's own tables (the search indexes among them), by name without the prefix. */
+export type ProbedTable = 'Instances' | 'ChangeFeed' | 'Studies' | `Ix${string}`;
 
 export interface StorageProbe {
   readonly container: ContainerClient;
