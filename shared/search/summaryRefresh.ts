@@ -168,8 +168,9 @@ async function writeSummary(
 }
 
 /**
- * Every entry the plan deletes is (re)written as an intent, with a fresh ETag: an intent is only
- * ever removed, guarded by that ETag, by a refresh that finished after writing it.
+ * Every entry the plan deletes is (re)written as an intent with a fresh ETag. Intents are removed
+ * only by a refresh that finished, each guarded by the ETag that refresh wrote or read it with, so
+ * an intent rewritten by a later refresh stays until that one finishes too.
  */
 async function recordIntents(studyInstanceUid: string, stored: StoredStudy, plan: IndexPlan): Promise<StoredIntent[]> {
   const client = table('studies');
