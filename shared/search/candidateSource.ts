@@ -1,7 +1,7 @@
 /**
  * Where a search starts (docs/search.md): the most selective filter that an index serves (the
- * driver) yields candidate studies, series or instances in index order, most of them with the
- * attributes their entry carries; every candidate is then checked against all filters. With no
+ * driver) yields candidate studies, series or instances in index order, study and series ones
+ * with the attributes their entry carries; every candidate is then checked against all filters. With no
  * usable filter, the summaries themselves are walked in key order.
  */
 import { odata, type TableEntity } from '@azure/data-tables';
@@ -81,7 +81,7 @@ export async function* indexCandidates(driver: Filter, cost: SearchCost, pageSiz
     return;
   }
   for (const { index, filter } of indexScans(driver)) {
-    const payload = index.kind !== 'substring' && index.level !== 'instance' ? PAYLOAD_COLUMNS[index.level] : [];
+    const payload = index.level === 'instance' ? [] : PAYLOAD_COLUMNS[index.level];
     const pages = tableNamed(index.table)
       .listEntities<IndexEntity>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', ...payload] } })
       .byPage({ maxPageSize: pageSize });

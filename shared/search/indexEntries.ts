@@ -1,8 +1,8 @@
 /**
  * The index entries a study summary owns (pure): the summary refresh writes the ones a new
  * summary adds or changes and removes the ones it drops, so the indexes describe the summaries.
- * Entries of every kind but `substring` carry the attributes of what they point at, so a search
- * driven by them answers from the index alone (docs/search.md).
+ * Every entry carries the attributes of what it points at, so a search driven by an index answers
+ * from the index alone (docs/search.md).
  */
 import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { Tag } from '../dicom/tags';
@@ -91,13 +91,7 @@ export function summaryIndexEntries(summary: StudySummary | undefined): IndexEnt
     Modalities: JSON.stringify(summary.modalities),
   };
   const push = (index: SearchIndex, key: string, rowKey: string, payload: EntryPayload) =>
-    entries.push({
-      table: index.table,
-      partitionKey: shardedKey(key, rowKey),
-      rowKey,
-      // Suffix entries are many per value; they stay bare and their candidates are read.
-      ...(index.kind === 'substring' ? {} : { payload }),
-    });
+    entries.push({ table: index.table, partitionKey: shardedKey(key, rowKey), rowKey, payload });
   for (const index of SEARCH_INDEXES) {
     if (index.level === 'study') {
       for (const key of partitionKeys(index, attributeValues(studyAttributes, index.tag))) {

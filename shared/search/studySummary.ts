@@ -18,7 +18,7 @@ export interface SummaryInstanceRow {
 
 /**
  * What search needs of a series. An index entry carries the attributes but not the count, which
- * changes with every store (docs/search.md, "Index entries carry the summary").
+ * changes with every store (docs/search.md, "Writes").
  */
 export interface SeriesView {
   readonly seriesInstanceUid: string;
