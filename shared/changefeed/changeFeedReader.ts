@@ -1,6 +1,6 @@
 import { odata } from '@azure/data-tables';
 import { table } from '../storage/clients';
-import { isStorageStatus } from '../storage/storageErrors';
+import { getEntityIfExists } from '../storage/entityReads';
 import { COUNTER_ROW, FEED_PARTITION, sequenceRowKey, type ChangeFeedAction } from './changeFeedEntry';
 
 /** One `seq-` row as stored by the writer. */
@@ -43,27 +43,17 @@ const ROW_COLUMNS = [
 
 /** The last committed sequence (0 for an empty feed). Entries up to it are all present. */
 export async function latestSequence(): Promise<number> {
-  try {
-    const counter = await table('changeFeed').getEntity<{ Last: number }>(FEED_PARTITION, COUNTER_ROW, {
-      queryOptions: { select: ['Last'] },
-    });
-    return Number(counter.Last);
-  } catch (error) {
-    if (isStorageStatus(error, 404)) return 0;
-    throw error;
-  }
+  const counter = await getEntityIfExists<{ Last: number }>(table('changeFeed'), FEED_PARTITION, COUNTER_ROW, {
+    queryOptions: { select: ['Last'] },
+  });
+  return counter ? Number(counter.Last) : 0;
 }
 
 export async function readEntry(sequence: number): Promise<FeedRow | undefined> {
-  try {
-    const row = await table('changeFeed').getEntity<StoredRow>(FEED_PARTITION, sequenceRowKey(sequence), {
-      queryOptions: { select: ROW_COLUMNS },
-    });
-    return feedRow(row);
-  } catch (error) {
-    if (isStorageStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const row = await getEntityIfExists<StoredRow>(table('changeFeed'), FEED_PARTITION, sequenceRowKey(sequence), {
+    queryOptions: { select: ROW_COLUMNS },
+  });
+  return row && feedRow(row);
 }
 
 /** Entries `afterSequence + 1` to `afterSequence + limit` that exist, in sequence order: one range query. */

@@ -2,6 +2,7 @@ import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { metadataBlobName, type InstanceKey } from '../storage/blobLayout';
 import { blobContainer, table } from '../storage/clients';
 import { instanceRowKey, type InstanceEntity } from '../storage/instanceRecords';
+import { getEntityIfExists } from '../storage/entityReads';
 import { isStorageStatus } from '../storage/storageErrors';
 import type { FeedRow } from './changeFeedReader';
 import { mapConcurrently } from './mapConcurrently';
@@ -46,14 +47,9 @@ function lookupKey(key: InstanceKey): string {
 
 async function readInstance(key: InstanceKey, includeMetadata: boolean): Promise<InstanceColumns | undefined> {
   const select = includeMetadata ? ['State', 'Version', 'Metadata', 'MetadataInBlob'] : ['State', 'Version'];
-  try {
-    return await table('instances').getEntity<InstanceColumns>(key.studyInstanceUid, instanceRowKey(key), {
-      queryOptions: { select },
-    });
-  } catch (error) {
-    if (isStorageStatus(error, 404)) return undefined;
-    throw error;
-  }
+  return getEntityIfExists<InstanceColumns>(table('instances'), key.studyInstanceUid, instanceRowKey(key), {
+    queryOptions: { select },
+  });
 }
 
 async function metadataOf(row: FeedRow, instance: InstanceColumns): Promise<DicomJsonDataset | undefined> {

@@ -8,7 +8,8 @@
  */
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { table, tableNamed } from '../storage/clients';
-import { deleteIfUnchanged } from '../storage/conditionalDelete';
+import { deleteIfExists, deleteIfUnchanged } from '../storage/conditionalDelete';
+import { getEntityIfExists } from '../storage/entityReads';
 import { PartitionBatcher } from '../storage/partitionBatcher';
 import { isStorageStatus } from '../storage/storageErrors';
 import { entryId, type IndexEntry } from './indexEntries';
@@ -81,13 +82,10 @@ async function finish(studyInstanceUid: string, version: WrittenVersion): Promis
 }
 
 async function studyRowEtag(studyInstanceUid: string): Promise<string | undefined> {
-  try {
-    return (await table('studies').getEntity(studyInstanceUid, STUDY_ROW_KEY, { queryOptions: { select: ['RowKey'] } }))
-      .etag;
-  } catch (error) {
-    if (isStorageStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const row = await getEntityIfExists(table('studies'), studyInstanceUid, STUDY_ROW_KEY, {
+    queryOptions: { select: ['RowKey'] },
+  });
+  return row?.etag;
 }
 
 const batchers = new Map<string, PartitionBatcher>();
@@ -109,10 +107,6 @@ async function writeEntry(entry: IndexEntry): Promise<void> {
   ]);
 }
 
-async function removeEntry(entry: IndexEntry): Promise<void> {
-  try {
-    await tableNamed(entry.table).deleteEntity(entry.partitionKey, entry.rowKey);
-  } catch (error) {
-    if (!isStorageStatus(error, 404)) throw error;
-  }
+function removeEntry(entry: IndexEntry): Promise<void> {
+  return deleteIfExists(tableNamed(entry.table), entry.partitionKey, entry.rowKey);
 }

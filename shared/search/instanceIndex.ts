@@ -7,7 +7,7 @@
 import type { InstanceKey } from '../storage/blobLayout';
 import { tableNamed } from '../storage/clients';
 import { deleteIfUnchanged } from '../storage/conditionalDelete';
-import { isStorageStatus } from '../storage/storageErrors';
+import { getEntityIfExists } from '../storage/entityReads';
 import { seriesRowKey, shardedKey } from './indexEntries';
 import { escapeTableKey } from './normalize';
 import { requireIndex } from './searchIndexes';
@@ -34,12 +34,6 @@ export async function unindexInstance(key: InstanceKey, version: string): Promis
   const client = tableNamed(SOP_INDEX_TABLE);
   const partitionKey = sopPartitionKey(key);
   const rowKey = seriesRowKey(key.studyInstanceUid, key.seriesInstanceUid);
-  let entry;
-  try {
-    entry = await client.getEntity<{ Version?: string }>(partitionKey, rowKey);
-  } catch (error) {
-    if (isStorageStatus(error, 404)) return;
-    throw error;
-  }
-  if (entry.Version === version && entry.etag) await deleteIfUnchanged(client, partitionKey, rowKey, entry.etag);
+  const entry = await getEntityIfExists<{ Version?: string }>(client, partitionKey, rowKey);
+  if (entry?.Version === version && entry.etag) await deleteIfUnchanged(client, partitionKey, rowKey, entry.etag);
 }

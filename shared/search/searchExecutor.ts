@@ -10,7 +10,6 @@ import { chooseDriver, indexCandidates, walkCandidates, type Candidate } from '.
 import { attributeValues, matchesFilter } from './matcher';
 import type { InstanceHit, SearchReads } from './searchReads';
 import type { Filter, SearchQuery } from './searchQuery';
-import { returnedTags, returnsCounts } from './resultDatasets';
 import type { SeriesView, StudyView } from './studySummary';
 
 export interface SearchHit {
@@ -30,8 +29,9 @@ interface Checks {
   readonly usable: <T extends { readonly instances?: number }>(view: T | undefined) => T | undefined;
 }
 
-export function executeSearch(query: SearchQuery, reads: SearchReads): AsyncGenerator<SearchHit> {
-  const checks = checksFor(query.filters, returnsCounts(returnedTags(query)));
+/** `needsCounts`: the answer returns counts, which index entries do not carry (their candidates are read). */
+export function executeSearch(query: SearchQuery, reads: SearchReads, needsCounts: boolean): AsyncGenerator<SearchHit> {
+  const checks = checksFor(query.filters, needsCounts);
   // The checks run CHECK_CONCURRENCY candidates ahead of the page; one index page covers that
   // look-ahead, so a page of results does not read a second index page only to drop it.
   const pageSize = Math.min(1000, Math.max(50, query.offset + query.limit + CHECK_CONCURRENCY));

@@ -18,7 +18,7 @@ export type IndexKind = 'exact' | 'word' | 'substring' | 'date';
 
 export interface SearchIndex {
   /** The table name after the configured prefix. */
-  readonly table: string;
+  readonly table: `Ix${string}`;
   readonly tag: string;
   readonly kind: IndexKind;
   /**

@@ -5,7 +5,7 @@
 import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { table } from '../storage/clients';
 import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
-import { isStorageStatus } from '../storage/storageErrors';
+import { getEntityIfExists } from '../storage/entityReads';
 import type { SearchCost } from './searchCost';
 import { readStoredStudy, seriesFromEntity, STUDY_ROW_KEY, studyFromEntity, type SummaryEntity } from './summaryRows';
 import { parseAttributes, type SeriesSummary, type StudySummary } from './studySummary';
@@ -85,15 +85,9 @@ export class SearchReads {
   }
 
   private async pointRead(partitionKey: string, rowKey: string): Promise<SummaryEntity | undefined> {
-    try {
-      const entity = await table('studies').getEntity<SummaryEntity>(partitionKey, rowKey);
-      this.cost.read(1);
-      return entity;
-    } catch (error) {
-      if (!isStorageStatus(error, 404)) throw error;
-      this.cost.read(0);
-      return undefined;
-    }
+    const entity = await getEntityIfExists<SummaryEntity>(table('studies'), partitionKey, rowKey);
+    this.cost.read(entity ? 1 : 0);
+    return entity;
   }
 }
 

@@ -3,6 +3,7 @@ import { table } from './clients';
 import type { InstanceKey } from './blobLayout';
 import { PartitionBatcher } from './partitionBatcher';
 import { deleteIfUnchanged } from './conditionalDelete';
+import { getEntityIfExists } from './entityReads';
 import { isStorageStatus } from './storageErrors';
 
 /**
@@ -108,13 +109,8 @@ export async function takeOverReservation(
 }
 
 export async function getInstanceRecord(key: InstanceKey): Promise<InstanceRecord | undefined> {
-  try {
-    const entity = await instances().getEntity<InstanceEntity>(key.studyInstanceUid, instanceRowKey(key));
-    return { entity, etag: entity.etag };
-  } catch (error) {
-    if (isStorageStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const entity = await getEntityIfExists<InstanceEntity>(instances(), key.studyInstanceUid, instanceRowKey(key));
+  return entity && { entity, etag: entity.etag };
 }
 
 /** Extends the lease of our reservation; throws a 412 storage error if we lost it. */

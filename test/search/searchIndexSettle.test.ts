@@ -21,7 +21,7 @@ describe('QIDO-RS index entries', () => {
     const found = new Map<string, string>();
     const filter = `RowKey eq '${study}' or (RowKey ge '${study}|' and RowKey lt '${study}|~')`;
     for (const index of SEARCH_INDEXES.filter((i) => i.level !== 'instance')) {
-      for (const e of await ctx.probe.entities(`Ix${index.table.slice(2)}`, filter)) {
+      for (const e of await ctx.probe.entities(index.table, filter)) {
         const id = entryId({ table: index.table, partitionKey: e.partitionKey, rowKey: e.rowKey });
         found.set(id, JSON.stringify([e.Study, e.Modalities, e.Series]));
       }
