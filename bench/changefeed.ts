@@ -8,6 +8,7 @@
  * and the end of the feed, by v1 offset and by v2 time window (binary search), plus `latest`.
  */
 import { parseArgs } from 'node:util';
+import { integersAtLeast, numberAtLeast } from './cliArgs';
 import { countStorageRequests } from './changefeedRequests';
 import { eventTime, seedFeed } from './changefeedSeed';
 import { startBenchServer, summarize } from './changefeedServer';
@@ -40,11 +41,8 @@ async function main(): Promise<void> {
       study: { type: 'string', default: '5000' },
     },
   });
-  const sizes = values.sizes
-    .split(',')
-    .filter((size) => size.trim() !== '')
-    .map(Number);
-  const pages = Number(values.pages);
+  const sizes = integersAtLeast('sizes', values.sizes, 1);
+  const pages = Math.floor(numberAtLeast('pages', values.pages, 1));
   const server = await startBenchServer();
   try {
     let seeded = 0;
@@ -63,7 +61,7 @@ async function main(): Promise<void> {
       console.log(`  v2 window page of 100   ${await timePage(v2, pages)}`);
       console.log(`  latest                  ${await timePage(`${server.baseUrl}/v2/changefeed/latest`, pages)}`);
     }
-    const studySize = Number(values.study);
+    const studySize = Math.floor(numberAtLeast('study', values.study, 1));
     // After the feed pages, so the pages are read from a feed of exactly the sizes asked for.
     if (studySize > 0) {
       const report = await benchDeleteStudy(server.baseUrl, studySize);

@@ -19,6 +19,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { integersAtLeast, numberAtLeast } from './cliArgs';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { Azurite } from '../host/azurite';
 import { loadFunctionApp } from '../host/functionApp';
@@ -170,12 +171,9 @@ async function main(): Promise<void> {
       raw: { type: 'string', default: '20' },
     },
   });
-  const sizes = values.sizes
-    .split(',')
-    .filter((size) => size.trim() !== '')
-    .map(Number);
-  const pages = Number(values.pages);
-  const raw = Number(values.raw);
+  const sizes = integersAtLeast('sizes', values.sizes, 1);
+  const pages = Math.floor(numberAtLeast('pages', values.pages, 1));
+  const raw = Math.floor(numberAtLeast('raw', values.raw, 1));
 
   process.env[LOCAL_HOST_ENV] = '1';
   // dist/bench/ → dist/

@@ -9,6 +9,7 @@
  * and a second server would take more. The default run takes about a minute, two with --orthanc.
  */
 import { parseArgs } from 'node:util';
+import { integersAtLeast, numberAtLeast } from './cliArgs';
 import { asError } from './httpPost';
 import { busyPercent } from './procfs';
 import { startOrthanc, startOurServer, type RunningServer } from './servers';
@@ -126,18 +127,13 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const number = (name: string, text: string, min: number): number => {
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number >= ${min}, not "${text}"`);
-    return value;
-  };
-  const concurrency = values.concurrency.split(',').map((part) => number('concurrency', part.trim(), 1));
+  const concurrency = integersAtLeast('concurrency', values.concurrency, 1);
   const options: RunOptions = {
     concurrency,
-    seconds: number('seconds', values.seconds, 0.1),
-    warmupSeconds: number('warmup', values.warmup, 0),
-    instancesPerStudy: Math.floor(number('instances-per-study', values['instances-per-study'], 1)),
-    bigGiB: number('big-gb', values['big-gb'], 0),
+    seconds: numberAtLeast('seconds', values.seconds, 0.1),
+    warmupSeconds: numberAtLeast('warmup', values.warmup, 0),
+    instancesPerStudy: Math.floor(numberAtLeast('instances-per-study', values['instances-per-study'], 1)),
+    bigGiB: numberAtLeast('big-gb', values['big-gb'], 0),
     progress: (line) => console.log(line),
   };
   if (!/^v\d+$/.test(values['api-version'])) throw new Error('--api-version wants v1 or v2');

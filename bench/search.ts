@@ -22,6 +22,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { integersAtLeast, numberAtLeast } from './cliArgs';
 import { asError } from './httpPost';
 import { deriveSeed, generateDataset, MODALITIES, Rng, studyFiles, type Dataset } from './searchDataset';
 import { COST_HEADER, search, searchAgent, type SearchResponse } from './searchHttp';
@@ -530,15 +531,7 @@ function parseOptions(): Options {
     },
     strict: true,
   });
-  const number = (name: string, text: string, min: number): number => {
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number >= ${min}, not "${text}"`);
-    return value;
-  };
-  const sizes = values.instances
-    .split(',')
-    .filter((part) => part.trim() !== '')
-    .map((part) => Math.floor(number('instances', part.trim().replace(/_/g, ''), 1)));
+  const sizes = integersAtLeast('instances', values.instances, 1);
   let shapes = QUERY_SHAPES;
   if (values.shapes) {
     const wanted = values.shapes.split(',').map((s) => s.trim());
@@ -553,13 +546,13 @@ function parseOptions(): Options {
     sizes,
     orthanc: values.orthanc,
     ours: !values['skip-ours'],
-    repeat: Math.floor(number('repeat', values.repeat, 1)),
-    warmup: Math.floor(number('warmup', values.warmup, 0)),
-    concurrency: Math.floor(number('concurrency', values.concurrency, 1)),
-    seed: Math.floor(number('seed', values.seed, 0)),
+    repeat: Math.floor(numberAtLeast('repeat', values.repeat, 1)),
+    warmup: Math.floor(numberAtLeast('warmup', values.warmup, 0)),
+    concurrency: Math.floor(numberAtLeast('concurrency', values.concurrency, 1)),
+    seed: Math.floor(numberAtLeast('seed', values.seed, 0)),
     shapes,
-    shapeSeconds: number('shape-seconds', values['shape-seconds'], 1),
-    timeoutMs: number('timeout', values.timeout, 1) * 1000,
+    shapeSeconds: numberAtLeast('shape-seconds', values['shape-seconds'], 1),
+    timeoutMs: numberAtLeast('timeout', values.timeout, 1) * 1000,
     apiVersion: values['api-version'],
     orthancStateDir: values['orthanc-state-dir'],
     serverCrashLog: values['server-crash-log'],

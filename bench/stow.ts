@@ -12,6 +12,7 @@
  */
 import type http from 'node:http';
 import { parseArgs } from 'node:util';
+import { integersAtLeast, numberAtLeast } from './cliArgs';
 import { asError, keepAliveAgent, post, type PostResult } from './httpPost';
 import { availableParallelism } from 'node:os';
 import { busyShare, cpuSeconds, descendants, machineCpu, MemorySampler, readMemory, type MachineCpu } from './procfs';
@@ -426,19 +427,8 @@ export function bigLine(big: BigUploadResult): string {
   );
 }
 
-function parseList(text: string): number[] {
-  const values = text.split(',').map((part) => Number(part.trim()));
-  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new Error(`--concurrency wants positive integers separated by commas, not "${text}"`);
-  }
-  return values;
-}
-
 function parseNumber(name: string, text: string | undefined, fallback: number, min: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number >= ${min}, not "${text}"`);
-  return value;
+  return text === undefined ? fallback : numberAtLeast(name, text, min);
 }
 
 function parseHeaders(lines: readonly string[]): Record<string, string> {
@@ -470,7 +460,7 @@ async function main(): Promise<void> {
   const target: StowTarget = { base: values.base, headers: parseHeaders(values.header) };
   const pid = values.pid === undefined ? undefined : parseNumber('pid', values.pid, 0, 1);
   const options: StowOptions = {
-    concurrency: parseList(values.concurrency),
+    concurrency: integersAtLeast('concurrency', values.concurrency, 1),
     seconds: parseNumber('seconds', values.seconds, 8, 0.1),
     warmupSeconds: parseNumber('warmup', values.warmup, 1, 0),
     instancesPerStudy: Math.floor(parseNumber('instances-per-study', values['instances-per-study'], 10, 1)),

@@ -18,6 +18,7 @@
 import http from 'node:http';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { numberAtLeast } from './cliArgs';
 import { busyPercent, cpuSeconds, MemorySampler } from './procfs';
 import { startOrthanc, startOurServer, type RunningServer } from './servers';
 import {
@@ -416,12 +417,10 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const count = (name: string, text: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number >= 1, not "${text}"`);
-    return value;
+  const settings: Settings = {
+    rounds: Math.floor(numberAtLeast('rounds', values.rounds, 1)),
+    samples: Math.floor(numberAtLeast('samples', values.samples, 1)),
   };
-  const settings: Settings = { rounds: count('rounds', values.rounds), samples: count('samples', values.samples) };
   if (!/^v\d+$/.test(values['api-version'])) throw new Error('--api-version wants v1 or v2');
 
   process.once('SIGINT', () => {

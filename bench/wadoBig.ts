@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { MemorySampler, readMemory } from './procfs';
+import { numberAtLeast } from './cliArgs';
 import { startOurServer } from './servers';
 import { bigMultiFrameInstance, STOW_CONTENT_TYPE } from './stowInstances';
 
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { gib: { type: 'string', default: '1' } } });
   const server = await startOurServer({ apiVersion: 'v2' });
   try {
-    const instance = bigMultiFrameInstance(Number(values.gib));
+    const instance = bigMultiFrameInstance(numberAtLeast('gib', values.gib, 0.001));
     const stored = await send('POST', `${server.base}/studies`, { 'Content-Type': STOW_CONTENT_TYPE }, instance.body);
     if (stored.status !== 200) throw new Error(`store answered ${stored.status}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
