@@ -187,26 +187,20 @@ describe('QIDO-RS returned attributes', () => {
     const pid = `LATEST-${token()}`;
     const first = newUid();
     const second = newUid();
-    await storeAll(ctx.baseUrl, [
-      makeDicom({
-        studyInstanceUid: studyUid,
-        seriesInstanceUid: series,
-        sopInstanceUid: first,
-        patientId: pid,
-        patientName: 'Xavier^Old',
-      }),
-    ]);
+    const store = (sopInstanceUid: string, patientName: string) =>
+      storeAll(ctx.baseUrl, [
+        makeDicom({
+          studyInstanceUid: studyUid,
+          seriesInstanceUid: series,
+          sopInstanceUid,
+          patientId: pid,
+          patientName,
+        }),
+      ]);
+    await store(first, 'Xavier^Old');
     const [before] = await results(ctx.baseUrl, `/v2/studies?StudyInstanceUID=${studyUid}`);
     assert.equal(value(before, T.PatientName), 'Xavier^Old');
-    await storeAll(ctx.baseUrl, [
-      makeDicom({
-        studyInstanceUid: studyUid,
-        seriesInstanceUid: series,
-        sopInstanceUid: second,
-        patientId: pid,
-        patientName: 'Yolanda^New',
-      }),
-    ]);
+    await store(second, 'Yolanda^New');
     const [after] = await results(ctx.baseUrl, `/v2/studies?StudyInstanceUID=${studyUid}`);
     assert.equal(value(after, T.PatientName), 'Yolanda^New');
     assert.equal(

@@ -37,7 +37,11 @@ export async function results(
   pathAndQuery: string,
   headers?: Record<string, string>,
 ): Promise<DicomJsonDataset[]> {
-  const reply = await search(baseUrl, pathAndQuery, headers);
+  return jsonArrayOf(await search(baseUrl, pathAndQuery, headers), pathAndQuery);
+}
+
+/** The body of a 200 answer, which must be a DICOM JSON array. */
+function jsonArrayOf(reply: SearchReply, pathAndQuery: string): DicomJsonDataset[] {
   assert.equal(reply.status, 200, `${pathAndQuery}: ${reply.text}`);
   assert.equal(reply.headers.get('content-type'), DICOM_JSON, pathAndQuery);
   assert.ok(Array.isArray(reply.json), `${pathAndQuery}: not a JSON array`);
@@ -55,9 +59,7 @@ export async function resultsOrNone(
     assert.equal(reply.text, '', `${pathAndQuery}: a 204 has no body`);
     return [];
   }
-  assert.equal(reply.status, 200, `${pathAndQuery}: ${reply.text}`);
-  assert.ok(Array.isArray(reply.json), `${pathAndQuery}: not a JSON array`);
-  return reply.json;
+  return jsonArrayOf(reply, pathAndQuery);
 }
 
 /** Asserts a 204 with an empty body. */
