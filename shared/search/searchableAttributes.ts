@@ -77,13 +77,6 @@ export function searchableAttribute(tag: string): SearchableAttribute | undefine
   return BY_TAG.get(tag.toUpperCase());
 }
 
-/** The level a resource returns. */
-export function resourceLevel(resource: SearchResource): Level {
-  if (resource === 'studies') return 'study';
-  if (resource === 'series' || resource === 'studySeries') return 'series';
-  return 'instance';
-}
-
 /** Returned by default at each level. */
 export const DEFAULT_TAGS: Readonly<Record<Level, readonly string[]>> = {
   study: [

@@ -16,10 +16,6 @@ export function newVersion(): string {
   return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
 }
 
-export function studyPrefix(studyInstanceUid: string): string {
-  return `${studyInstanceUid}/`;
-}
-
 export function versionPrefix(key: InstanceKey, version: string): string {
   return `${key.studyInstanceUid}/${key.seriesInstanceUid}/${key.sopInstanceUid}/${version}/`;
 }
