@@ -1,5 +1,5 @@
 import { parseAuthConfig, type AuthConfig } from './auth/authConfig';
-import { parseCorsConfig, type CorsConfig } from './http/cors';
+import { CORS_SETTING, parseCorsConfig, type CorsConfig } from './http/cors';
 
 /**
  * Configuration, read once from the environment (app settings on Azure, local.settings.json under
@@ -83,7 +83,7 @@ export function loadAccessConfig(env: NodeJS.ProcessEnv): AccessConfig {
 }
 
 function accessSections(env: NodeJS.ProcessEnv, problems: string[]): AccessConfig {
-  return { auth: parseAuthConfig(env, problems), cors: parseCorsConfig(env.CORS_ALLOWED_ORIGINS, problems) };
+  return { auth: parseAuthConfig(env, problems), cors: parseCorsConfig(env[CORS_SETTING], problems) };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {

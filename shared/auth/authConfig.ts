@@ -15,8 +15,13 @@ export interface AuthConfig {
   readonly jwksUrl: string | undefined;
   /** Object id (user, service principal or group), lower case, to the roles it is granted. */
   readonly roleMap: ReadonlyMap<string, readonly Role[]>;
-  /** Accept App Service Authentication's `x-ms-client-principal` header. */
+  /** AUTH_TRUST_EASY_AUTH: accept App Service Authentication's `x-ms-client-principal` header. */
   readonly trustEasyAuth: boolean;
+  /**
+   * The platform says App Service Authentication is on (WEBSITE_AUTH_ENABLED). Only then does it
+   * strip client-sent `x-ms-client-principal` headers, so only then is trustEasyAuth honoured.
+   */
+  readonly appServiceAuthEnabled: boolean;
   /** Least time between two JWKS downloads triggered by an unknown `kid`. */
   readonly jwksCooldownSeconds: number;
   /** Allowed clock difference for `exp` and `nbf`. */
@@ -25,6 +30,8 @@ export interface AuthConfig {
 
 /** The local host (npm start, tests) sets this; the Functions host does not (see LOCAL_HOST_ENV). */
 const LOCAL_HOST_SETTING = 'DICOMWEB_LOCAL_HOST';
+/** Set by the platform (`True`) while App Service Authentication runs in front of the app. */
+const APP_SERVICE_AUTH_SETTING = 'WEBSITE_AUTH_ENABLED';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const CLOCK_TOLERANCE_SECONDS = 300;
@@ -64,6 +71,8 @@ export function parseAuthConfig(env: NodeJS.ProcessEnv, problems: string[]): Aut
   }
   const roleMap = parseRoleMap(env.AUTH_ROLE_MAP, problems);
   const trustEasyAuth = flag(env, 'AUTH_TRUST_EASY_AUTH', problems) ?? false;
+  // The platform's setting, not ours: anything but "true" means off, never a problem.
+  const appServiceAuthEnabled = nonEmpty(env[APP_SERVICE_AUTH_SETTING])?.toLowerCase() === 'true';
   const jwksCooldownSeconds = seconds(env, 'AUTH_JWKS_COOLDOWN_SECONDS', 30, 3600, problems);
 
   if (enabled) {
@@ -84,6 +93,7 @@ export function parseAuthConfig(env: NodeJS.ProcessEnv, problems: string[]): Aut
     jwksUrl,
     roleMap,
     trustEasyAuth,
+    appServiceAuthEnabled,
     jwksCooldownSeconds,
     clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
   };

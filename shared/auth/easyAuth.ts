@@ -17,8 +17,9 @@ interface ClientPrincipal {
 /**
  * The principal of a trusted `x-ms-client-principal` header (base64 JSON: `auth_typ`, `claims`
  * as `{typ, val}`, `role_typ`); undefined when it is malformed or names another tenant.
- * Only call this when AUTH_TRUST_EASY_AUTH is on: on Azure the platform strips incoming copies of
- * the header, but anywhere else any caller can send one.
+ * Only call this when AUTH_TRUST_EASY_AUTH is on and the platform reports App Service
+ * Authentication on (WEBSITE_AUTH_ENABLED): only then does it strip incoming copies of the header;
+ * otherwise any caller can send one.
  */
 export function easyAuthPrincipal(header: string, config: AuthConfig): Principal | undefined {
   const parsed = parse(header);

@@ -1,6 +1,13 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
-/** CORS_ALLOWED_ORIGINS: browser origins (e.g. an OHIF viewer) allowed to call the service. */
+/**
+ * The app's CORS setting. Not `CORS_ALLOWED_ORIGINS`: the Functions host reserves that name, and on
+ * Flex Consumption the platform writes its own CORS origins into it as a JSON array. The app never
+ * reads it, so whatever it holds cannot make the app refuse its configuration.
+ */
+export const CORS_SETTING = 'DICOM_CORS_ALLOWED_ORIGINS';
+
+/** DICOM_CORS_ALLOWED_ORIGINS: browser origins (e.g. an OHIF viewer) allowed to call the service. */
 export interface CorsConfig {
   /** `*` for any origin; otherwise exact origins (`https://viewer.example.org`). Empty: CORS off. */
   readonly allowedOrigins: '*' | readonly string[];
@@ -37,7 +44,7 @@ const EXPOSED_HEADERS = [
 
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
-/** Parses CORS_ALLOWED_ORIGINS (comma-separated origins, or `*`). */
+/** Parses DICOM_CORS_ALLOWED_ORIGINS (comma-separated origins, or `*`). */
 export function parseCorsConfig(raw: string | undefined, problems: string[]): CorsConfig {
   const items = (raw ?? '')
     .split(',')
@@ -48,7 +55,7 @@ export function parseCorsConfig(raw: string | undefined, problems: string[]): Co
   for (const item of items) {
     const origin = originOf(item);
     if (origin) origins.push(origin);
-    else problems.push(`CORS_ALLOWED_ORIGINS: "${item}" is not an origin (scheme://host[:port], no path)`);
+    else problems.push(`${CORS_SETTING}: "${item}" is not an origin (scheme://host[:port], no path)`);
   }
   return { allowedOrigins: origins };
 }

@@ -1,4 +1,4 @@
-// AUTH_* and CORS_ALLOWED_ORIGINS parsing: defaults by host, derived issuers and key set, every problem reported.
+// AUTH_* and DICOM_CORS_ALLOWED_ORIGINS parsing: defaults by host, derived issuers and key set, every problem reported.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseAuthConfig, parseRoleMap } from '../../shared/auth/authConfig';
@@ -94,12 +94,12 @@ describe('auth settings', () => {
 
   test('loadAccessConfig throws one ConfigurationError listing every problem', () => {
     assert.throws(
-      () => loadAccessConfig({ AUTH_ENABLED: 'true', CORS_ALLOWED_ORIGINS: 'https://a.example/path' }),
+      () => loadAccessConfig({ AUTH_ENABLED: 'true', DICOM_CORS_ALLOWED_ORIGINS: 'https://a.example/path' }),
       (error: unknown) =>
         error instanceof ConfigurationError &&
         /AUTH_TENANT_ID/.test(error.message) &&
         /AUTH_AUDIENCES/.test(error.message) &&
-        /CORS_ALLOWED_ORIGINS/.test(error.message),
+        /DICOM_CORS_ALLOWED_ORIGINS/.test(error.message),
     );
   });
 });
@@ -134,7 +134,7 @@ describe('AUTH_ROLE_MAP', () => {
   });
 });
 
-describe('CORS_ALLOWED_ORIGINS', () => {
+describe('DICOM_CORS_ALLOWED_ORIGINS', () => {
   test('origins are normalized; * allows any; empty allows none', () => {
     const problems: string[] = [];
     assert.deepEqual(parseCorsConfig('https://Viewer.example.org/, http://localhost:3000', problems), {
@@ -149,5 +149,18 @@ describe('CORS_ALLOWED_ORIGINS', () => {
     const problems: string[] = [];
     parseCorsConfig('https://a.example/ohif, ftp://b.example, not an origin', problems);
     assert.equal(problems.length, 3);
+  });
+
+  test('is read from DICOM_CORS_ALLOWED_ORIGINS', () => {
+    const access = loadAccessConfig({ ...LOCAL, DICOM_CORS_ALLOWED_ORIGINS: 'https://viewer.example.org' });
+    assert.deepEqual(access.cors, { allowedOrigins: ['https://viewer.example.org'] });
+  });
+
+  test("the platform's CORS_ALLOWED_ORIGINS, whatever it holds, is ignored", () => {
+    // Flex Consumption writes its own CORS origins there as a JSON array.
+    for (const platformValue of ['["https://portal.azure.com"]', 'not an origin', 'https://a.example/path']) {
+      const access = loadAccessConfig({ ...LOCAL, CORS_ALLOWED_ORIGINS: platformValue });
+      assert.deepEqual(access.cors, { allowedOrigins: [] }, platformValue);
+    }
   });
 });

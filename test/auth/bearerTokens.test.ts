@@ -34,7 +34,7 @@ describe('Entra ID bearer tokens (auth on)', () => {
     AUTH_AUDIENCES: `${AUDIENCE}, ${TUTORIAL_AUDIENCE}`,
     AUTH_ROLE_MAP: JSON.stringify({ [MAPPED_OWNER]: 'DicomDataOwner', [MAPPED_READER_GROUP]: ['DicomDataReader'] }),
     AUTH_JWKS_COOLDOWN_SECONDS: '0',
-    CORS_ALLOWED_ORIGINS: `${ORIGIN},http://localhost:3000`,
+    DICOM_CORS_ALLOWED_ORIGINS: `${ORIGIN},http://localhost:3000`,
   };
   let jwks: KeySetServer;
   let key: SigningKey;

@@ -1,4 +1,5 @@
-// App Service Authentication ("Easy Auth"): x-ms-client-principal is trusted when AUTH_TRUST_EASY_AUTH is on.
+// App Service Authentication ("Easy Auth"): x-ms-client-principal is trusted when AUTH_TRUST_EASY_AUTH is on
+// and the platform reports App Service Authentication on. Off: see easyAuthPlatformOff.test.ts.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
@@ -19,13 +20,15 @@ function principal(claims: { typ: string; val: string }[]): string {
   );
 }
 
-describe('Easy Auth principal (AUTH_TRUST_EASY_AUTH=true)', () => {
+describe('Easy Auth principal (AUTH_TRUST_EASY_AUTH=true, WEBSITE_AUTH_ENABLED=True)', () => {
   const ctx = useTestServer({
     env: {
       AUTH_ENABLED: 'true',
       AUTH_TENANT_ID: TENANT,
       AUTH_AUDIENCES: AUDIENCE,
       AUTH_TRUST_EASY_AUTH: 'true',
+      // As the platform writes it while App Service Authentication is on.
+      WEBSITE_AUTH_ENABLED: 'True',
       AUTH_ROLE_MAP: JSON.stringify({ [MAPPED_OWNER]: 'DicomDataOwner' }),
     },
   });
