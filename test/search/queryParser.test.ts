@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BadRequestError } from '../../shared/errors';
-import { parseSearchQuery } from '../../shared/search/queryParser';
+import { MAX_UIDS_PER_LIST, parseSearchQuery } from '../../shared/search/queryParser';
 import type { SearchResource } from '../../shared/search/searchableAttributes';
 import type { Filter, SearchQuery } from '../../shared/search/searchQuery';
 
@@ -223,6 +223,46 @@ test('bad UIDs and wildcards in UIDs are refused', () => {
     assertRejected(`StudyInstanceUID=${encodeURIComponent(value)}`, 'StudyInstanceUID', 'invalid value');
   }
   assertRejected('0020000D=1.2.*', '0020000D', 'wildcard');
+});
+
+/** `count` distinct UIDs of the longest allowed kind (64 characters). */
+function longUids(count: number): string[] {
+  const UID_LENGTH = 64;
+  return Array.from({ length: count }, (_, i) => {
+    const prefix = `1.2.${i + 1}.`;
+    return prefix + '9'.repeat(UID_LENGTH - prefix.length);
+  });
+}
+
+test(`UID lists: up to ${MAX_UIDS_PER_LIST} UIDs per parameter, on every UID attribute`, () => {
+  const cases: [string, SearchResource][] = [
+    ['StudyInstanceUID', 'studies'],
+    ['SeriesInstanceUID', 'series'],
+    ['SOPInstanceUID', 'instances'],
+  ];
+  for (const [keyword, resource] of cases) {
+    const filter = onlyFilter(`${keyword}=${longUids(MAX_UIDS_PER_LIST).join(',')}`, resource);
+    assert.equal(filter.kind === 'uidList' && filter.values.length, MAX_UIDS_PER_LIST, keyword);
+    for (const separator of [',', '%5C']) {
+      const query = `${keyword}=${longUids(MAX_UIDS_PER_LIST + 1).join(separator)}`;
+      assertRejected(query, keyword, `lists ${MAX_UIDS_PER_LIST + 1} UIDs; at most ${MAX_UIDS_PER_LIST}`, resource);
+      assertRejected(query, keyword, 'Split the query into several requests', resource);
+    }
+  }
+  // Counted as given, repeats included: the limit is about the length of the request line.
+  assertRejected(
+    `StudyInstanceUID=${Array(MAX_UIDS_PER_LIST + 1)
+      .fill('1.2.3')
+      .join(',')}`,
+    'StudyInstanceUID',
+  );
+});
+
+test('a full UID list stays under the 8 KB request line the Functions host accepts', () => {
+  const requestLineLimit = 8 * 1024;
+  const query = new URLSearchParams({ SOPInstanceUID: longUids(MAX_UIDS_PER_LIST).join(',') });
+  const requestLine = `GET /v2/studies/${longUids(1)[0]}/series/${longUids(1)[0]}/instances?${query} HTTP/1.1`;
+  assert.ok(requestLine.length < requestLineLimit, `${requestLine.length} bytes`);
 });
 
 test('dates: exact, closed and open ranges', () => {
