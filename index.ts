@@ -1,4 +1,34 @@
+// The app's one entry point (package.json `main`), loaded by the Node worker on Azure and by the
+// local host alike. Every function module records its routes; registerHttpFunctions() then gives
+// each route template exactly one Azure Function through app.http.
 import { app } from '@azure/functions';
+import './functions/changeFeed';
+import './functions/changeFeedLatest';
+import './functions/deleteInstance';
+import './functions/deleteSeries';
+import './functions/deleteStudy';
+import './functions/health';
+import './functions/retrieveFrames';
+import './functions/retrieveInstance';
+import './functions/retrieveInstanceMetadata';
+import './functions/retrieveSeries';
+import './functions/retrieveSeriesMetadata';
+import './functions/retrieveStudy';
+import './functions/retrieveStudyMetadata';
+import './functions/searchInstances';
+import './functions/searchSeries';
+import './functions/searchStudies';
+import './functions/searchStudyInstances';
+import './functions/searchStudySeries';
+import './functions/searchStudySeriesInstances';
+import './functions/storeInstances';
+import './functions/storeInstancesInStudy';
+import './functions/sweepAbandonedStores';
+import './functions/unmatchedRoute';
+import './functions/warmup';
+import { registerHttpFunctions } from './shared/http/routeTable';
 
-// Request bodies arrive as streams (library 4.3+, host 4.28+): DICOM uploads are never buffered whole.
+// Request bodies arrive as streams (library 4.3+, host 4.28+): DICOM uploads are never buffered
+// by the worker. (The host may still buffer them: docs/functions-host.md.)
 app.setup({ enableHttpStream: true });
+registerHttpFunctions();

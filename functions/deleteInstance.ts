@@ -3,12 +3,12 @@ import { deleteHttpResponse } from '../shared/delete/deleteHttp';
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { uidParam } from '../shared/http/uidParam';
 
-export const deleteInstance: DicomWebHandler = async (request, context) =>
+export const deleteInstance: DicomWebHandler = async (_request, context, route) =>
   deleteHttpResponse(
     {
-      studyInstanceUid: uidParam(request.params.study, 'StudyInstanceUID'),
-      seriesInstanceUid: uidParam(request.params.series, 'SeriesInstanceUID'),
-      sopInstanceUid: uidParam(request.params.instance, 'SOPInstanceUID'),
+      studyInstanceUid: uidParam(route.params.study, 'StudyInstanceUID'),
+      seriesInstanceUid: uidParam(route.params.series, 'SeriesInstanceUID'),
+      sopInstanceUid: uidParam(route.params.instance, 'SOPInstanceUID'),
     },
     context,
   );

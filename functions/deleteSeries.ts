@@ -3,11 +3,11 @@ import { deleteHttpResponse } from '../shared/delete/deleteHttp';
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { uidParam } from '../shared/http/uidParam';
 
-export const deleteSeries: DicomWebHandler = async (request, context) =>
+export const deleteSeries: DicomWebHandler = async (_request, context, route) =>
   deleteHttpResponse(
     {
-      studyInstanceUid: uidParam(request.params.study, 'StudyInstanceUID'),
-      seriesInstanceUid: uidParam(request.params.series, 'SeriesInstanceUID'),
+      studyInstanceUid: uidParam(route.params.study, 'StudyInstanceUID'),
+      seriesInstanceUid: uidParam(route.params.series, 'SeriesInstanceUID'),
     },
     context,
   );

@@ -3,7 +3,7 @@ import { deleteHttpResponse } from '../shared/delete/deleteHttp';
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { uidParam } from '../shared/http/uidParam';
 
-export const deleteStudy: DicomWebHandler = async (request, context) =>
-  deleteHttpResponse({ studyInstanceUid: uidParam(request.params.study, 'StudyInstanceUID') }, context);
+export const deleteStudy: DicomWebHandler = async (_request, context, route) =>
+  deleteHttpResponse({ studyInstanceUid: uidParam(route.params.study, 'StudyInstanceUID') }, context);
 
 registerDicomWebRoute({ name: 'deleteStudy', route: 'studies/{study}', methods: ['DELETE'], handler: deleteStudy });

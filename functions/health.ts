@@ -1,7 +1,7 @@
 // GET /health — whether the service's settings are valid and its storage is reachable (no auth, no version).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { checkHealth } from '../shared/health/storageHealth';
-import { registerFunction } from '../shared/http/routeTable';
+import { registerPlainRoute } from '../shared/http/routeTable';
 
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const report = await checkHealth((message, error) => context.warn(message, error));
@@ -12,5 +12,10 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   };
 }
 
-// "health" sorts before "zzUnmatchedRoute", so the catch-all never takes /health.
-registerFunction({ name: 'health', route: 'health', methods: ['GET', 'HEAD'], handler: health, access: 'anonymous' });
+registerPlainRoute({
+  functionName: 'health',
+  route: 'health',
+  methods: ['GET', 'HEAD'],
+  handler: health,
+  access: 'anonymous',
+});

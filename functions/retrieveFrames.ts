@@ -4,9 +4,9 @@ import { parseFrameList } from '../shared/retrieve/frameList';
 import { retrieveFrames as retrieve } from '../shared/retrieve/frameRetrieve';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
-export const retrieveFrames: DicomWebHandler = (request) => {
-  const scope = retrieveScope(request, 'instance');
-  return retrieve(scope, parseFrameList(request.params.frames), request.headers.get('accept'));
+export const retrieveFrames: DicomWebHandler = (request, _context, route) => {
+  const scope = retrieveScope(route.params, 'instance');
+  return retrieve(scope, parseFrameList(route.params.frames), request.headers.get('accept'));
 };
 
 registerDicomWebRoute({

@@ -3,8 +3,8 @@ import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/rout
 import { retrieveInstances } from '../shared/retrieve/instanceRetrieve';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
-export const retrieveInstance: DicomWebHandler = (request) =>
-  retrieveInstances(retrieveScope(request, 'instance'), request.headers.get('accept'));
+export const retrieveInstance: DicomWebHandler = (request, _context, route) =>
+  retrieveInstances(retrieveScope(route.params, 'instance'), request.headers.get('accept'));
 
 registerDicomWebRoute({
   name: 'retrieveInstance',

@@ -3,8 +3,8 @@ import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/rout
 import { retrieveMetadata, metadataRequestFrom } from '../shared/retrieve/metadataRetrieve';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
-export const retrieveInstanceMetadata: DicomWebHandler = (request) =>
-  retrieveMetadata(retrieveScope(request, 'instance'), metadataRequestFrom(request));
+export const retrieveInstanceMetadata: DicomWebHandler = (request, _context, route) =>
+  retrieveMetadata(retrieveScope(route.params, 'instance'), metadataRequestFrom(request));
 
 registerDicomWebRoute({
   name: 'retrieveInstanceMetadata',

@@ -3,8 +3,8 @@ import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/rout
 import { retrieveInstances } from '../shared/retrieve/instanceRetrieve';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
-export const retrieveSeries: DicomWebHandler = (request) =>
-  retrieveInstances(retrieveScope(request, 'series'), request.headers.get('accept'));
+export const retrieveSeries: DicomWebHandler = (request, _context, route) =>
+  retrieveInstances(retrieveScope(route.params, 'series'), request.headers.get('accept'));
 
 registerDicomWebRoute({
   name: 'retrieveSeries',

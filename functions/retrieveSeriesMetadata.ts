@@ -3,8 +3,8 @@ import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/rout
 import { retrieveMetadata, metadataRequestFrom } from '../shared/retrieve/metadataRetrieve';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
-export const retrieveSeriesMetadata: DicomWebHandler = (request) =>
-  retrieveMetadata(retrieveScope(request, 'series'), metadataRequestFrom(request));
+export const retrieveSeriesMetadata: DicomWebHandler = (request, _context, route) =>
+  retrieveMetadata(retrieveScope(route.params, 'series'), metadataRequestFrom(request));
 
 registerDicomWebRoute({
   name: 'retrieveSeriesMetadata',

@@ -3,7 +3,7 @@ import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/rout
 import { retrieveInstances } from '../shared/retrieve/instanceRetrieve';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
-export const retrieveStudy: DicomWebHandler = (request) =>
-  retrieveInstances(retrieveScope(request, 'study'), request.headers.get('accept'));
+export const retrieveStudy: DicomWebHandler = (request, _context, route) =>
+  retrieveInstances(retrieveScope(route.params, 'study'), request.headers.get('accept'));
 
 registerDicomWebRoute({ name: 'retrieveStudy', route: 'studies/{study}', methods: ['GET'], handler: retrieveStudy });

@@ -3,8 +3,8 @@ import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/rout
 import { retrieveMetadata, metadataRequestFrom } from '../shared/retrieve/metadataRetrieve';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
-export const retrieveStudyMetadata: DicomWebHandler = (request) =>
-  retrieveMetadata(retrieveScope(request, 'study'), metadataRequestFrom(request));
+export const retrieveStudyMetadata: DicomWebHandler = (request, _context, route) =>
+  retrieveMetadata(retrieveScope(route.params, 'study'), metadataRequestFrom(request));
 
 registerDicomWebRoute({
   name: 'retrieveStudyMetadata',

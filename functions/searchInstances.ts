@@ -2,6 +2,6 @@
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { searchHttp } from '../shared/search/searchService';
 
-export const searchInstances: DicomWebHandler = (request, context) => searchHttp('instances', request, context);
+export const searchInstances: DicomWebHandler = (request, context, route) => searchHttp('instances', request, context, route.params);
 
 registerDicomWebRoute({ name: 'searchInstances', route: 'instances', methods: ['GET'], handler: searchInstances });

@@ -2,8 +2,8 @@
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { searchHttp } from '../shared/search/searchService';
 
-export const searchStudyInstances: DicomWebHandler = (request, context) =>
-  searchHttp('studyInstances', request, context);
+export const searchStudyInstances: DicomWebHandler = (request, context, route) =>
+  searchHttp('studyInstances', request, context, route.params);
 
 registerDicomWebRoute({
   name: 'searchStudyInstances',

@@ -2,8 +2,8 @@
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { searchHttp } from '../shared/search/searchService';
 
-export const searchStudySeriesInstances: DicomWebHandler = (request, context) =>
-  searchHttp('studySeriesInstances', request, context);
+export const searchStudySeriesInstances: DicomWebHandler = (request, context, route) =>
+  searchHttp('studySeriesInstances', request, context, route.params);
 
 registerDicomWebRoute({
   name: 'searchStudySeriesInstances',

@@ -5,7 +5,7 @@ import { storeInstances } from '../shared/store/storeService';
 import { stowHttpResponse, stowRequestFrom } from '../shared/store/stowHttp';
 
 export const storeInstancesInStudy: DicomWebHandler = async (request, context, route) => {
-  const study = uidParam(request.params.study, 'StudyInstanceUID');
+  const study = uidParam(route.params.study, 'StudyInstanceUID');
   return stowHttpResponse(await storeInstances(stowRequestFrom(request, context, route, study)));
 };
 

@@ -1,9 +1,8 @@
-import type { RegisteredFunction } from '../shared/http/routeTable';
-import { compileRouteTemplate, type RouteTemplate } from './routeTemplate';
+import { compileRouteTemplate, type RouteTemplate } from '../shared/http/routeTemplate';
+import type { IndexedHttpFunction } from './functionsHost/functionIndex';
 
 export type RouteMatch =
-  | { readonly kind: 'found'; readonly fn: RegisteredFunction; readonly params: Record<string, string> }
-  | { readonly kind: 'methodNotAllowed'; readonly allow: readonly string[] }
+  | { readonly kind: 'found'; readonly fn: IndexedHttpFunction; readonly params: Record<string, string> }
   | { readonly kind: 'notFound' }
   | { readonly kind: 'badRequest'; readonly reason: string };
 
@@ -12,48 +11,39 @@ export interface Router {
 }
 
 interface CompiledRoute {
-  readonly fn: RegisteredFunction;
+  readonly fn: IndexedHttpFunction;
   readonly template: RouteTemplate;
   readonly methods: ReadonlySet<string>;
 }
 
-/** `app.http` answers GET and POST when a function names no methods. */
-const DEFAULT_METHODS = ['GET', 'POST'];
-
 /**
- * Matches like the Functions host: functions in the order given (registeredFunctions() sorts them
- * by name), first match wins, and a function whose methods exclude the request's is skipped, so a
- * later one may still take the request. Only when no function takes it but some template matched
- * does the answer become 405 (the real host says 404 then; 405 with Allow is more useful locally).
+ * Matches as the host's RouteCollection does: functions in the order given (the index sorts them
+ * by name), the first whose template and method constraint both match takes the request; a
+ * template that matches with the wrong method just passes it on. Nothing matching is a 404.
  */
-export function createRouter(functions: readonly RegisteredFunction[]): Router {
+export function createRouter(functions: readonly IndexedHttpFunction[]): Router {
   const routes: CompiledRoute[] = functions.map((fn) => ({
     fn,
     template: compileRouteTemplate(fn.route),
-    methods: new Set(fn.methods.length > 0 ? fn.methods : DEFAULT_METHODS),
+    methods: new Set(fn.methods),
   }));
   return {
     match(method, path) {
-      let allow: Set<string> | undefined;
       for (const route of routes) {
+        if (route.methods.size > 0 && !route.methods.has(method.toUpperCase())) continue;
         const raw = route.template.match(path);
         if (!raw) continue;
-        if (!route.methods.has(method)) {
-          allow ??= new Set();
-          for (const m of route.methods) allow.add(m);
-          continue;
-        }
         const params = decodeParams(raw);
         return params
           ? { kind: 'found', fn: route.fn, params }
           : { kind: 'badRequest', reason: 'malformed URL encoding' };
       }
-      return allow ? { kind: 'methodNotAllowed', allow: [...allow].sort() } : { kind: 'notFound' };
+      return { kind: 'notFound' };
     },
   };
 }
 
-/** Route values reach handlers decoded, as the host passes them; undefined for malformed escapes. */
+/** Route values reach the function decoded, as the host passes them; undefined for malformed escapes. */
 function decodeParams(raw: Record<string, string>): Record<string, string> | undefined {
   const decoded: Record<string, string> = {};
   try {

@@ -2,23 +2,21 @@
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { getConfig } from '../shared/config';
-import { registeredFunctions } from '../shared/http/routeTable';
 import { ensureStorage } from '../shared/storage/provision';
 import { AZURITE_DEFAULT_PORTS, AzuritePortInUseError, startAzurite, type Azurite } from './azurite';
-import { loadFunctionApp } from './functionApp';
-import { consoleLogger } from './invocationLog';
-import { createLocalHost } from './localHost';
-import { startTimers } from './timerRunner';
-import { registeredTimers } from '../shared/timers/timerTable';
+import { FunctionIndexError } from './functionsHost/functionIndex';
+import { startFunctionsHost } from './functionsHost/functionsHost';
+import { consoleLogger } from './functionsHost/hostLog';
 
-const DIST_ROOT = path.resolve(__dirname, '..');
-const AZURITE_DIR = path.resolve(DIST_ROOT, '..', '.azurite');
+/** The app folder: package.json (its `main` is dist/index.js) and host.json. */
+const APP_ROOT = path.resolve(__dirname, '..', '..');
+const AZURITE_DIR = path.resolve(APP_ROOT, '.azurite');
 /** Hosts for which `localhost` is the address to show. */
 const LOOPBACK_OR_ANY = new Set(['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost']);
 
 async function main(): Promise<void> {
   console.log(
-    'DICOMweb Functions app: local host (the Functions host is not involved: no auth levels, no host.json limits)',
+    'DICOMweb Functions app on the local Functions host: the Node worker seam and the host rules of docs/functions-host.md',
   );
   const port = portFromEnv();
   // Loopback unless told otherwise (e.g. 0.0.0.0 in a container): nothing here checks who calls.
@@ -27,20 +25,21 @@ async function main(): Promise<void> {
   const { azurite, storage } = await chooseStorage();
   const stopAzurite = (): Promise<void> => azurite?.stop() ?? Promise.resolve();
   try {
-    const files = await loadFunctionApp(DIST_ROOT);
-    console.log(`Loaded ${files.length} files, ${registeredFunctions().length} functions.`);
+    const functionsHost = await startFunctionsHost({ appDirectory: APP_ROOT, log: consoleLogger(), runTimers: true });
+    const { index } = functionsHost;
+    console.log(
+      `Loaded ${functionsHost.files.length} file(s): ${index.http.length} HTTP functions, ${index.timers.length} timer(s)` +
+        `${index.warmup ? ', a warm-up trigger' : ''}.`,
+    );
     await ensureStorage();
-    const localHost = createLocalHost();
-    const { url } = await localHost.listen(port, host);
+    const { url } = await functionsHost.http.listen(port, host);
     const shown = LOOPBACK_OR_ANY.has(host) ? `http://localhost:${new URL(url).port}` : url;
     console.log(`DICOMweb server listening on ${shown} (v1 and v2); storage: ${storage}`);
     announceAuth();
-    const stopTimers = startTimers(registeredTimers(), consoleLogger());
 
     const shutdown = (signal: string): void => {
       console.log(`${signal}: stopping${azurite ? ' the server and Azurite' : ''}...`);
-      stopTimers();
-      void Promise.all([localHost.close(), stopAzurite()]).then(() => process.exit(0));
+      void Promise.all([functionsHost.stop(), stopAzurite()]).then(() => process.exit(0));
     };
     // once: a second Ctrl-C falls back to the default action, which ends the process at once.
     process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
@@ -86,6 +85,7 @@ function portFromEnv(): number {
 }
 
 function explain(error: unknown): string {
+  if (error instanceof FunctionIndexError) return error.message;
   if (error instanceof AzuritePortInUseError) {
     return error.isAzurite
       ? `${error.message}\nAnother Azurite is running. Stop it, or let this server use it (started with --skipApiVersionCheck):\n` +

@@ -68,3 +68,15 @@ export class RequestAbortedError extends BadRequestError {
     super(message, 'RequestAborted', options);
   }
 }
+
+/** 405: the route exists, but not with this method; `allow` lists the methods it has. */
+export class MethodNotAllowedError extends DicomWebError {
+  readonly status = 405;
+  readonly code = 'MethodNotAllowed';
+  constructor(
+    message: string,
+    readonly allow: readonly string[],
+  ) {
+    super(message);
+  }
+}

@@ -1,6 +1,6 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { DicomWebErrorWithHeaders } from '../auth/authErrors';
-import { DicomWebError } from '../errors';
+import { DicomWebError, MethodNotAllowedError } from '../errors';
 
 /**
  * The one place where errors become HTTP responses. DicomWebErrors carry a client-safe message;
@@ -10,7 +10,12 @@ export function errorResponse(error: unknown, context: InvocationContext): HttpR
   if (error instanceof DicomWebError) {
     if (error.status >= 500) context.warn(`${error.code}: ${error.message}`);
     // e.g. 401's WWW-Authenticate challenge
-    const extra = error instanceof DicomWebErrorWithHeaders ? error.headers : {};
+    const extra =
+      error instanceof DicomWebErrorWithHeaders
+        ? error.headers
+        : error instanceof MethodNotAllowedError
+          ? { Allow: error.allow.join(', ') }
+          : {};
     return textResponse(error.status, error.message, extra);
   }
   context.error(`Unhandled error in ${context.functionName} (${context.invocationId}):`, error);

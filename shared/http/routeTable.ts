@@ -12,10 +12,14 @@ import { ServiceUnavailableError } from '../errors';
 import { API_VERSIONS, type ApiVersion } from './apiVersion';
 import { preflightResponse, withCorsHeaders } from './cors';
 import { errorResponse } from './errorResponse';
+import { primeResponseBody } from './primedBody';
+import { routeParameterNames, routeValues, type RouteParams } from './routeParams';
 
-/** What a DICOMweb route's handler receives beyond the Functions request and context. */
+/** What a route's handler receives beyond the Functions request and context. */
 export interface RouteContext {
   readonly apiVersion: ApiVersion;
+  /** The route template's values, and only those (the host mixes query parameters into request.params). */
+  readonly params: RouteParams;
 }
 
 export type DicomWebHandler = (
@@ -25,7 +29,7 @@ export type DicomWebHandler = (
 ) => Promise<HttpResponseInit>;
 
 export interface DicomWebRoute {
-  /** The function name, after the DICOMweb transaction (e.g. `storeInstances`); the version is appended. */
+  /** The DICOMweb transaction (e.g. `storeInstances`), for logs. */
   readonly name: string;
   /** The route template below the version prefix, e.g. `studies/{study}`. */
   readonly route: string;
@@ -38,68 +42,146 @@ export interface DicomWebRoute {
   readonly permission?: Permission;
 }
 
-/** One registered Azure Function: what `app.http` receives, and what the local host serves. */
-export interface RegisteredFunction {
-  readonly name: string;
+/** A route outside the versioned API (health, the unmatched-path answers). */
+export interface PlainRoute {
+  /** The Azure Function's name; it decides the host's matching order (by name, case-insensitive). */
+  readonly functionName: string;
   readonly route: string;
   readonly methods: HttpMethod[];
-  readonly handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+  readonly handler: (request: HttpRequest, context: InvocationContext, params: RouteParams) => Promise<HttpResponseInit>;
   /** `anonymous` for routes without auth (health); otherwise as DicomWebRoute.permission. */
   readonly access?: RouteAccess;
 }
 
-const registered: RegisteredFunction[] = [];
+interface RouteEntry {
+  readonly transaction: string;
+  readonly template: string;
+  readonly functionName: string;
+  readonly methods: readonly HttpMethod[];
+  readonly access: RouteAccess | undefined;
+  readonly handle: (request: HttpRequest, context: InvocationContext, params: RouteParams) => Promise<HttpResponseInit>;
+}
 
-/**
- * The local host sets this before loading the function files: outside the Functions host,
- * `app.http` only prints a warning, so the host reads this table instead.
- */
-export const LOCAL_HOST_ENV = 'DICOMWEB_LOCAL_HOST';
+/** One Azure Function: every method of one route template. */
+export interface RouteGroup {
+  readonly functionName: string;
+  readonly template: string;
+  /** The declared methods plus OPTIONS, which the group answers as a CORS preflight. */
+  readonly methods: readonly HttpMethod[];
+  readonly handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+}
 
-/** Registers a DICOMweb route once per API version (`v1/...`, `v2/...`). */
+const entries: RouteEntry[] = [];
+let registered = false;
+
+/** Records a DICOMweb route once per API version (`v1/...`, `v2/...`). */
 export function registerDicomWebRoute(definition: DicomWebRoute): void {
   for (const apiVersion of API_VERSIONS) {
-    registerFunction({
-      name: `${definition.name}-${apiVersion}`,
-      route: `${apiVersion}/${definition.route}`,
+    const template = `${apiVersion}/${definition.route}`;
+    addEntry({
+      transaction: definition.name,
+      template,
+      functionName: functionNameFor(template),
       methods: definition.methods,
-      handler: (request, context) => definition.handler(request, context, { apiVersion }),
       access: definition.permission,
+      handle: (request, context, params) => definition.handler(request, context, { apiVersion, params }),
     });
   }
+}
+
+/** Records a route outside the versioned API as is. */
+export function registerPlainRoute(route: PlainRoute): void {
+  addEntry({
+    transaction: route.functionName,
+    template: route.route,
+    functionName: route.functionName,
+    methods: route.methods,
+    access: route.access,
+    handle: route.handler,
+  });
+}
+
+function addEntry(entry: RouteEntry): void {
+  if (registered) throw new Error(`Route ${entry.template} was recorded after the functions were registered.`);
+  entries.push(entry);
 }
 
 /**
- * Registers a function as is (for routes outside the versioned API) behind the shared request
- * pipeline: CORS preflight (OPTIONS is added to every route's methods), authentication and
- * authorization, the error mapping, and CORS response headers.
+ * The recorded routes as Azure Functions: one per route template, whatever its methods. The
+ * Functions host refuses two functions whose templates are equal and whose methods overlap
+ * (azure-functions-host src/WebJobs.Script/Host/ScriptHost.cs, HttpRoutesConflict), and OPTIONS
+ * is answered on every template, so each template must be exactly one function.
  */
-export function registerFunction(fn: RegisteredFunction): void {
-  const declared: HttpMethod[] = fn.methods.length > 0 ? fn.methods : ['GET', 'POST'];
-  const methods: HttpMethod[] = declared.includes('OPTIONS') ? declared : [...declared, 'OPTIONS'];
-  const wrapped: RegisteredFunction = { ...fn, methods, handler: withRequestPipeline(fn, declared) };
-  registered.push(wrapped);
-  if (process.env[LOCAL_HOST_ENV] !== '1') {
-    app.http(wrapped.name, {
-      route: wrapped.route,
-      methods: wrapped.methods,
+export function routeGroups(): RouteGroup[] {
+  const byTemplate = new Map<string, RouteEntry[]>();
+  for (const entry of entries) {
+    const key = entry.template.toLowerCase();
+    byTemplate.set(key, [...(byTemplate.get(key) ?? []), entry]);
+  }
+  return [...byTemplate.values()].map(toGroup);
+}
+
+/** Registers every recorded route through `app.http`, the way the app is indexed on Azure. Once. */
+export function registerHttpFunctions(): void {
+  if (registered) throw new Error('The HTTP functions are registered once, after every route is recorded.');
+  registered = true;
+  for (const group of routeGroups()) {
+    app.http(group.functionName, {
+      route: group.template,
+      methods: [...group.methods],
       authLevel: 'anonymous',
-      handler: wrapped.handler,
+      handler: group.handler,
     });
   }
 }
 
-/** Every registered function, in the order the Functions host matches them: by function name. */
-export function registeredFunctions(): readonly RegisteredFunction[] {
-  return [...registered].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+function toGroup(members: RouteEntry[]): RouteGroup {
+  const first = members[0] as RouteEntry;
+  const byMethod = new Map<string, RouteEntry>();
+  for (const entry of members) {
+    if (entry.functionName !== first.functionName) {
+      throw new Error(`Routes ${entry.transaction} and ${first.transaction} share ${first.template} under two names.`);
+    }
+    for (const method of entry.methods) {
+      const taken = byMethod.get(method);
+      if (taken) throw new Error(`${method} ${entry.template} is claimed by ${taken.transaction} and ${entry.transaction}.`);
+      byMethod.set(method, entry);
+    }
+  }
+  const declared = [...byMethod.keys()] as HttpMethod[];
+  const methods: HttpMethod[] = declared.includes('OPTIONS') ? declared : [...declared, 'OPTIONS'];
+  const parameterNames = routeParameterNames(first.template);
+  return {
+    functionName: first.functionName,
+    template: first.template,
+    methods: methods.sort(),
+    handler: withRequestPipeline(byMethod, methods, parameterNames),
+  };
+}
+
+/**
+ * `v2/studies/{study}/series` becomes `v2-studies-study-series`: a name the host accepts
+ * (`^[a-z][a-z0-9_-]{0,127}$`, azure-functions-host src/WebJobs.Script/Utility.cs) that sorts the
+ * versioned routes together.
+ */
+export function functionNameFor(template: string): string {
+  return template
+    .split('/')
+    .map((segment) => segment.replace(/[^A-Za-z0-9]/g, ''))
+    .filter((segment) => segment !== '')
+    .join('-');
 }
 
 /**
  * Every handler goes through this: OPTIONS is answered here (a preflight carries no token), then
- * the caller is authorized for the route, then the handler runs. With HTTP streaming on, a handler
- * that throws sends no response at all, so errors are mapped here too.
+ * the caller is authorized for the route, then the handler runs, then the first chunk of a
+ * streamed body is read so that a failure before the first byte still becomes an error answer.
  */
-function withRequestPipeline(fn: RegisteredFunction, declared: readonly HttpMethod[]): RegisteredFunction['handler'] {
+function withRequestPipeline(
+  byMethod: ReadonlyMap<string, RouteEntry>,
+  methods: readonly HttpMethod[],
+  parameterNames: readonly string[],
+): RouteGroup['handler'] {
   return async (request, context) => {
     let access: AccessConfig;
     try {
@@ -107,28 +189,21 @@ function withRequestPipeline(fn: RegisteredFunction, declared: readonly HttpMeth
     } catch (error) {
       return errorResponse(misconfigured(error, context), context);
     }
-    if (request.method === 'OPTIONS' && !declared.includes('OPTIONS')) {
-      return preflightResponse(request, methodsOfRoute(fn.route, declared), access.cors);
+    const entry = byMethod.get(request.method);
+    if (!entry) {
+      // Only OPTIONS gets here: the host routes no other undeclared method to this function.
+      return preflightResponse(request, methods, access.cors);
     }
     let response: HttpResponseInit;
     try {
-      await authorizeRequest(request, context, fn.access, access.auth);
-      response = await fn.handler(request, context);
+      await authorizeRequest(request, context, entry.access, access.auth);
+      const params = routeValues(request.params, parameterNames);
+      response = await primeResponseBody(await entry.handle(request, context, params));
     } catch (error) {
       response = errorResponse(error, context);
     }
     return withCorsHeaders(request, response, access.cors);
   };
-}
-
-/**
- * Several functions may share a route with different methods (search is GET /studies, store is
- * POST /studies); whichever answers the preflight must allow all of them.
- */
-function methodsOfRoute(route: string, declared: readonly HttpMethod[]): HttpMethod[] {
-  const methods = new Set(declared);
-  for (const other of registered) if (other.route === route) for (const m of other.methods) methods.add(m);
-  return [...methods].sort();
 }
 
 /**

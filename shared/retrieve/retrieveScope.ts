@@ -1,6 +1,6 @@
 /** The resource a WADO-RS request names, read from its route parameters. */
-import type { HttpRequest } from '@azure/functions';
 import { NotFoundError } from '../errors';
+import type { RouteParams } from '../http/routeParams';
 import { uidParam } from '../http/uidParam';
 import type { InstanceScope } from '../storage/instanceQueries';
 
@@ -11,12 +11,12 @@ export interface RetrieveScope extends InstanceScope {
 }
 
 /** Validates the UIDs of the route (400 on a malformed one) for the given level. */
-export function retrieveScope(request: HttpRequest, level: RetrieveLevel): RetrieveScope {
-  const studyInstanceUid = uidParam(request.params.study, 'StudyInstanceUID');
+export function retrieveScope(params: RouteParams, level: RetrieveLevel): RetrieveScope {
+  const studyInstanceUid = uidParam(params.study, 'StudyInstanceUID');
   if (level === 'study') return { level, studyInstanceUid };
-  const seriesInstanceUid = uidParam(request.params.series, 'SeriesInstanceUID');
+  const seriesInstanceUid = uidParam(params.series, 'SeriesInstanceUID');
   if (level === 'series') return { level, studyInstanceUid, seriesInstanceUid };
-  const sopInstanceUid = uidParam(request.params.instance, 'SOPInstanceUID');
+  const sopInstanceUid = uidParam(params.instance, 'SOPInstanceUID');
   return { level, studyInstanceUid, seriesInstanceUid, sopInstanceUid };
 }
 

@@ -8,6 +8,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { getConfig } from '../config';
 import { NotAcceptableError } from '../errors';
 import { acceptsMediaType } from '../http/negotiation';
+import type { RouteParams } from '../http/routeParams';
 import { uidParam } from '../http/uidParam';
 import { acceptsGzip } from '../retrieve/jsonBody';
 import { ensureStorage } from '../storage/provision';
@@ -30,15 +31,16 @@ export async function searchHttp(
   resource: SearchResource,
   request: HttpRequest,
   context: InvocationContext,
+  params: RouteParams,
 ): Promise<HttpResponseInit> {
   if (!acceptsMediaType(request.headers.get('accept'), DICOM_JSON)) {
     throw new NotAcceptableError(`Search responds with ${DICOM_JSON}; the Accept header does not allow it.`);
   }
   const scope = {
     studyInstanceUid:
-      request.params.study === undefined ? undefined : uidParam(request.params.study, 'StudyInstanceUID'),
+      params.study === undefined ? undefined : uidParam(params.study, 'StudyInstanceUID'),
     seriesInstanceUid:
-      request.params.series === undefined ? undefined : uidParam(request.params.series, 'SeriesInstanceUID'),
+      params.series === undefined ? undefined : uidParam(params.series, 'SeriesInstanceUID'),
   };
   const query = parseSearchQuery(resource, request.query, scope);
   await ensureStorage();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RegisteredFunction } from '../../shared/http/routeTable';
-import { compileRouteTemplate } from '../../host/routeTemplate';
+import { compileRouteTemplate } from '../../shared/http/routeTemplate';
 import { createRouter } from '../../host/router';
 
 describe('compileRouteTemplate', () => {

@@ -1,21 +1,18 @@
 import path from 'node:path';
 import { resetConfig } from '../../shared/config';
-import { LOCAL_HOST_ENV } from '../../shared/http/routeTable';
 import { resetClients } from '../../shared/storage/clients';
 import { ensureStorage } from '../../shared/storage/provision';
 import { startAzurite } from '../../host/azurite';
-import { loadFunctionApp } from '../../host/functionApp';
-import { createLocalHost } from '../../host/localHost';
-
-// Set on import, before the test file's own code runs: routes a test registers go to the route
-// table only, as they do in the app's function files under the local host.
-process.env[LOCAL_HOST_ENV] = '1';
+import { startFunctionsHost, type FunctionsHost } from '../../host/functionsHost/functionsHost';
+import { consoleLogger } from '../../host/functionsHost/hostLog';
 
 export interface TestServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly baseUrl: string;
   /** The in-memory Azurite's explicit connection string, for checking storage directly. */
   readonly connectionString: string;
+  /** The host and worker, for tests that invoke a function directly (timers). */
+  readonly functionsHost: FunctionsHost;
   /** Closes the server and stops Azurite; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -23,14 +20,23 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Extra settings (e.g. DICOM_MAX_REQUEST_BYTES), set before the configuration is read. */
   readonly env?: Record<string, string>;
+  /** Shorter than the host's 240 s, for tests of a worker that stops answering. */
+  readonly proxyActivityTimeoutMs?: number;
 }
+
+/** The repository root, from the compiled location <build>/test/support. */
+export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The entry point of the build this file belongs to (dist/index.js, or a helper build's). */
+export const BUILD_ENTRY_POINT = path.resolve(__dirname, '..', '..', 'index.js');
 
 let started = false;
 
 /**
- * The whole app on an in-process local host over an in-memory Azurite on free ports. One per test
- * file: node --test runs each file in its own process, and ensureStorage() provisions once per
- * process. Neither the server nor Azurite keeps the process alive if a test forgets stop().
+ * The whole app on the local Functions host (Node worker seam, host rules, the library's own
+ * HTTP proxy) over an in-memory Azurite on free ports. One per test file: node --test runs each
+ * file in its own process, the worker's core module is process-wide, and ensureStorage()
+ * provisions once per process. Neither the server nor Azurite keeps the process alive if a test
+ * forgets stop().
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   if (started) throw new Error('startTestServer() runs once per test file (process).');
@@ -40,17 +46,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     Object.assign(process.env, { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString }, options.env);
     resetConfig();
     resetClients();
-    // This file compiles to dist/test/support/; the app is in dist/.
-    await loadFunctionApp(path.resolve(__dirname, '..', '..'));
+    const functionsHost = await startFunctionsHost({
+      appDirectory: APP_ROOT,
+      entryPoint: BUILD_ENTRY_POINT,
+      log: consoleLogger('warning'),
+      proxyActivityTimeoutMs: options.proxyActivityTimeoutMs,
+    });
     await ensureStorage();
-    const host = createLocalHost();
-    const { url } = await host.listen(0, '127.0.0.1');
-    host.server.unref();
+    const { url } = await functionsHost.http.listen(0, '127.0.0.1');
+    functionsHost.http.server.unref();
     let stopping: Promise<void> | undefined;
     return {
       baseUrl: url,
       connectionString: azurite.connectionString,
-      stop: () => (stopping ??= Promise.all([host.close(), azurite.stop()]).then(() => undefined)),
+      functionsHost,
+      stop: () => (stopping ??= Promise.all([functionsHost.stop(), azurite.stop()]).then(() => undefined)),
     };
   } catch (error) {
     await azurite.stop();

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createLocalHost, type LocalHost } from '../localHost';
+import { NodeWorker, type WorkerLogger } from '../worker/nodeWorker';
+import { indexFunctions, type FunctionIndex } from './functionIndex';
+import { DEFAULT_FUNCTION_TIMEOUT_MS } from './hostRules';
+
+/** Read by shared/auth/authConfig.ts. */
+const LOCAL_HOST_SETTING = 'DICOMWEB_LOCAL_HOST';
+import { startTimers } from './timerRunner';
+
+export interface FunctionsHostOptions {
+  /** The folder with package.json and host.json (the built app is under its `main`). */
+  readonly appDirectory: string;
+  /** Instead of package.json `main` (tests load the build they belong to). */
+  readonly entryPoint?: string;
+  readonly log: WorkerLogger;
+  /** Run timer functions on their schedules (npm start); tests invoke what they need themselves. */
+  readonly runTimers?: boolean;
+  readonly proxyActivityTimeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface FunctionsHost {
+  readonly http: LocalHost;
+  readonly worker: NodeWorker;
+  readonly index: FunctionIndex;
+  /** Files the worker loaded from package.json `main`. */
+  readonly files: readonly string[];
+  /** Stops the timers and the HTTP side. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the app as the Functions host and the Node worker would: the worker loads the entry
+ * point (the app registers through app.http/app.timer), the host indexes what it registered with
+ * the host's rules (refusing to start on a conflict), the programming model opens its HTTP proxy,
+ * and the HTTP side and the timers begin.
+ */
+export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
+  // The app's one local-only default: authentication off unless AUTH_ENABLED says otherwise
+  // (shared/auth/authConfig.ts). Everything else runs as deployed.
+  process.env[LOCAL_HOST_SETTING] = '1';
+  const worker = new NodeWorker(options.log);
+  const files = await worker.loadApp(options.appDirectory, options.entryPoint);
+  const index = indexFunctions(worker.indexFunctions());
+  const { HttpUri: workerHttpUri } = await worker.capabilities();
+  if (!workerHttpUri) throw new Error('The app did not enable HTTP streaming (app.setup({ enableHttpStream: true })).');
+  const http = createLocalHost({
+    worker,
+    index,
+    workerHttpUri,
+    log: options.log,
+    functionTimeoutMs: functionTimeoutMs(options.appDirectory),
+    proxyActivityTimeoutMs: options.proxyActivityTimeoutMs,
+    env: options.env,
+  });
+  const stopTimers = options.runTimers ? startTimers(worker, index.timers, options.log) : () => undefined;
+  return {
+    http,
+    worker,
+    index,
+    files,
+    stop: async () => {
+      stopTimers();
+      await http.close();
+    },
+  };
+}
+
+/** host.json `functionTimeout` ("hh:mm:ss", or "-1" for none), else the plan default. */
+export function functionTimeoutMs(appDirectory: string): number {
+  const hostJson = JSON.parse(readFileSync(path.join(appDirectory, 'host.json'), 'utf8')) as {
+    functionTimeout?: string;
+  };
+  const raw = hostJson.functionTimeout?.trim();
+  if (!raw) return DEFAULT_FUNCTION_TIMEOUT_MS;
+  if (raw === '-1') return 2 ** 31 - 1;
+  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/.exec(raw);
+  if (!match) throw new Error(`host.json functionTimeout "${raw}" is not [d.]hh:mm:ss.`);
+  const [, days = '0', hours = '0', minutes = '0', seconds = '0'] = match;
+  return (((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000;
+}
