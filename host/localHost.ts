@@ -127,7 +127,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
         invocationId,
         functionId: fn.id,
         inputData: [{ name: fn.triggerName, data: { http: {} } }],
-        triggerMetadata: httpTriggerMetadata(url, params, req.headers),
+        triggerMetadata: httpTriggerMetadata(url, params, req.rawHeaders),
         traceContext: { traceParent: traceParent(), attributes: {} },
       });
     } catch (error) {

@@ -54,6 +54,13 @@ export class ConfigurationError extends Error {
 
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
+/**
+ * 256 MiB: below the Functions host's body limit that deployments set (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT,
+ * 300 MiB in infra/main.bicep and local.settings.json), so a request between the two gets this
+ * app's 413 with advice rather than the host's bare 500; and small enough for the host, which
+ * reads a body with a Content-Length into memory before the app sees it (docs/functions-host.md).
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 256 * MiB;
 
 let cached: AppConfig | undefined;
 let cachedAccess: AccessConfig | undefined;
@@ -107,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const config: AppConfig = {
     storage: { connectionString, blobServiceUrl, tableServiceUrl, blobContainer, tablePrefix },
     store: {
-      maxRequestBytes: integer(env, 'DICOM_MAX_REQUEST_BYTES', 4 * GiB, 1, Number.MAX_SAFE_INTEGER, problems),
+      maxRequestBytes: integer(env, 'DICOM_MAX_REQUEST_BYTES', DEFAULT_MAX_REQUEST_BYTES, 1, Number.MAX_SAFE_INTEGER, problems),
       maxHeaderBytes: integer(env, 'DICOM_MAX_HEADER_BYTES', 16 * MiB, 4096, GiB, problems),
       maxParts: integer(env, 'DICOM_MAX_PARTS', 10_000, 1, 1_000_000, problems),
       leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 120, 10, 86_400, problems),

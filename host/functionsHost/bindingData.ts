@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { TypedData } from '../worker/coreTypes';
 import { SKIPPED_QUERY_PARAMETER } from './hostRules';
 
@@ -12,7 +11,7 @@ import { SKIPPED_QUERY_PARAMETER } from './hostRules';
 export function httpTriggerMetadata(
   url: URL,
   routeValues: Readonly<Record<string, string>>,
-  headers: IncomingHttpHeaders,
+  rawHeaders: readonly string[],
 ): Record<string, TypedData> {
   const data = new CaseInsensitiveMap();
   const query = new CaseInsensitiveMap();
@@ -24,8 +23,10 @@ export function httpTriggerMetadata(
   for (const [key, value] of Object.entries(routeValues)) data.set(key, value);
 
   const joinedHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) joinedHeaders[name] = Array.isArray(value) ? value.join(',') : value;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    const value = rawHeaders[i + 1] as string;
+    joinedHeaders[name] = name in joinedHeaders ? `${joinedHeaders[name]},${value}` : value;
   }
   const metadata: Record<string, TypedData> = {};
   for (const [key, value] of data.entries()) metadata[key] = { string: value };

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { createLocalHost, type LocalHost } from '../localHost';
 import { NodeWorker, type WorkerLogger } from '../worker/nodeWorker';
 import { indexFunctions, type FunctionIndex } from './functionIndex';
-import { DEFAULT_FUNCTION_TIMEOUT_MS } from './hostRules';
+import { BODY_SIZE_LIMIT_SETTING, DEFAULT_FUNCTION_TIMEOUT_MS } from './hostRules';
 
 /** Read by shared/auth/authConfig.ts. */
 const LOCAL_HOST_SETTING = 'DICOMWEB_LOCAL_HOST';
+/** 300 MiB: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT as deployed (test/host/deployedSettings.test.ts checks they agree). */
+export const DEPLOYED_BODY_SIZE_LIMIT = 314_572_800;
 import { startTimers } from './timerRunner';
 
 export interface FunctionsHostOptions {
@@ -18,6 +20,8 @@ export interface FunctionsHostOptions {
   /** Run timer functions on their schedules (npm start); tests invoke what they need themselves. */
   readonly runTimers?: boolean;
   readonly proxyActivityTimeoutMs?: number;
+  /** Instead of host.json's functionTimeout (tests of the timeout). */
+  readonly functionTimeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -41,6 +45,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   // The app's one local-only default: authentication off unless AUTH_ENABLED says otherwise
   // (shared/auth/authConfig.ts). Everything else runs as deployed.
   process.env[LOCAL_HOST_SETTING] = '1';
+  // The body limit every deployment sets (local.settings.json for Core Tools, infra/main.bicep on
+  // Azure); without it the host's own default of 100 MiB would apply.
+  process.env[BODY_SIZE_LIMIT_SETTING] ??= String(DEPLOYED_BODY_SIZE_LIMIT);
   const worker = new NodeWorker(options.log);
   const files = await worker.loadApp(options.appDirectory, options.entryPoint);
   const index = indexFunctions(worker.indexFunctions());
@@ -51,7 +58,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     index,
     workerHttpUri,
     log: options.log,
-    functionTimeoutMs: functionTimeoutMs(options.appDirectory),
+    functionTimeoutMs: options.functionTimeoutMs ?? functionTimeoutMs(options.appDirectory),
     proxyActivityTimeoutMs: options.proxyActivityTimeoutMs,
     env: options.env,
   });
@@ -64,6 +71,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     stop: async () => {
       stopTimers();
       await http.close();
+      await worker.shutdown();
     },
   };
 }

@@ -1,4 +1,6 @@
+import http from 'node:http';
 import Module from 'node:module';
+import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type {
@@ -52,6 +54,7 @@ export class NodeWorker {
   readonly #hooks = new Map<string, HookCallback[]>();
   readonly #appHookData: Record<string, unknown> = {};
   readonly #log: WorkerLogger;
+  readonly #servers: net.Server[] = [];
   #programmingModel: ProgrammingModel | undefined;
   #indexingLocked = false;
   #currentEntryPoint: string | undefined;
@@ -98,10 +101,39 @@ export class NodeWorker {
     return [...this.#functions.values()];
   }
 
-  /** The worker init handshake: the programming model adds its capabilities (HttpUri for streaming). */
+  /**
+   * The worker init handshake: the programming model adds its capabilities (HttpUri for
+   * streaming, for which the library opens its HTTP proxy server). The servers it opens meanwhile
+   * are kept, so that shutdown() can close them and they do not keep the process alive.
+   */
   async capabilities(): Promise<Record<string, string>> {
     const model = this.#requireModel();
-    return (await model.getCapabilities?.({})) ?? {};
+    const originalListen = net.Server.prototype.listen;
+    const opened = this.#servers;
+    net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+      if (!opened.includes(this)) opened.push(this);
+      return (originalListen as (...a: unknown[]) => net.Server).apply(this, args);
+    } as typeof originalListen;
+    try {
+      return (await model.getCapabilities?.({})) ?? {};
+    } finally {
+      net.Server.prototype.listen = originalListen;
+      for (const server of opened) server.unref();
+    }
+  }
+
+  /** Closes what the programming model opened (the HTTP proxy), as the worker process ending would. */
+  async shutdown(): Promise<void> {
+    await Promise.all(
+      this.#servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            if (!server.listening) return resolve();
+            server.close(() => resolve());
+            if (server instanceof http.Server) server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   /** One invocation, as the worker runs it; resolves with the programming model's response. */

@@ -28,7 +28,7 @@ export interface AuthConfig {
   readonly clockToleranceSeconds: number;
 }
 
-/** The local host (npm start, tests) sets this; the Functions host does not (see LOCAL_HOST_ENV). */
+/** The local host (npm start, tests) sets this; the Functions host does not (host/functionsHost/functionsHost.ts). */
 const LOCAL_HOST_SETTING = 'DICOMWEB_LOCAL_HOST';
 /** Set by the platform (`True`) while App Service Authentication runs in front of the app. */
 const APP_SERVICE_AUTH_SETTING = 'WEBSITE_AUTH_ENABLED';

@@ -1,4 +1,4 @@
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { getConfig } from '../config';
 import { NotAcceptableError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
@@ -61,7 +61,9 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   }
   const declaredLength = request.contentLength ? Number(request.contentLength) : undefined;
   if (declaredLength !== undefined && declaredLength > maxRequestBytes) {
-    throw new PayloadTooLargeError(`The request is ${declaredLength} bytes; the limit is ${maxRequestBytes} bytes.`);
+    throw new PayloadTooLargeError(
+      `The request is ${declaredLength} bytes; the limit is ${maxRequestBytes} bytes. ${SPLIT_ADVICE}`,
+    );
   }
   const boundary = isMultipart ? boundaryFromContentType(mediaType) : undefined;
 
@@ -77,10 +79,10 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   };
   // Converted only now: a request refused above leaves its body untouched for the host to discard.
   const source = request.body ? Readable.fromWeb(request.body) : Readable.from([]);
-  // pipeline forwards the source's errors (client gone) to `body`, where they fail the request;
-  // this listener only keeps a late error, after we stopped reading, from crashing the worker.
-  source.on('error', () => undefined);
-  const body = pipeline(source, new ByteLimit(maxRequestBytes), () => undefined);
+  const body = new ByteLimit(maxRequestBytes);
+  // The source's errors (client gone) fail the request where `body` is read.
+  source.on('error', (error) => body.destroy(error));
+  source.pipe(body);
   const outcomes: InstanceOutcome[] = [];
   try {
     if (boundary === undefined) {
@@ -99,7 +101,7 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   } catch (error) {
     throw asServiceUnavailable(error, 'store');
   } finally {
-    body.destroy();
+    discardRest(source, body);
     // Also after a failed request: what became visible must be searchable.
     await refreshSearch(visible, request.log);
   }
@@ -126,6 +128,22 @@ async function refreshSearch(visible: readonly { key: InstanceKey; version: stri
   for (const { key, version } of visible) void deletePendingMarkerQuietly(key, version, log);
 }
 
+/**
+ * Reads and drops what is left of the request body instead of cancelling it. Cancelling destroys
+ * the worker's proxy connection, and with it the answer not yet sent: the host then answers 502
+ * instead of our 4xx (docs/functions-host.md). The host bounds what is left: it refuses bodies
+ * over its own limit, and a Content-Length body is already in its memory.
+ */
+function discardRest(source: Readable, body: ByteLimit): void {
+  source.unpipe(body);
+  body.destroy();
+  if (!source.readableEnded && !source.destroyed) source.resume();
+}
+
+/** What a client over the request limit can do instead. */
+const SPLIT_ADVICE =
+  'Send the instances in several requests, each under the limit; a single instance larger than the limit cannot be stored through STOW-RS on this service (see docs/limits.md).';
+
 /** Counts body bytes as they stream and fails the request once it passes the limit. */
 class ByteLimit extends Transform {
   private seen = 0;
@@ -137,7 +155,7 @@ class ByteLimit extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.seen += chunk.length;
     if (this.seen > this.limit) {
-      callback(new PayloadTooLargeError(`The request is larger than the limit of ${this.limit} bytes.`));
+      callback(new PayloadTooLargeError(`The request is larger than the limit of ${this.limit} bytes. ${SPLIT_ADVICE}`));
       return;
     }
     callback(null, chunk);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { resetConfig } from '../../shared/config';
 import { resetClients } from '../../shared/storage/clients';
-import { startHost, type HostUnderTest } from '../host/hostFixture';
+import { startAppHost, type HostUnderTest } from '../host/hostHarness';
 
 describe('health endpoint without storage', () => {
   let host: HostUnderTest;
@@ -15,8 +15,7 @@ describe('health endpoint without storage', () => {
       'BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
     resetConfig();
     resetClients();
-    await import('../../functions/health');
-    host = await startHost();
+    host = await startAppHost();
   });
   after(() => host.close());
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RegisteredFunction } from '../../shared/http/routeTable';
+import type { IndexedHttpFunction } from '../../host/functionsHost/functionIndex';
 import { compileRouteTemplate } from '../../shared/http/routeTemplate';
 import { createRouter } from '../../host/router';
 
@@ -47,12 +47,13 @@ describe('compileRouteTemplate', () => {
   });
 });
 
-describe('createRouter', () => {
-  const fn = (name: string, route: string, methods: RegisteredFunction['methods']): RegisteredFunction => ({
+describe('createRouter (the host RouteCollection order)', () => {
+  const fn = (name: string, route: string, methods: string[]): IndexedHttpFunction => ({
+    id: name,
     name,
     route,
     methods,
-    handler: () => Promise.resolve({}),
+    triggerName: 'httpTrigger',
   });
 
   it('lets the first function in order win, a parameter over a later literal', () => {
@@ -68,9 +69,9 @@ describe('createRouter', () => {
     assert.equal(found.kind === 'found' && found.fn.name, 'b');
   });
 
-  it('answers 405 with every allowed method when only the method is wrong', () => {
+  it('answers not found when only the method is wrong, as the host does', () => {
     const router = createRouter([fn('a', 'things/{id}', ['DELETE']), fn('b', 'things/{id}', ['GET'])]);
-    assert.deepEqual(router.match('POST', '/things/1'), { kind: 'methodNotAllowed', allow: ['DELETE', 'GET'] });
+    assert.deepEqual(router.match('POST', '/things/1'), { kind: 'notFound' });
   });
 
   it('answers not found, and bad request for malformed escapes', () => {
@@ -84,9 +85,14 @@ describe('createRouter', () => {
     assert.deepEqual(found.kind === 'found' && found.params, { id: 'a b/c' });
   });
 
-  it('serves GET and POST for a function that names no methods, as app.http does', () => {
+  it('serves every method for a function that names none (no method constraint)', () => {
     const router = createRouter([fn('a', 'x', [])]);
     assert.equal(router.match('POST', '/x').kind, 'found');
-    assert.equal(router.match('PUT', '/x').kind, 'methodNotAllowed');
+    assert.equal(router.match('PUT', '/x').kind, 'found');
+  });
+
+  it('matches a complex segment such as v{version}', () => {
+    const found = createRouter([fn('a', 'v{version}/{*rest}', ['GET'])]).match('GET', '/v3/studies/1');
+    assert.deepEqual(found.kind === 'found' && found.params, { version: '3', rest: 'studies/1' });
   });
 });

@@ -28,12 +28,20 @@ describe('CORS_ALLOWED_ORIGINS set by the platform', () => {
     assert.equal(((await response.json()) as { status?: unknown }).status, 'Healthy');
   });
 
-  test("the app's own setting grants its origin; the platform's origin gets no grant from the app", async () => {
-    const viewer = await preflight(VIEWER_ORIGIN);
-    assert.equal(viewer.status, 204);
-    assert.equal(viewer.headers.get('access-control-allow-origin'), VIEWER_ORIGIN);
+  test('the platform answers every preflight itself, so the app setting grants nothing while it is on', async () => {
+    // The host's CORS middleware runs before any function (host/functionsHost/platformCors.ts):
+    // this is why README says to leave platform CORS empty and use DICOM_CORS_ALLOWED_ORIGINS.
     const portal = await preflight(PLATFORM_ORIGIN);
     assert.equal(portal.status, 204);
-    assert.equal(portal.headers.get('access-control-allow-origin'), null);
+    assert.equal(portal.headers.get('access-control-allow-origin'), PLATFORM_ORIGIN);
+    const viewer = await preflight(VIEWER_ORIGIN);
+    assert.equal(viewer.status, 204);
+    assert.equal(viewer.headers.get('access-control-allow-origin'), null);
+  });
+
+  test('on an actual request the app still grants its own origin', async () => {
+    const response = await fetch(`${ctx.baseUrl}/health`, { headers: { Origin: VIEWER_ORIGIN } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('access-control-allow-origin'), VIEWER_ORIGIN);
   });
 });

@@ -1,0 +1,65 @@
+import http, { type IncomingHttpHeaders } from 'node:http';
+import path from 'node:path';
+import { startFunctionsHost, type FunctionsHost } from '../../host/functionsHost/functionsHost';
+import { lineLogger } from '../../host/functionsHost/hostLog';
+import { APP_ROOT, BUILD_ENTRY_POINT } from '../support/testServer';
+
+export interface HostUnderTest {
+  readonly url: string;
+  readonly host: FunctionsHost;
+  /** Every line logged at information and above, e.g. `[error] echo <id>: message`. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/** The fixture app (fixtureApp/echoApp.ts) on the local Functions host, on a free port. */
+export function startFixtureHost(
+  options: { functionTimeoutMs?: number; proxyActivityTimeoutMs?: number } = {},
+): Promise<HostUnderTest> {
+  return startHostFor(path.join(__dirname, 'fixtureApp', 'echoApp.js'), options);
+}
+
+/** The real app on the local Functions host, with whatever storage settings the test made (none started). */
+export function startAppHost(): Promise<HostUnderTest> {
+  return startHostFor(BUILD_ENTRY_POINT, {});
+}
+
+async function startHostFor(
+  entryPoint: string,
+  options: { functionTimeoutMs?: number; proxyActivityTimeoutMs?: number },
+): Promise<HostUnderTest> {
+  const logs: string[] = [];
+  const host = await startFunctionsHost({
+    appDirectory: APP_ROOT,
+    entryPoint,
+    log: lineLogger('information', (_level, line) => void logs.push(line)),
+    ...options,
+  });
+  const { url } = await host.http.listen(0);
+  host.http.server.unref();
+  return { url, host, logs, close: () => host.stop() };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A plain node:http exchange, for what fetch hides (raw headers, long request lines). */
+export function rawRequest(
+  url: string,
+  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | string } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers });
+    req.once('error', reject);
+    req.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', reject);
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.end(options.body);
+  });
+}
