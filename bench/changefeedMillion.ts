@@ -17,16 +17,13 @@
  * load average when it was measured (this is a shared 2-core machine).
  */
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { integersAtLeast, numberAtLeast } from './cliArgs';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { Azurite } from '../host/azurite';
-import { loadFunctionApp } from '../host/functionApp';
-import { createLocalHost } from '../host/localHost';
+import { startBenchFunctionsHost } from './benchHost';
 import { COUNTER_ROW, FEED_PARTITION, sequenceRowKey } from '../shared/changefeed/changeFeedEntry';
 import { resetConfig } from '../shared/config';
-import { LOCAL_HOST_ENV } from '../shared/http/routeTable';
 import { blobContainer, resetClients, table, tableNamed, TABLES } from '../shared/storage/clients';
 import { allTableNames } from '../shared/storage/provision';
 import { countStorageRequests } from './changefeedRequests';
@@ -175,11 +172,8 @@ async function main(): Promise<void> {
   const pages = Math.floor(numberAtLeast('pages', values.pages, 1));
   const raw = Math.floor(numberAtLeast('raw', values.raw, 1));
 
-  process.env[LOCAL_HOST_ENV] = '1';
-  // dist/bench/ → dist/
-  await loadFunctionApp(path.resolve(__dirname, '..'));
-  const host = createLocalHost();
-  const { url: baseUrl } = await host.listen(0, '127.0.0.1');
+  const host = await startBenchFunctionsHost();
+  const { url: baseUrl } = await host.http.listen(0, '127.0.0.1');
   try {
     for (const size of sizes) {
       const start = performance.now();
@@ -203,7 +197,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await host.close();
+    await host.stop();
   }
 }
 

@@ -2,13 +2,10 @@
  * The app on an in-process local host over a fresh in-memory Azurite (its own process), for the
  * change-feed and delete benchmarks: they seed tables directly, then measure over HTTP.
  */
-import path from 'node:path';
 import { startAzurite } from '../host/azurite';
-import { loadFunctionApp } from '../host/functionApp';
-import { createLocalHost } from '../host/localHost';
 import { resetConfig } from '../shared/config';
-import { LOCAL_HOST_ENV } from '../shared/http/routeTable';
 import { resetClients } from '../shared/storage/clients';
+import { startBenchFunctionsHost } from './benchHost';
 import { ensureStorage } from '../shared/storage/provision';
 
 export interface BenchServer {
@@ -17,17 +14,14 @@ export interface BenchServer {
 }
 
 export async function startBenchServer(): Promise<BenchServer> {
-  process.env[LOCAL_HOST_ENV] = '1';
   const azurite = await startAzurite({ inMemory: true, ports: 'free' });
   process.env.DICOM_STORAGE_CONNECTION_STRING = azurite.connectionString;
   resetConfig();
   resetClients();
-  // dist/bench/ → dist/
-  await loadFunctionApp(path.resolve(__dirname, '..'));
+  const host = await startBenchFunctionsHost();
   await ensureStorage();
-  const host = createLocalHost();
-  const { url } = await host.listen(0, '127.0.0.1');
-  return { baseUrl: url, stop: () => Promise.all([host.close(), azurite.stop()]).then(() => undefined) };
+  const { url } = await host.http.listen(0, '127.0.0.1');
+  return { baseUrl: url, stop: () => Promise.all([host.stop(), azurite.stop()]).then(() => undefined) };
 }
 
 /** Median and 95th percentile of a list of milliseconds. */

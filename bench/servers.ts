@@ -16,6 +16,9 @@ import { commandLine, descendants } from './procfs';
 const execFileAsync = promisify(execFile);
 
 /** dist/bench/servers.js → the repository root. */
+/** Large enough for `--big-gb 4`. */
+const BENCH_MAX_REQUEST_BYTES = 5 * 1024 ** 3;
+
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 export interface RunningServer {
@@ -119,7 +122,15 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
     const port = await freePort();
     const child = spawn(process.execPath, [entry], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(port), DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString },
+      env: {
+        // The large-upload measurement sends one instance over the deployed limits (256 MiB app,
+        // 300 MiB host): raised here, locally only. The host still reads that body into memory.
+        DICOM_MAX_REQUEST_BYTES: String(BENCH_MAX_REQUEST_BYTES),
+        FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(BENCH_MAX_REQUEST_BYTES),
+        ...process.env,
+        PORT: String(port),
+        DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const killOnExit = (): void => void child.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 /**
@@ -13,28 +13,36 @@ export async function primeResponseBody(response: HttpResponseInit): Promise<Htt
   const body = response.body;
   if (!(body instanceof Readable) && !(body instanceof WebReadableStream)) return response;
   const source = body instanceof Readable ? body : Readable.fromWeb(body);
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
-  const first = await iterator.next();
-  return { ...response, body: Readable.from(replay(first, iterator), { objectMode: false }) };
+  const first = await firstChunk(source);
+  const out = new PassThrough();
+  if (first !== undefined) out.write(first);
+  // Whoever stops reading `out` (the client left, the library cancelled the body) stops the source
+  // at once; a source failing later fails `out`, which breaks the connection.
+  out.once('close', () => source.destroy());
+  source.once('error', (error) => out.destroy(error));
+  source.pipe(out);
+  return { ...response, body: out };
 }
 
-async function* replay(first: IteratorResult<unknown>, rest: AsyncIterator<unknown>): AsyncGenerator<Uint8Array> {
-  if (first.done) return;
-  try {
-    yield toBytes(first.value);
-    for (;;) {
-      const next = await rest.next();
-      if (next.done) return;
-      yield toBytes(next.value);
-    }
-  } finally {
-    // A consumer that stops early (the client left) must stop the source too.
-    await rest.return?.();
-  }
-}
-
-function toBytes(chunk: unknown): Uint8Array {
-  if (chunk instanceof Uint8Array) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk);
-  throw new TypeError(`A response body chunk must be bytes or a string, not ${typeof chunk}.`);
+/** The first chunk (undefined for an empty body), leaving the source paused for a pipe. */
+function firstChunk(source: Readable): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: unknown): void => {
+      source.pause();
+      done();
+      resolve(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(undefined);
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const done = (): void => {
+      source.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    source.on('data', onData).once('end', onEnd).once('error', onError);
+  });
 }
