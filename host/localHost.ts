@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { inspect } from 'node:util';
 import { bufferBody, BodyTooLargeError } from './functionsHost/bodyBuffer';
 import { httpTriggerMetadata } from './functionsHost/bindingData';
 import type { FunctionIndex, IndexedHttpFunction } from './functionsHost/functionIndex';
@@ -85,7 +86,11 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     let body: Buffer | IncomingMessage | undefined = ['GET', 'HEAD'].includes(method) ? undefined : req;
     if (body && contentLength !== undefined && contentLength > bodyLimit) {
       // Kestrel throws as the binding starts reading; the invocation fails with a bare 500.
-      logSystem('error', match.fn.name, `Request body of ${contentLength} bytes exceeds the host limit of ${bodyLimit}.`);
+      logSystem(
+        'error',
+        match.fn.name,
+        `Request body of ${contentLength} bytes exceeds the host limit of ${bodyLimit}.`,
+      );
       return refuse(req, res, 500);
     }
     if (body && hostBuffersBody(contentLength)) {
@@ -174,12 +179,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     sendPlain(res, 200, 'WarmUp complete.');
   }
 
-  function logSystem(
-    level: 'warning' | 'error',
-    functionName: string,
-    message: string,
-    invocationId?: string,
-  ): void {
+  function logSystem(level: 'warning' | 'error', functionName: string, message: string, invocationId?: string): void {
     options.log({ level, category: 'system', message, functionName, invocationId });
   }
 
@@ -243,14 +243,17 @@ function trimmed(path: string): string {
 
 /** A W3C traceparent for the invocation, as the host passes one from its activity. */
 function traceParent(): string {
-  const hex = (bytes: number): string => randomUUID().replace(/-/g, '').slice(0, bytes * 2);
+  const hex = (bytes: number): string =>
+    randomUUID()
+      .replace(/-/g, '')
+      .slice(0, bytes * 2);
   return `00-${hex(16)}-${hex(8)}-01`;
 }
 
 function describe(error: unknown): string {
   let text = '';
   for (let e: unknown = error, depth = 0; e !== undefined && depth < 4; depth++) {
-    text += (text ? ' (caused by ' : '') + (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    text += (text ? ' (caused by ' : '') + (e instanceof Error ? `${e.name}: ${e.message}` : inspect(e));
     e = e instanceof Error ? e.cause : undefined;
   }
   return text;

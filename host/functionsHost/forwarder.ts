@@ -143,7 +143,8 @@ function forwardedHeaders(req: IncomingMessage, invocationId: string): OutgoingH
     if (HOP_BY_HOP.has(name) || name === 'content-length') continue;
     const value = raw[i + 1] as string;
     const existing = headers[name];
-    headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [String(existing)]), value];
+    headers[name] =
+      existing === undefined ? value : [...(Array.isArray(existing) ? existing : [String(existing)]), value];
   }
   if (req.headers['content-length'] !== undefined) headers['content-length'] = req.headers['content-length'];
   headers[INVOCATION_ID_HEADER] = invocationId;

@@ -74,7 +74,9 @@ export function indexFunctions(functions: readonly RegisteredFunction[]): Functi
       const indexed = httpFunction(id, name, triggerName, binding);
       const reserved = RESERVED_ROUTE_PREFIXES.find((p) => trimSlashes(indexed.route).toLowerCase().startsWith(p));
       if (reserved) {
-        problems.push(`'${name}': the route '${indexed.route}' conflicts with the host's built-in routes (${reserved}).`);
+        problems.push(
+          `'${name}': the route '${indexed.route}' conflicts with the host's built-in routes (${reserved}).`,
+        );
         continue;
       }
       const other = http.find((existing) => httpRoutesConflict(indexed, existing));

@@ -17,18 +17,21 @@ export function startTimers(
   const handles = new Set<NodeJS.Timeout>();
   let stopped = false;
   for (const timer of timers) {
-    const schedule = parseSchedule(String(timer.binding.schedule ?? ''));
+    const schedule = parseSchedule(typeof timer.binding.schedule === 'string' ? timer.binding.schedule : '');
     let running = false;
     const arm = (): void => {
       if (stopped) return;
       const due = schedule.next(now());
-      const handle = setTimeout(() => {
-        handles.delete(handle);
-        arm();
-        if (running) return;
-        running = true;
-        void runOnce(worker, timer, due, log).finally(() => (running = false));
-      }, Math.max(0, due.getTime() - now().getTime()));
+      const handle = setTimeout(
+        () => {
+          handles.delete(handle);
+          arm();
+          if (running) return;
+          running = true;
+          void runOnce(worker, timer, due, log).finally(() => (running = false));
+        },
+        Math.max(0, due.getTime() - now().getTime()),
+      );
       handle.unref();
       handles.add(handle);
     };

@@ -30,9 +30,7 @@ function expandBraces(pattern: string): string[] {
   const match = /\{([^{}]*)\}/.exec(pattern);
   if (!match) return [pattern];
   const [whole, alternatives = ''] = match;
-  return alternatives
-    .split(',')
-    .flatMap((alternative) => expandBraces(pattern.replace(whole, alternative)));
+  return alternatives.split(',').flatMap((alternative) => expandBraces(pattern.replace(whole, alternative)));
 }
 
 function escape(literal: string): string {

@@ -38,7 +38,7 @@ export interface RegisteredFunction {
 const HOST_VERSION = '4.1041.200';
 const CORE_MODULE = '@azure/functions-core';
 
-let installed: NodeWorker | undefined;
+let installed = false;
 
 /**
  * What the Node language worker does for the app, in process: it provides the
@@ -61,7 +61,7 @@ export class NodeWorker {
 
   constructor(log: WorkerLogger) {
     if (installed) throw new Error('A process has one Node worker: the core module is process-wide.');
-    installed = this;
+    installed = true;
     this.#log = log;
     installCoreModule(this.#coreApi());
   }
@@ -77,6 +77,8 @@ export class NodeWorker {
     for (const file of files) {
       this.#currentEntryPoint = file;
       try {
+        // The worker loads CommonJS entry points with require (worker src/loadScriptFile.ts).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         require(file);
       } catch (error) {
         throw new Error(`Worker was unable to load entry point "${path.relative(appDirectory, file)}"`, {
@@ -108,6 +110,7 @@ export class NodeWorker {
    */
   async capabilities(): Promise<Record<string, string>> {
     const model = this.#requireModel();
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as it was, never called unbound
     const originalListen = net.Server.prototype.listen;
     const opened = this.#servers;
     net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
@@ -146,7 +149,8 @@ export class NodeWorker {
       invocationId: request.invocationId,
       request,
       metadata: registered.metadata,
-      log: (level, category, message) => log({ level, category, message, functionName, invocationId: request.invocationId }),
+      log: (level, category, message) =>
+        log({ level, category, message, functionName, invocationId: request.invocationId }),
     };
     const model = await this.#requireModel().getInvocationModel(coreContext);
     const { context, inputs } = await model.getArguments();
@@ -200,7 +204,12 @@ export class NodeWorker {
       registerHook: (name: string, callback: HookCallback) => {
         const hooks = this.#hooks.get(name) ?? [];
         this.#hooks.set(name, [...hooks, callback]);
-        return new Disposable(() => this.#hooks.set(name, (this.#hooks.get(name) ?? []).filter((c) => c !== callback)));
+        return new Disposable(() =>
+          this.#hooks.set(
+            name,
+            (this.#hooks.get(name) ?? []).filter((c) => c !== callback),
+          ),
+        );
       },
       setProgrammingModel: (model: ProgrammingModel) => {
         this.#programmingModel = model;
@@ -234,6 +243,7 @@ export async function packageMain(appDirectory: string): Promise<string> {
 
 /** `require('@azure/functions-core')` answers the worker's API; every other request is untouched. */
 function installCoreModule(api: object): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- always called with its module as `this`
   const original = Module.prototype.require;
   const patched = function (this: NodeJS.Module, id: string): unknown {
     return id === CORE_MODULE ? api : original.call(this, id);

@@ -23,9 +23,15 @@ describe('indexing the registered functions', () => {
       (error: unknown) => {
         assert.ok(error instanceof FunctionIndexError);
         // GET and POST on one template in two functions is fine; two GETs are not.
-        assert.match(error.message, /'searchThings': the route 'things' \[GET,OPTIONS\] conflicts .* 'listThings' \[GET\]/);
+        assert.match(
+          error.message,
+          /'searchThings': the route 'things' \[GET,OPTIONS\] conflicts .* 'listThings' \[GET\]/,
+        );
         assert.doesNotMatch(error.message, /'storeThings'/);
-        assert.match(error.message, /'adminPage': the route 'administration\/x' conflicts with the host's built-in routes/);
+        assert.match(
+          error.message,
+          /'adminPage': the route 'administration\/x' conflicts with the host's built-in routes/,
+        );
         assert.match(error.message, /'bad\.name' is not a valid function name/);
         return true;
       },

@@ -52,6 +52,18 @@ registerPlainRoute({
 
 registerHttpFunctions();
 
+// A timer that only counts its runs, and never overlaps itself (see timers.test.ts).
+app.timer('tick', {
+  schedule: '*/1 * * * * *',
+  handler: async () => {
+    probes.ticks += 1;
+    probes.activeTicks += 1;
+    probes.maxActiveTicks = Math.max(probes.maxActiveTicks, probes.activeTicks);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    probes.activeTicks -= 1;
+  },
+});
+
 const CHUNK = 64 * 1024;
 
 function headersOf(request: HttpRequest): Record<string, string> {

@@ -6,4 +6,8 @@ export const probes = {
   pulled: 0,
   /** The streamed body's source was closed (ended, failed or cancelled). */
   sourceClosed: false,
+  /** Runs of the `tick` timer: started, running now, most at once. */
+  ticks: 0,
+  activeTicks: 0,
+  maxActiveTicks: 0,
 };
