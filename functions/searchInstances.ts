@@ -2,6 +2,7 @@
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { searchHttp } from '../shared/search/searchService';
 
-export const searchInstances: DicomWebHandler = (request, context, route) => searchHttp('instances', request, context, route.params);
+export const searchInstances: DicomWebHandler = (request, context, route) =>
+  searchHttp('instances', request, context, route.params);
 
 registerDicomWebRoute({ name: 'searchInstances', route: 'instances', methods: ['GET'], handler: searchInstances });

@@ -2,6 +2,7 @@
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { searchHttp } from '../shared/search/searchService';
 
-export const searchSeries: DicomWebHandler = (request, context, route) => searchHttp('series', request, context, route.params);
+export const searchSeries: DicomWebHandler = (request, context, route) =>
+  searchHttp('series', request, context, route.params);
 
 registerDicomWebRoute({ name: 'searchSeries', route: 'series', methods: ['GET'], handler: searchSeries });

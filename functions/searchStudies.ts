@@ -2,6 +2,7 @@
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { searchHttp } from '../shared/search/searchService';
 
-export const searchStudies: DicomWebHandler = (request, context, route) => searchHttp('studies', request, context, route.params);
+export const searchStudies: DicomWebHandler = (request, context, route) =>
+  searchHttp('studies', request, context, route.params);
 
 registerDicomWebRoute({ name: 'searchStudies', route: 'studies', methods: ['GET'], handler: searchStudies });

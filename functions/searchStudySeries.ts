@@ -2,7 +2,8 @@
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { searchHttp } from '../shared/search/searchService';
 
-export const searchStudySeries: DicomWebHandler = (request, context, route) => searchHttp('studySeries', request, context, route.params);
+export const searchStudySeries: DicomWebHandler = (request, context, route) =>
+  searchHttp('studySeries', request, context, route.params);
 
 registerDicomWebRoute({
   name: 'searchStudySeries',

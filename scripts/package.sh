@@ -38,8 +38,8 @@ echo "package: installing production dependencies"
 if [ -d "$ROOT/patches" ]; then
   cp -R "$ROOT/patches" "$STAGE/"
 fi
-# --ignore-scripts: no dependency needs an install script, and the project's own postinstall
-# (patch-package, a devDependency) is not installed here; the patches are applied just below.
+# --ignore-scripts: no dependency needs an install script; the project's own postinstall
+# (patch-package) runs just below, with --error-on-fail so a patch that no longer applies stops here.
 (cd "$STAGE" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund)
 if [ -d "$STAGE/patches" ]; then
   PATCH_PACKAGE="$ROOT/node_modules/.bin/patch-package"

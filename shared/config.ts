@@ -114,7 +114,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const config: AppConfig = {
     storage: { connectionString, blobServiceUrl, tableServiceUrl, blobContainer, tablePrefix },
     store: {
-      maxRequestBytes: integer(env, 'DICOM_MAX_REQUEST_BYTES', DEFAULT_MAX_REQUEST_BYTES, 1, Number.MAX_SAFE_INTEGER, problems),
+      maxRequestBytes: integer(
+        env,
+        'DICOM_MAX_REQUEST_BYTES',
+        DEFAULT_MAX_REQUEST_BYTES,
+        1,
+        Number.MAX_SAFE_INTEGER,
+        problems,
+      ),
       maxHeaderBytes: integer(env, 'DICOM_MAX_HEADER_BYTES', 16 * MiB, 4096, GiB, problems),
       maxParts: integer(env, 'DICOM_MAX_PARTS', 10_000, 1, 1_000_000, problems),
       leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 120, 10, 86_400, problems),

@@ -48,7 +48,11 @@ export interface PlainRoute {
   readonly functionName: string;
   readonly route: string;
   readonly methods: HttpMethod[];
-  readonly handler: (request: HttpRequest, context: InvocationContext, params: RouteParams) => Promise<HttpResponseInit>;
+  readonly handler: (
+    request: HttpRequest,
+    context: InvocationContext,
+    params: RouteParams,
+  ) => Promise<HttpResponseInit>;
   /** `anonymous` for routes without auth (health); otherwise as DicomWebRoute.permission. */
   readonly access?: RouteAccess;
 }
@@ -144,7 +148,8 @@ function toGroup(members: RouteEntry[]): RouteGroup {
     }
     for (const method of entry.methods) {
       const taken = byMethod.get(method);
-      if (taken) throw new Error(`${method} ${entry.template} is claimed by ${taken.transaction} and ${entry.transaction}.`);
+      if (taken)
+        throw new Error(`${method} ${entry.template} is claimed by ${taken.transaction} and ${entry.transaction}.`);
       byMethod.set(method, entry);
     }
   }

@@ -37,10 +37,8 @@ export async function searchHttp(
     throw new NotAcceptableError(`Search responds with ${DICOM_JSON}; the Accept header does not allow it.`);
   }
   const scope = {
-    studyInstanceUid:
-      params.study === undefined ? undefined : uidParam(params.study, 'StudyInstanceUID'),
-    seriesInstanceUid:
-      params.series === undefined ? undefined : uidParam(params.series, 'SeriesInstanceUID'),
+    studyInstanceUid: params.study === undefined ? undefined : uidParam(params.study, 'StudyInstanceUID'),
+    seriesInstanceUid: params.series === undefined ? undefined : uidParam(params.series, 'SeriesInstanceUID'),
   };
   const query = parseSearchQuery(resource, request.query, scope);
   await ensureStorage();

@@ -155,7 +155,9 @@ class ByteLimit extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.seen += chunk.length;
     if (this.seen > this.limit) {
-      callback(new PayloadTooLargeError(`The request is larger than the limit of ${this.limit} bytes. ${SPLIT_ADVICE}`));
+      callback(
+        new PayloadTooLargeError(`The request is larger than the limit of ${this.limit} bytes. ${SPLIT_ADVICE}`),
+      );
       return;
     }
     callback(null, chunk);
