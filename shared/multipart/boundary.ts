@@ -1,7 +1,12 @@
 import { BadRequestError } from '../errors';
 import type { MediaType } from '../http/mediaType';
 
-const MAX_BOUNDARY_LENGTH = 70; // RFC 2046 5.1.1
+/**
+ * RFC 2046 5.1.1 says 70, but real clients send longer ones (Orthanc's DICOMweb client joins two
+ * UUIDs: 73 characters) and mainstream servers take them. The limit only has to keep the
+ * delimiter search cheap and the header sane.
+ */
+export const MAX_BOUNDARY_LENGTH = 256;
 
 /**
  * The boundary of a multipart Content-Type, quoted or not (dicomweb-client quotes it, cURL and
@@ -20,7 +25,7 @@ export function boundaryFromContentType(mediaType: MediaType): string {
 }
 
 /**
- * 1 to 70 characters, no trailing space (RFC 2046). Beyond RFC 2046's short character list, any
+ * 1 to 256 characters, no trailing space. Beyond RFC 2046's short character list, any
  * printable ASCII is let through: framing only needs a boundary without line breaks, and
  * refusing a client over a `!` would help nobody.
  */

@@ -1,12 +1,15 @@
 // The tutorials' store requests sent by the real clients: the curl binary and Python's urllib3/requests.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Tag } from '../../shared/dicom/tags';
 import { FIXTURES_DIR, TUTORIAL } from '../support/fixtures';
-import { firstValue, sequence } from '../support/stowClient';
+import { makeDicom } from '../support/dicomFactory';
+import { multipartBody, multipartRelated } from '../support/multipartBody';
+import { firstValue, post, sequence } from '../support/stowClient';
 import { useTestServer } from '../support/serverFixture';
 
 const run = promisify(execFile);
@@ -23,6 +26,16 @@ async function available(command: string, args: string[]): Promise<boolean> {
 describe('STOW-RS with real clients', () => {
   const ctx = useTestServer();
   const dicoms = path.join(FIXTURES_DIR, 'tutorial');
+
+  test("Orthanc's DICOMweb client: a 73-character boundary (two UUIDs), over RFC 2046's 70", async () => {
+    const boundary = `${randomUUID()}-${randomUUID()}`;
+    assert.equal(boundary.length, 73);
+    const result = await post(`${ctx.baseUrl}/v2/studies`, multipartBody([{ body: makeDicom() }], boundary), {
+      'Content-Type': multipartRelated(boundary),
+      Accept: 'application/dicom+json',
+    });
+    assert.equal(result.status, 200, result.text);
+  });
 
   test('curl, exactly as the cURL tutorial sends it', async (t) => {
     if (!(await available('curl', ['--version']))) return t.skip('curl is not installed');
