@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
-import { bufferBody, BodyTooLargeError } from './functionsHost/bodyBuffer';
+import { bufferBody, BodyTooLargeError, type BufferedBody } from './functionsHost/bodyBuffer';
 import { httpTriggerMetadata } from './functionsHost/bindingData';
 import type { FunctionIndex, IndexedHttpFunction } from './functionsHost/functionIndex';
 import { forwardToWorker, type Forwarding } from './functionsHost/forwarder';
@@ -83,7 +83,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     }
 
     const contentLength = declaredLength(req);
-    let body: Buffer | IncomingMessage | undefined = ['GET', 'HEAD'].includes(method) ? undefined : req;
+    let body: BufferedBody | IncomingMessage | undefined = ['GET', 'HEAD'].includes(method) ? undefined : req;
     if (body && contentLength !== undefined && contentLength > bodyLimit) {
       // Kestrel throws as the binding starts reading; the invocation fails with a bare 500.
       logSystem(
@@ -110,7 +110,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     fn: IndexedHttpFunction,
     params: Record<string, string>,
     url: URL,
-    body: Buffer | IncomingMessage | undefined,
+    body: BufferedBody | IncomingMessage | undefined,
     bodyLimit: number,
   ): Promise<void> {
     const invocationId = randomUUID();

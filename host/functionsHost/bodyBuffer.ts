@@ -3,12 +3,18 @@ import type { IncomingMessage } from 'node:http';
 /** The body went over the host's limit while it was being read. */
 export class BodyTooLargeError extends Error {}
 
+/** A whole request body held in memory, as the chunks it arrived in (no second copy). */
+export interface BufferedBody {
+  readonly chunks: readonly Buffer[];
+  readonly length: number;
+}
+
 /**
  * Reads a whole request body into memory, as the HTTP trigger binding does before the function
  * runs (hostRules.hostBuffersBody). Rejects with BodyTooLargeError past `limit`, or with the
  * stream's error when the client leaves.
  */
-export function bufferBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function bufferBody(req: IncomingMessage, limit: number): Promise<BufferedBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -24,7 +30,7 @@ export function bufferBody(req: IncomingMessage, limit: number): Promise<Buffer>
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(Buffer.concat(chunks, length));
+      resolve({ chunks, length });
     };
     const onClose = (): void => {
       if (req.readableEnded) return;

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { BufferedBody } from './bodyBuffer';
 import { INVOCATION_ID_HEADER } from './hostRules';
 
 /** Headers a proxy never forwards (RFC 9110 7.6.1), as YARP drops them. */
@@ -23,7 +24,7 @@ export interface ForwardRequest {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   /** Already read by the binding (a Buffer), still streaming (the request), or none (GET/HEAD). */
-  readonly body: Buffer | IncomingMessage | undefined;
+  readonly body: BufferedBody | IncomingMessage | undefined;
   readonly bodyLimit: number;
   readonly activityTimeoutMs: number;
   readonly log: (message: string) => void;
@@ -52,7 +53,7 @@ export function forwardToWorker(forward: ForwardRequest): Forwarding {
   let responseStarted = false;
 
   const headers = forwardedHeaders(req, forward.invocationId);
-  if (Buffer.isBuffer(forward.body)) headers['content-length'] = forward.body.length;
+  if (isBuffered(forward.body)) headers['content-length'] = forward.body.length;
   const upstream = http.request(new URL(req.url ?? '/', forward.workerHttpUri), {
     method: req.method,
     headers,
@@ -69,6 +70,7 @@ export function forwardToWorker(forward: ForwardRequest): Forwarding {
     }
   };
 
+  upstream.setNoDelay(true);
   upstream.setTimeout(forward.activityTimeoutMs, () =>
     fail(504, `The worker sent nothing for ${forward.activityTimeoutMs} ms; forwarding timed out.`),
   );
@@ -109,8 +111,8 @@ function sendBody(forward: ForwardRequest, upstream: http.ClientRequest, tooLarg
     upstream.end();
     return;
   }
-  if (Buffer.isBuffer(body)) {
-    upstream.end(body);
+  if (isBuffered(body)) {
+    writeChunks(upstream, body.chunks);
     return;
   }
   let length = 0;
@@ -133,6 +135,25 @@ function sendBody(forward: ForwardRequest, upstream: http.ClientRequest, tooLarg
     // The client went away mid-upload: the worker's request body must fail, not hang.
     if (!body.readableEnded) upstream.destroy();
   });
+}
+
+function isBuffered(body: BufferedBody | IncomingMessage | undefined): body is BufferedBody {
+  return body !== undefined && 'chunks' in body;
+}
+
+/** Writes held chunks with backpressure, then ends the request. */
+function writeChunks(upstream: http.ClientRequest, chunks: readonly Buffer[]): void {
+  let next = 0;
+  const pump = (): void => {
+    while (next < chunks.length) {
+      if (!upstream.write(chunks[next++] as Buffer)) {
+        upstream.once('drain', pump);
+        return;
+      }
+    }
+    upstream.end();
+  };
+  pump();
 }
 
 function forwardedHeaders(req: IncomingMessage, invocationId: string): OutgoingHttpHeaders {
