@@ -146,7 +146,7 @@ function writeChunks(upstream: http.ClientRequest, chunks: readonly Buffer[]): v
   let next = 0;
   const pump = (): void => {
     while (next < chunks.length) {
-      if (!upstream.write(chunks[next++] as Buffer)) {
+      if (!upstream.write(chunks[next++])) {
         upstream.once('drain', pump);
         return;
       }
