@@ -20,6 +20,7 @@ import { formatTag } from './tags';
 import { describeTransferSyntax, type TransferSyntaxInfo } from './transferSyntax';
 import { decodeValue } from './valueDecoder';
 import { BULK_VRS, KNOWN_VRS, LONG_LENGTH_VRS } from './vr';
+import { isUidGrammar } from './uid';
 
 export type { FrameIndex } from './frameIndex';
 
@@ -395,6 +396,10 @@ export class Part10StreamParser {
     const uid = this.meta[TRANSFER_SYNTAX_UID]?.Value?.[0];
     if (typeof uid !== 'string' || uid === '') {
       throw new DicomParseError('The File Meta Information has no Transfer Syntax UID (0002,0010)');
+    }
+    // It is stored and later written into Content-Type: only the UID grammar may pass.
+    if (!isUidGrammar(uid)) {
+      throw new DicomParseError('The Transfer Syntax UID (0002,0010) is not a valid UID (digits and single dots)');
     }
     const info = describeTransferSyntax(uid);
     this.syntaxInfo = info;

@@ -7,6 +7,10 @@
 import type { ApiVersion } from '../http/apiVersion';
 import type { DicomJsonDataset, DicomJsonValue, PersonName } from './dicomJson';
 import { Tag, formatTag, type TagName } from './tags';
+import { isValidUid } from './uid';
+
+/** How a new instance's UIDs are checked, in the words of the failure messages. */
+const UID_RULE = "a UID has 1 to 64 characters: letters, digits, '-' and single dots between components";
 
 export interface AttributeFailure {
   /** Eight hex digits. */
@@ -20,14 +24,6 @@ export interface ValidationResult {
   readonly requiredFailures: string[];
   /** Searchable attributes that do not validate against their VR, at most one per attribute. */
   readonly attributeFailures: AttributeFailure[];
-}
-
-/**
- * The service's lenient UID rule (conformance statement, "Store Required Attributes"): 1 to 64
- * letters, digits, '.' and '-'. Stricter than nothing, laxer than PS3.5 9.1, as real UIDs are.
- */
-export function isValidUid(value: string): boolean {
-  return /^[0-9A-Za-z.-]{1,64}$/.test(value);
 }
 
 const UID_TAGS: readonly TagName[] = ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'SOPClassUID'];
@@ -79,7 +75,7 @@ function checkUid(dataset: DicomJsonDataset, tag: string, name: string): string 
     return `DICOM100: ${formatTag(tag)} - The required attribute ${name} is missing`;
   if (values.length > 1) return contentMessage(tag, joinValues(values), 'UI', 'a single UID is required');
   if (!isValidUid(first)) {
-    return contentMessage(tag, first, 'UI', "a UID has 1 to 64 characters: letters, digits, '.' and '-'");
+    return contentMessage(tag, first, 'UI', UID_RULE);
   }
   return undefined;
 }

@@ -16,6 +16,7 @@ import { partsWithLookahead } from './lookahead';
 import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
 import { notFound, type RetrieveScope } from './retrieveScope';
 import { planSyntax, type SyntaxPlan } from './syntaxPlan';
+import { isUidGrammar } from '../dicom/uid';
 
 const DICOM = 'application/dicom';
 
@@ -75,6 +76,10 @@ function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<
   return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax);
 }
 
-function partContentType(plan: SyntaxPlan): string {
-  return `${DICOM}; transfer-syntax=${plan.transferSyntax}`;
+/**
+ * The stored syntax goes into a header: one stored before its UID was validated (with CR/LF, say)
+ * is left out rather than written.
+ */
+export function partContentType(plan: SyntaxPlan): string {
+  return isUidGrammar(plan.transferSyntax) ? `${DICOM}; transfer-syntax=${plan.transferSyntax}` : DICOM;
 }

@@ -4,7 +4,7 @@
  * parameter, never silently ignored.
  */
 import { lookupTag, tagForKeyword } from '../dicom/dictionary';
-import { isValidUid } from '../dicom/validation';
+import { isAddressableUid } from '../dicom/uid';
 import { BadRequestError } from '../errors';
 import { normalizePersonName } from './normalize';
 import { searchableAttribute, type SearchableAttribute, type SearchResource } from './searchableAttributes';
@@ -17,8 +17,13 @@ export interface SearchScope {
 
 const MIN_LIMIT = 1;
 const DEFAULT_OFFSET = 0;
-/** Deeper pages are not served; larger offsets are clamped rather than refused. */
-const MAX_OFFSET = 1_000_000_000;
+/**
+ * Deepest page served. Each page re-reads the index from its start, so a search costs reads in
+ * proportion to `offset`; 10000 keeps the worst page to a few seconds of table reads. The Azure
+ * DICOM service accepts up to 2^31-1 (an int); deeper result sets are reached by narrowing the
+ * search (a date range) rather than paging.
+ */
+export const MAX_OFFSET = 10_000;
 /** Long values are cut in error messages so a client cannot make us echo megabytes. */
 const MAX_ECHOED_LENGTH = 100;
 /**
@@ -113,7 +118,11 @@ function parseLimit(name: string, value: string): number {
 
 function parseOffset(name: string, value: string): number {
   if (!DIGITS.test(value)) throw invalid(name, value, 'it must be an integer of 0 or more');
-  return Math.min(Number(value), MAX_OFFSET);
+  const n = Number(value);
+  if (n > MAX_OFFSET) {
+    throw invalid(name, value, `it must be at most ${MAX_OFFSET}; narrow the search (e.g. a StudyDate range) instead`);
+  }
+  return n;
 }
 
 function parseBoolean(name: string, value: string): boolean {
@@ -186,7 +195,7 @@ function parseUidList(name: string, value: string): string[] {
     );
   }
   for (const uid of uids) {
-    if (!isValidUid(uid)) {
+    if (!isAddressableUid(uid)) {
       throw invalid(name, value, `'${uid}' is not a UID (1 to 64 letters, digits, '.' and '-')`);
     }
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
-import { isValidUid, validateInstance } from '../../shared/dicom/validation';
+import { isAddressableUid, isUidGrammar, isValidUid } from '../../shared/dicom/uid';
+import { validateInstance } from '../../shared/dicom/validation';
 import { makeDicom } from '../support/dicomFactory';
 import { parse } from './parseHelpers';
 
@@ -30,10 +31,32 @@ describe('isValidUid', () => {
     ['1.2.3 ', false],
     ['1.2/3', false],
     ['1.2_3', false],
+    // Empty components: these once resolved into other blob paths.
+    ['.', false],
+    ['..', false],
+    ['1..2', false],
+    ['.1.2', false],
+    ['1.2.', false],
   ];
   for (const [uid, ok] of cases)
     test(`${JSON.stringify(uid.length > 20 ? `${uid.slice(0, 20)}…` : uid)} → ${ok}`, () =>
       assert.equal(isValidUid(uid), ok));
+});
+
+describe('isAddressableUid (paths and queries)', () => {
+  test('takes what an earlier version stored, but never a dot segment', () => {
+    for (const uid of ['1.2.3', '1..2', '1.2.', '...', 'a-b']) assert.equal(isAddressableUid(uid), true, uid);
+    for (const uid of ['.', '..', '', '1/2', '1.2%2F', 'x'.repeat(65)]) assert.equal(isAddressableUid(uid), false, uid);
+  });
+});
+
+describe('isUidGrammar (PS3.5 9.1, for UIDs written into headers)', () => {
+  test('digits and single dots, no leading zeros, at most 64 characters', () => {
+    for (const uid of ['1.2.840.10008.1.2.1', '0.1', '2.25.0']) assert.equal(isUidGrammar(uid), true, uid);
+    for (const uid of ['1.2.840.10008.1.2.1\r\nX-Injected: 1', '1.02', 'a.1', '1..2', '', '1.' + '2'.repeat(63)]) {
+      assert.equal(isUidGrammar(uid), false, uid);
+    }
+  });
 });
 
 describe('required attributes', () => {
@@ -75,8 +98,10 @@ describe('required attributes', () => {
   test('malformed and multi-valued UIDs', () => {
     const bad = validateInstance(withElement('0020000E', 'UI', '1.2.3_4'), 'v2').requiredFailures;
     assert.deepEqual(bad, [
-      `DICOM100: (0020,000e) - Content "1.2.3_4" does not validate VR UI: a UID has 1 to 64 characters: letters, digits, '.' and '-'`,
+      `DICOM100: (0020,000e) - Content "1.2.3_4" does not validate VR UI: a UID has 1 to 64 characters: letters, digits, '-' and single dots between components`,
     ]);
+    const dots = validateInstance(withElement('0020000D', 'UI', '..'), 'v2').requiredFailures;
+    assert.match(dots[0] ?? '', /Content "\.\." does not validate VR UI/);
     const many = validateInstance(withElement('00080018', 'UI', '1.2', '1.3'), 'v2').requiredFailures;
     assert.match(many[0] ?? '', /Content "1\.2\\1\.3" does not validate VR UI: a single UID is required/);
   });
