@@ -40,6 +40,7 @@ export interface LocalHost {
 
 interface InFlight {
   readonly functionName: string;
+  /** Fails the exchange and disarms its functionTimeout: the worker it ran on is gone. */
   abort(reason: string): void;
 }
 
@@ -124,9 +125,16 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
       activityTimeoutMs: options.proxyActivityTimeoutMs ?? PROXY_ACTIVITY_TIMEOUT_MS,
       log: (message) => logSystem('warning', fn.name, message, invocationId),
     });
-    const entry: InFlight = { functionName: fn.name, abort: (reason) => forwarding.abort(reason) };
-    inFlight.add(entry);
     const timeout = setTimeout(() => functionTimedOut(fn.name, invocationId), options.functionTimeoutMs);
+    const entry: InFlight = {
+      functionName: fn.name,
+      abort: (reason) => {
+        clearTimeout(timeout);
+        inFlight.delete(entry);
+        forwarding.abort(reason);
+      },
+    };
+    inFlight.add(entry);
     try {
       await options.worker.invoke({
         invocationId,
@@ -157,7 +165,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
       `Timeout value of ${options.functionTimeoutMs} ms exceeded by function '${functionName}'. Restarting the worker: every invocation in flight fails.`,
       invocationId,
     );
-    for (const entry of inFlight) entry.abort(`worker restarted after '${functionName}' timed out`);
+    for (const entry of [...inFlight]) entry.abort(`worker restarted after '${functionName}' timed out`);
   }
 
   async function warmup(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -198,7 +206,7 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
       }),
     close: () =>
       (closing ??= new Promise((resolve) => {
-        for (const entry of inFlight) entry.abort('the host is stopping');
+        for (const entry of [...inFlight]) entry.abort('the host is stopping');
         if (!server.listening) return resolve();
         server.close(() => resolve());
         server.closeAllConnections();
