@@ -14,6 +14,7 @@ import { ensureStorage } from '../storage/provision';
 import { readBlobText } from './blobReads';
 import { frameValueBytes, openFrame, swapBytes } from './frameBytes';
 import { negotiateFrames } from './frameNegotiation';
+import { checkFrameResponseBytes } from './frameList';
 import { fileBlobOf, framesBlobOf } from './instanceKeys';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
 import { partsWithLookahead } from './lookahead';
@@ -58,6 +59,8 @@ export async function retrieveFrames(
   const blobName = fileBlobOf(scope.studyInstanceUid, instance);
   const contentType = `${OCTET_STREAM}; transfer-syntax=${plan.transferSyntax}`;
   const ranges = frames.map((frame) => frameRanges(index, frame));
+  // Refused before any read: the index gives every frame's length.
+  checkFrameResponseBytes(ranges.map(rangesLength));
   const bytesOf = (frameRanges: readonly ByteRange[], chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> => {
     const values = frameValueBytes(chunks, frameRanges);
     return plan.swapUnit ? swapBytes(values, plan.swapUnit) : values;
@@ -65,7 +68,7 @@ export async function retrieveFrames(
 
   if (!representation.multipart) {
     const only = ranges[0] ?? [];
-    const length = only.reduce((sum, range) => sum + range.length, 0);
+    const length = rangesLength(only);
     return {
       status: 200,
       headers: { 'Content-Type': contentType, 'Content-Length': String(length) },
@@ -89,6 +92,10 @@ async function frameIndexOf(study: string, instance: VisibleInstance): Promise<F
   if (instance.FramesInBlob === true)
     return JSON.parse(await readBlobText(framesBlobOf(study, instance))) as FrameIndex;
   return typeof instance.Frames === 'string' ? (JSON.parse(instance.Frames) as FrameIndex) : undefined;
+}
+
+function rangesLength(ranges: readonly ByteRange[]): number {
+  return ranges.reduce((sum, range) => sum + range.length, 0);
 }
 
 function frameRanges(index: FrameIndex, frame: number): readonly ByteRange[] {

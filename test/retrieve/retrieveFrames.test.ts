@@ -61,8 +61,9 @@ describe('WADO-RS retrieve frames', () => {
       const response = await get(framesUrl(ctx.baseUrl, file, '1,5,30,5'), { Accept: OCTET_ANY });
       assert.equal(response.status, 200);
       const parts = await readParts(response);
-      assert.equal(parts.length, 4);
-      for (const [i, frame] of [1, 5, 30, 5].entries()) {
+      // The repeated 5 is served once, at its first position.
+      assert.equal(parts.length, 3);
+      for (const [i, frame] of [1, 5, 30].entries()) {
         assert.equal(parts[i]?.contentType, `application/octet-stream; transfer-syntax=${syntax}`);
         assert.ok(parts[i]?.body.equals(frameOf(file, frame)), `${syntax} frame ${frame}`);
       }
