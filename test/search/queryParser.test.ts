@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BadRequestError } from '../../shared/errors';
-import { MAX_UIDS_PER_LIST, parseSearchQuery } from '../../shared/search/queryParser';
+import { MAX_OFFSET, MAX_UIDS_PER_LIST, parseSearchQuery } from '../../shared/search/queryParser';
 import type { SearchResource } from '../../shared/search/searchableAttributes';
 import type { Filter, SearchQuery } from '../../shared/search/searchQuery';
 
@@ -59,8 +59,7 @@ test('limit, offset and fuzzymatching are read case-insensitively', () => {
   assert.equal(parse('limit=200').limit, 200);
   assert.equal(parse('limit=007').limit, 7);
   assert.equal(parse('offset=0').offset, 0);
-  assert.equal(parse('offset=1000000000').offset, 1_000_000_000);
-  assert.equal(parse('offset=99999999999999999999').offset, 1_000_000_000);
+  assert.equal(parse(`offset=${MAX_OFFSET}`).offset, MAX_OFFSET);
 });
 
 test('bad limit, offset and fuzzymatching values are refused, naming the parameter', () => {
@@ -82,6 +81,12 @@ test('bad limit, offset and fuzzymatching values are refused, naming the paramet
     ['fuzzymatching=', 'fuzzymatching'],
   ];
   for (const [query, parameter] of cases) assertRejected(query, parameter, 'invalid value');
+});
+
+test('an offset above the maximum is refused with the limit in the message', () => {
+  assertRejected(`offset=${MAX_OFFSET + 1}`, 'offset', `at most ${MAX_OFFSET}`);
+  assertRejected('offset=1000000000', 'offset', `at most ${MAX_OFFSET}`);
+  assertRejected('offset=99999999999999999999', 'offset', `at most ${MAX_OFFSET}`);
 });
 
 test('a reserved parameter given twice is refused; includefield may repeat', () => {
