@@ -81,19 +81,33 @@ export function preflightResponse(
   return { status: 204, headers };
 }
 
-/** Adds the CORS response headers when the request comes from an allowed origin. */
+/**
+ * Adds the CORS response headers when the request comes from an allowed origin. With a list of
+ * origins every answer carries `Vary: Origin`, also to a refused or absent Origin: otherwise a
+ * cache could hand the answer without Access-Control-Allow-Origin to an allowed origin, or the
+ * reverse.
+ */
 export function withCorsHeaders(request: HttpRequest, response: HttpResponseInit, cors: CorsConfig): HttpResponseInit {
   const origin = allowedOrigin(request, cors);
-  if (origin === undefined) return response;
+  const variesByOrigin = cors.allowedOrigins !== '*' && cors.allowedOrigins.length > 0;
+  if (origin === undefined && !variesByOrigin) return response;
   const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(originHeaders(origin, cors))) {
-    if (name === 'Vary') headers.append(name, value);
-    else headers.set(name, value);
+  if (origin !== undefined) {
+    for (const [name, value] of Object.entries(originHeaders(origin, cors))) {
+      if (name !== 'Vary') headers.set(name, value);
+    }
+    headers.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
   }
-  headers.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+  if (variesByOrigin) appendVary(headers, 'Origin');
   const merged: Record<string, string> = {};
   headers.forEach((value, name) => (merged[name] = value));
   return { ...response, headers: merged };
+}
+
+/** Adds a field name to Vary unless it is already listed (or Vary is `*`). */
+function appendVary(headers: Headers, field: string): void {
+  const listed = (headers.get('Vary') ?? '').split(',').map((name) => name.trim().toLowerCase());
+  if (!listed.includes(field.toLowerCase()) && !listed.includes('*')) headers.append('Vary', field);
 }
 
 function originHeaders(origin: string, cors: CorsConfig): Record<string, string> {
