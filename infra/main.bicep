@@ -31,6 +31,9 @@ param authJwksUrl string = ''
 @description('Comma-separated browser origins allowed to call the service, e.g. an OHIF viewer (DICOM_CORS_ALLOWED_ORIGINS). Empty: no CORS.')
 param corsAllowedOrigins string = ''
 
+@description('Public base URL of the service when a gateway or custom domain fronts it, e.g. https://dicom.example.org (DICOM_PUBLIC_BASE_URL); STOW RetrieveURLs start with it. Empty: the request\'s own scheme and host.')
+param publicBaseUrl string = ''
+
 @description('Blob container for DICOM files and metadata (DICOM_BLOB_CONTAINER); the app creates it on first use.')
 param blobContainerName string = 'dicomweb'
 
@@ -253,6 +256,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DICOM_CORS_ALLOWED_ORIGINS'
           value: corsAllowedOrigins
+        }
+        {
+          name: 'DICOM_PUBLIC_BASE_URL'
+          value: publicBaseUrl
         }
       ]
     }

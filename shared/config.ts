@@ -26,6 +26,11 @@ export interface StoreConfig {
   readonly maxParts: number;
   /** How long an in-progress store holds its instance before a retry may take it over. */
   readonly leaseSeconds: number;
+  /**
+   * DICOM_PUBLIC_BASE_URL: what RetrieveURLs start with (`https://dicom.example.org`, maybe with a
+   * path prefix), instead of the request's scheme and Host. Unset: the request's, validated.
+   */
+  readonly publicBaseUrl: string | undefined;
 }
 
 export interface SearchConfig {
@@ -125,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       maxHeaderBytes: integer(env, 'DICOM_MAX_HEADER_BYTES', 16 * MiB, 4096, GiB, problems),
       maxParts: integer(env, 'DICOM_MAX_PARTS', 10_000, 1, 1_000_000, problems),
       leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 120, 10, 86_400, problems),
+      publicBaseUrl: baseUrl(env, 'DICOM_PUBLIC_BASE_URL', problems),
     },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
     ...accessSections(env, problems),
@@ -146,6 +152,32 @@ function flag(env: NodeJS.ProcessEnv, name: string, problems: string[]): boolean
   if (raw === 'true' || raw === '1') return true;
   problems.push(`${name} must be true or false, not "${raw}"`);
   return false;
+}
+
+/** An absolute http(s) URL without credentials, query or fragment; returned without a trailing slash. */
+function baseUrl(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    raw.includes('?') ||
+    raw.includes('#')
+  ) {
+    problems.push(`${name} must be an http(s) URL without credentials, query or fragment, not "${raw}"`);
+    return undefined;
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
 function integer(

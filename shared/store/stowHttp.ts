@@ -1,5 +1,7 @@
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getConfig } from '../config';
+import { publicBaseUrl } from '../http/publicBaseUrl';
 import type { RouteContext } from '../http/routeTable';
 import type { StowRequest } from './storeService';
 import type { StowResponse } from './stowResponse';
@@ -17,7 +19,8 @@ export function stowRequestFrom(
     contentLength: request.headers.get('content-length'),
     accept: request.headers.get('accept'),
     apiVersion: route.apiVersion,
-    versionBaseUrl: `${new URL(request.url).origin}/${route.apiVersion}`,
+    // RetrieveURLs: from DICOM_PUBLIC_BASE_URL, else the request's validated scheme and Host.
+    versionBaseUrl: `${publicBaseUrl(request.url, getConfig().store.publicBaseUrl)}/${route.apiVersion}`,
     studyInstanceUid,
     log: (message) => context.warn(message),
   };
