@@ -8,7 +8,7 @@ import { odata, type TableEntity } from '@azure/data-tables';
 import { table, tableNamed } from '../storage/clients';
 import { keyOf, MAX_SUBSTRING_CHARS, PAYLOAD_COLUMNS, unshardedKey, type EntryPayload } from './indexEntries';
 import { literalRuns } from './matcher';
-import { escapeTableKey, normalizeValue } from './normalize';
+import { cutAtCodePoint, escapeTableKey, normalizeValue } from './normalize';
 import type { SearchCost } from './searchCost';
 import { requireIndex, type IndexKind, type SearchIndex } from './searchIndexes';
 import type { Filter } from './searchQuery';
@@ -141,7 +141,7 @@ function indexScans(driver: Filter): IndexScan[] {
     case 'wildcard': {
       const { prefix, longest } = literalRuns(normalizeValue(match, driver.pattern));
       if (prefix) return [prefixScan(tag, 'exact', keyOf(prefix))];
-      return [prefixScan(tag, 'substring', escapeTableKey(longest.slice(0, MAX_SUBSTRING_CHARS)))];
+      return [prefixScan(tag, 'substring', escapeTableKey(cutAtCodePoint(longest, MAX_SUBSTRING_CHARS)))];
     }
   }
 }

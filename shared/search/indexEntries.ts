@@ -7,7 +7,7 @@
 import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { Tag } from '../dicom/tags';
 import { attributeValues } from './matcher';
-import { escapeTableKey, nameWords, normalizeValue } from './normalize';
+import { cutAtCodePoint, escapeTableKey, insideSurrogatePair, nameWords, normalizeValue } from './normalize';
 import { searchableAttribute, type MatchType } from './searchableAttributes';
 import { SEARCH_INDEXES, type SearchIndex } from './searchIndexes';
 import type { StudySummary } from './studySummary';
@@ -128,8 +128,10 @@ export function partitionKeys(index: SearchIndex, values: readonly string[]): Se
         for (const word of nameWords(value)) keys.add(keyOf(word));
         break;
       case 'substring': {
-        const head = value.slice(0, MAX_SUBSTRING_CHARS);
-        for (let start = 0; start < head.length; start++) keys.add(escapeTableKey(head.slice(start)));
+        const head = cutAtCodePoint(value, MAX_SUBSTRING_CHARS);
+        for (let start = 0; start < head.length; start++) {
+          if (!insideSurrogatePair(head, start)) keys.add(escapeTableKey(head.slice(start)));
+        }
         break;
       }
     }
@@ -139,7 +141,7 @@ export function partitionKeys(index: SearchIndex, values: readonly string[]): Se
 
 /** A normalized value as a key: cut, then escaped. */
 export function keyOf(normalized: string): string {
-  return escapeTableKey(normalized.slice(0, MAX_KEY_VALUE_CHARS));
+  return escapeTableKey(cutAtCodePoint(normalized, MAX_KEY_VALUE_CHARS));
 }
 
 export function matchTypeOf(tag: string): MatchType {

@@ -75,3 +75,26 @@ export function escapeTableKey(value: string): string {
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(HEX_DIGITS, '0')}`,
   );
 }
+
+/**
+ * The first `maxUnits` UTF-16 units of a value, one fewer when the cut would split a surrogate
+ * pair: a lone surrogate in a table key is refused by storage, which once left a study
+ * unsearchable and the sweeper failing on it (issue 13).
+ */
+export function cutAtCodePoint(value: string, maxUnits: number): string {
+  if (value.length <= maxUnits) return value;
+  return isHighSurrogate(value.charCodeAt(maxUnits - 1)) ? value.slice(0, maxUnits - 1) : value.slice(0, maxUnits);
+}
+
+/** Whether `index` is the second half of a surrogate pair (not a place a suffix may start). */
+export function insideSurrogatePair(value: string, index: number): boolean {
+  return index > 0 && isLowSurrogate(value.charCodeAt(index)) && isHighSurrogate(value.charCodeAt(index - 1));
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
