@@ -16,7 +16,12 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
-const agent = new http.Agent({ keepAlive: true });
+/**
+ * A connection per invocation. Reusing idle ones races the library's proxy server, which closes
+ * them after its keep-alive timeout: a request written on a socket the server is closing fails
+ * with ECONNRESET (seen as 502s under concurrent stores). On loopback a new connection is cheap.
+ */
+const agent = new http.Agent({ keepAlive: false });
 
 export interface ForwardRequest {
   readonly workerHttpUri: string;
