@@ -78,7 +78,27 @@ const FIXED_DISTANCES = buildHuffman(new Array<number>(30).fill(5), 30);
 
 type Phase = 'header' | 'stored' | 'codes' | 'done';
 
+/**
+ * Decompression-bomb limits (issue 13): DEFLATE can expand about 1000 times, so a 4 MB upload
+ * once inflated to 4 GiB on the event loop. Real deflated datasets stay far below these.
+ */
+export const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
+export const MAX_INFLATION_RATIO = 100;
+/** Below this much output the ratio is not checked (small headers compress very well). */
+const RATIO_FREE_BYTES = 1024 * 1024;
+
+export interface InflateLimits {
+  readonly maxInflatedBytes?: number;
+  readonly maxRatio?: number;
+}
+
 export class RawInflater {
+  private readonly maxInflatedBytes: number;
+  private readonly maxRatio: number;
+  /** Compressed bytes received and bytes produced by earlier pushes, for the limits. */
+  private totalIn = 0;
+  private totalOut = 0;
+  private pushStart = 0;
   private phase: Phase = 'header';
   private lastBlock = false;
   private storedRemaining = 0;
@@ -98,6 +118,11 @@ export class RawInflater {
   private out: Uint8Array = new Uint8Array(WINDOW * 2);
   private outLen = 0;
 
+  constructor(limits: InflateLimits = {}) {
+    this.maxInflatedBytes = limits.maxInflatedBytes ?? MAX_INFLATED_BYTES;
+    this.maxRatio = limits.maxRatio ?? MAX_INFLATION_RATIO;
+  }
+
   /** True once the final block has been decoded. */
   get finished(): boolean {
     return this.phase === 'done';
@@ -108,13 +133,16 @@ export class RawInflater {
     if (this.phase === 'done' || chunk.length === 0) return Buffer.alloc(0);
     this.input = this.pos < this.input.length ? Buffer.concat([this.input.subarray(this.pos), chunk]) : chunk;
     this.pos = 0;
+    this.totalIn += chunk.length;
     const historyLen = this.outLen;
+    this.pushStart = historyLen;
     try {
       this.run();
     } catch (err) {
       if (err !== NEED_MORE) throw err;
     }
     const produced = Buffer.from(this.out.subarray(historyLen, this.outLen));
+    this.totalOut += produced.length;
     this.keepHistory();
     return produced;
   }
@@ -316,6 +344,14 @@ export class RawInflater {
   }
 
   private ensureOutput(n: number): void {
+    // Checked before the output grows, so a bomb stops within one symbol of the limit.
+    const inflated = this.totalOut + this.outLen + n - this.pushStart;
+    if (inflated > this.maxInflatedBytes) {
+      throw new DicomParseError(`The deflated dataset inflates past the ${this.maxInflatedBytes}-byte limit`);
+    }
+    if (inflated > RATIO_FREE_BYTES && inflated > this.totalIn * this.maxRatio) {
+      throw new DicomParseError(`The deflated dataset inflates more than ${this.maxRatio} times its size`);
+    }
     if (this.outLen + n <= this.out.length) return;
     const bigger = new Uint8Array(Math.max(this.out.length * 2, this.outLen + n));
     bigger.set(this.out.subarray(0, this.outLen));
