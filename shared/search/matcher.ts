@@ -51,7 +51,7 @@ export function matchesFilter(filter: Filter, values: readonly string[]): boolea
       // Universal matching (C.2.2.2.3): also true when the attribute is absent or empty.
       if (ONLY_STARS.test(pattern)) return true;
       const symbols = [...pattern];
-      return values.some((v) => globMatch(symbols, [...normalizeValue(match, v)]));
+      return values.some((v) => globMatch(symbols, [...normalizeValue(match, v)].slice(0, MAX_MATCHED_VALUE_CHARS)));
     }
     case 'fuzzyName':
       return values.some((value) => {
@@ -60,6 +60,12 @@ export function matchesFilter(filter: Filter, values: readonly string[]): boolea
       });
   }
 }
+
+/**
+ * Stored values are compared on this many code points at most: far over every searchable VR's
+ * length, and it bounds a match to pattern (≤ 64) × 1024 steps per value.
+ */
+export const MAX_MATCHED_VALUE_CHARS = 1024;
 
 /**
  * Anchored `*`/`?` matching over code points. Iterative with one backtrack point (the last `*`)

@@ -32,6 +32,12 @@ const MAX_ECHOED_LENGTH = 100;
  * 7 KB, so a list the app accepts also reaches it, and a longer one gets a 400 that says what to do.
  */
 export const MAX_UIDS_PER_LIST = 100;
+/**
+ * Longest wildcard pattern, in code points: the longest searchable value (LO, a PN component) is
+ * 64, and matching costs pattern × value steps per candidate (issue 13: a long pattern once
+ * stalled the server for seconds).
+ */
+export const MAX_WILDCARD_PATTERN_CHARS = 64;
 
 const RESERVED = ['limit', 'offset', 'fuzzymatching', 'includefield'] as const;
 type Reserved = (typeof RESERVED)[number];
@@ -174,15 +180,22 @@ function parseFilter(attribute: SearchableAttribute, name: string, value: string
     case 'date':
       return { kind: 'dateRange', attribute, ...parseDateRange(name, value) };
     case 'personName':
-      if (WILDCARD.test(value)) return { kind: 'wildcard', attribute, pattern: value };
+      if (WILDCARD.test(value)) return { kind: 'wildcard', attribute, pattern: wildcardPattern(name, value) };
       if (fuzzy) return { kind: 'fuzzyName', attribute, words: fuzzyWords(name, value) };
       return { kind: 'exact', attribute, value };
     case 'string':
     case 'code':
       return WILDCARD.test(value)
-        ? { kind: 'wildcard', attribute, pattern: value }
+        ? { kind: 'wildcard', attribute, pattern: wildcardPattern(name, value) }
         : { kind: 'exact', attribute, value };
   }
+}
+
+function wildcardPattern(name: string, value: string): string {
+  if ([...value].length > MAX_WILDCARD_PATTERN_CHARS) {
+    throw invalid(name, value, `a wildcard pattern has at most ${MAX_WILDCARD_PATTERN_CHARS} characters`);
+  }
+  return value;
 }
 
 function parseUidList(name: string, value: string): string[] {

@@ -342,3 +342,12 @@ test('person names: wildcard wins over fuzzy; fuzzy splits words and normalizes 
 test('a fuzzy name with no words is refused', () => {
   assertRejected('fuzzymatching=true&PatientName=%5E%5E', 'PatientName', 'invalid value');
 });
+
+test('a wildcard pattern over 64 characters is a 400 that states the limit', () => {
+  const ok = parseSearchQuery('studies', new URLSearchParams({ PatientName: `${'a'.repeat(63)}*` }), {});
+  assert.equal(ok.filters.length, 1);
+  assert.throws(
+    () => parseSearchQuery('studies', new URLSearchParams({ StudyDescription: `*${'a'.repeat(64)}*` }), {}),
+    /at most 64 characters/,
+  );
+});
