@@ -110,8 +110,21 @@ export function summaryIndexEntries(summary: StudySummary | undefined): IndexEnt
   return entries;
 }
 
+/**
+ * Write-amplification caps (issue 13: one 6 KB instance with 100 person names once made 6,143
+ * index entities): an attribute's values after the 8th are not indexed, and one attribute adds at
+ * most 256 keys to one index. Searches by index do not find a study by such extra values.
+ */
+export const MAX_INDEXED_VALUES_PER_ATTRIBUTE = 8;
+export const MAX_KEYS_PER_ATTRIBUTE_INDEX = 256;
+
 /** The keys (PartitionKeys before sharding) of one index for an attribute's values. */
 export function partitionKeys(index: SearchIndex, values: readonly string[]): Set<string> {
+  const keys = allPartitionKeys(index, values.slice(0, MAX_INDEXED_VALUES_PER_ATTRIBUTE));
+  return keys.size <= MAX_KEYS_PER_ATTRIBUTE_INDEX ? keys : new Set([...keys].slice(0, MAX_KEYS_PER_ATTRIBUTE_INDEX));
+}
+
+function allPartitionKeys(index: SearchIndex, values: readonly string[]): Set<string> {
   const match = matchTypeOf(index.tag);
   const keys = new Set<string>();
   for (const raw of values) {

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Tag } from '../../shared/dicom/tags';
-import { partitionKeys, shardOf, summaryIndexEntries, unshardedKey } from '../../shared/search/indexEntries';
+import {
+  MAX_INDEXED_VALUES_PER_ATTRIBUTE,
+  MAX_KEYS_PER_ATTRIBUTE_INDEX,
+  partitionKeys,
+  shardOf,
+  summaryIndexEntries,
+  unshardedKey,
+} from '../../shared/search/indexEntries';
 import { SEARCH_INDEXES, type SearchIndex } from '../../shared/search/searchIndexes';
 import { summarizeStudy } from '../../shared/search/studySummary';
 import { instanceRow as row } from './instanceRows';
@@ -64,4 +71,14 @@ test("a summary's index entries: study values keyed by study, series values by s
   assert.deepEqual(find('IxModalitiesEq'), [[`CT|${shardOf('1.2')}`, '1.2']]);
   assert.deepEqual(find('IxPatNameEq'), [], 'no value, no entry');
   assert.deepEqual(summaryIndexEntries(undefined), []);
+});
+
+test('an attribute with many values adds a bounded number of keys (write amplification)', () => {
+  const names = Array.from({ length: 100 }, (_, i) => `Family${i}^Given${i} Middle${i}`);
+  const words = partitionKeys(index('IxPatNameWord'), names);
+  assert.equal(words.size, MAX_INDEXED_VALUES_PER_ATTRIBUTE * 3);
+  assert.ok(words.has('FAMILY7') && !words.has('FAMILY8'));
+  const longIds = Array.from({ length: 100 }, (_, i) => `${i}`.padStart(60, 'X'));
+  const suffixes = partitionKeys(index('IxPatIdSub'), longIds);
+  assert.equal(suffixes.size, MAX_KEYS_PER_ATTRIBUTE_INDEX);
 });
