@@ -19,6 +19,7 @@ import { RawInflater } from './rawInflater';
 import { formatTag } from './tags';
 import { describeTransferSyntax, type TransferSyntaxInfo } from './transferSyntax';
 import { decodeValue } from './valueDecoder';
+import { decodedValueCost } from './valueCost';
 import { BULK_VRS, KNOWN_VRS, LONG_LENGTH_VRS } from './vr';
 import { isUidGrammar } from './uid';
 
@@ -679,6 +680,8 @@ export class Part10StreamParser {
     // Group lengths are deprecated and meaningless once the data is re-encoded as JSON.
     if ((this.tag & 0xffff) === 0) return;
     const tag = hex8(this.tag);
+    // Before decoding: a value of millions of tiny items must fail the budget, not fill memory.
+    this.charge(decodedValueCost(this.vr, bytes));
     const element = decodeValue(tag, this.vr, bytes, frame.syntax.littleEndian, frame.charset, this.warnings);
     frame.target[tag] = element;
     if (this.tag === SPECIFIC_CHARACTER_SET) {

@@ -460,3 +460,21 @@ describe('malformed input', () => {
     );
   });
 });
+
+test('millions of tiny values fail the metadata budget before they are decoded', () => {
+  // 128 person-name elements of 64 KiB "A\A\A…" each: 4 Mi names, about 640 MiB as objects.
+  const names = Buffer.alloc(65534 - 1, 'A\\');
+  const elements = Array.from({ length: 128 }, (_, i) => ({
+    tag: `0009${(0x1000 + i).toString(16).toUpperCase()}`,
+    vr: 'PN',
+    value: names,
+  }));
+  const file = makeDicom({ elements });
+  const parser = new Part10StreamParser();
+  const rssBefore = process.memoryUsage().rss;
+  assert.throws(() => {
+    parser.write(file);
+    parser.end();
+  }, /metadata is larger than/);
+  assert.ok(process.memoryUsage().rss - rssBefore < 128 * 1024 * 1024, 'no decoded objects were made');
+});

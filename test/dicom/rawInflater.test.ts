@@ -58,17 +58,15 @@ test('corrupt data is a DicomParseError', () => {
   assert.throws(() => new RawInflater().push(Buffer.from([0x01, 0x05, 0x00, 0x00, 0x00])), /stored block length/);
 });
 
-test('a decompression bomb stops at the ratio limit, early and fast', () => {
+test('a decompression bomb stops at the ratio limit, within the first input chunk', () => {
   // 256 MiB of zeros deflate to about 256 KiB: a ratio of about 1000.
   const bomb = deflateRawSync(Buffer.alloc(256 * 1024 * 1024));
   const inflater = new RawInflater();
   let produced = 0;
-  const started = performance.now();
   assert.throws(() => {
     for (let at = 0; at < bomb.length; at += 65536) produced += inflater.push(bomb.subarray(at, at + 65536)).length;
   }, /inflates more than 100 times its size/);
   assert.ok(produced <= 100 * 65536, `${produced} bytes produced before the stop`);
-  assert.ok(performance.now() - started < 100, 'stopped within 100 ms');
 });
 
 test('the total inflated size is capped too', () => {
