@@ -18,6 +18,27 @@ export interface EntryStatus {
 /** Instance lookups in flight for one page (a page holds at most 200 entries). */
 const LOOKUP_CONCURRENCY = 16;
 
+/**
+ * Metadata a page carries at most, as stored JSON, and per entry (issue 13: entries of a few huge
+ * instances once made every page covering them run out of memory and answer 500, on every poll).
+ * An entry past either bound is returned without `Metadata`; its instance's metadata stays
+ * readable through WADO-RS. Reads of metadata blobs stop at the per-entry bound.
+ */
+export const MAX_ENTRY_METADATA_BYTES = 4 * 1024 * 1024;
+export const MAX_PAGE_METADATA_BYTES = 16 * 1024 * 1024;
+
+/** The page's metadata budget, shared by its lookups in flight. */
+class MetadataBudget {
+  private left = MAX_PAGE_METADATA_BYTES;
+
+  /** True when `bytes` fit, and then they are taken. */
+  take(bytes: number): boolean {
+    if (bytes > MAX_ENTRY_METADATA_BYTES || bytes > this.left) return false;
+    this.left -= bytes;
+    return true;
+  }
+}
+
 type InstanceColumns = Pick<InstanceEntity, 'State' | 'Version'> & { Metadata?: string; MetadataInBlob?: boolean };
 
 /**
@@ -32,12 +53,13 @@ export async function entryStatuses(rows: readonly FeedRow[], includeMetadata: b
   const distinct = [...keys.entries()];
   const found = await mapConcurrently(distinct, LOOKUP_CONCURRENCY, ([, key]) => readInstance(key, includeMetadata));
   const byKey = new Map(distinct.map(([id], i) => [id, found[i]]));
+  const budget = new MetadataBudget();
   return mapConcurrently(rows, LOOKUP_CONCURRENCY, async (row) => {
     const instance = byKey.get(lookupKey(row));
     if (!instance || instance.State !== 'created') return { state: 'deleted' };
     if (instance.Version !== row.version) return { state: 'replaced' };
     if (!includeMetadata) return { state: 'current' };
-    return { state: 'current', metadata: await metadataOf(row, instance) };
+    return { state: 'current', metadata: await metadataOf(row, instance, budget) };
   });
 }
 
@@ -52,16 +74,33 @@ async function readInstance(key: InstanceKey, includeMetadata: boolean): Promise
   });
 }
 
-async function metadataOf(row: FeedRow, instance: InstanceColumns): Promise<DicomJsonDataset | undefined> {
+async function metadataOf(
+  row: FeedRow,
+  instance: InstanceColumns,
+  budget: MetadataBudget,
+): Promise<DicomJsonDataset | undefined> {
   if (instance.MetadataInBlob !== true) {
-    return instance.Metadata ? (JSON.parse(instance.Metadata) as DicomJsonDataset) : undefined;
+    if (!instance.Metadata || !budget.take(instance.Metadata.length)) return undefined;
+    return JSON.parse(instance.Metadata) as DicomJsonDataset;
   }
   try {
-    const body = await blobContainer().getBlockBlobClient(metadataBlobName(row, row.version)).downloadToBuffer();
+    // One byte past the bound tells a blob that is too large without reading all of it.
+    const response = await blobContainer()
+      .getBlockBlobClient(metadataBlobName(row, row.version))
+      .download(0, MAX_ENTRY_METADATA_BYTES + 1);
+    const body = await readBody(response.readableStreamBody);
+    if (!budget.take(body.length)) return undefined;
     return JSON.parse(body.toString('utf8')) as DicomJsonDataset;
   } catch (error) {
     // Deleted between the entity read and the blob read: the entry is no longer current.
     if (isStorageStatus(error, 404)) return undefined;
     throw error;
   }
+}
+
+/** A ranged download's body (one request; downloadToBuffer would ask for the size first). */
+async function readBody(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  if (stream) for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
