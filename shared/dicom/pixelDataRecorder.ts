@@ -12,6 +12,13 @@ import {
   type FrameIndex,
 } from './frameIndex';
 import { frameStartMarker, type TransferSyntaxInfo } from './transferSyntax';
+import { DicomParseError } from './dicomParseError';
+
+/**
+ * Fragments one instance may have (issue 13: an instance of a million tiny fragments once made a
+ * 24 MB frame index that every frame request parsed). Far above any real multi-frame image.
+ */
+export const MAX_FRAGMENTS_PER_INSTANCE = 100_000;
 
 export class PixelDataRecorder {
   private native: ByteRange | undefined;
@@ -71,6 +78,9 @@ export class PixelDataRecorder {
   }
 
   endFragment(): void {
+    if (this.fragments.length >= MAX_FRAGMENTS_PER_INSTANCE) {
+      throw new DicomParseError(`Pixel Data has more than ${MAX_FRAGMENTS_PER_INSTANCE} fragments`);
+    }
     this.fragments.push({
       offset: this.fragmentOffset,
       length: this.fragmentLength,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FrameIndex } from '../../shared/dicom/frameIndex';
+import { MAX_FRAGMENTS_PER_INSTANCE } from '../../shared/dicom/pixelDataRecorder';
 import { TS, buildPart10, encapsulatedPixels, type El } from './part10Builder';
 import { parse } from './parseHelpers';
 
@@ -258,4 +259,11 @@ describe('encapsulated', () => {
     pixels.writeUInt16LE(0xe00d, 2); // the BOT item becomes an Item Delimitation Item
     assert.throws(() => parse(encapsulatedFile(TS.rle, image(2, 2), pixels)), /where a fragment was expected/);
   });
+});
+
+test('more fragments than an instance may have fail the parse', () => {
+  const tiny = Buffer.from('AB');
+  const frames = [Array.from({ length: MAX_FRAGMENTS_PER_INSTANCE + 1 }, () => tiny)];
+  const file = encapsulatedFile(TS.rle, image(8, 8, 1), encapsulatedPixels(frames, false));
+  assert.throws(() => parse(file), /more than 100000 fragments/);
 });
