@@ -11,6 +11,9 @@ export const AZURITE_ACCOUNT_KEY =
 /** The ports `UseDevelopmentStorage=true` points at. */
 export const AZURITE_DEFAULT_PORTS = { blob: 10000, queue: 10001, table: 10002 } as const;
 
+/** Azurite's last line on a stop (host/azuriteWatchdog.ts); `onDisk=N/N errors=0`: every database saved or already unchanged on disk. */
+export const AZURITE_SAVE_REPORT = '[azurite-save] exit:';
+
 export type AzuriteOptions = (
   { readonly location: string; readonly inMemory?: false } | { readonly inMemory: true; readonly location?: undefined }
 ) & {
@@ -46,31 +49,20 @@ export class AzuritePortInUseError extends Error {
   }
 }
 
-const READY_LINE = /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/\S+)/;
+export const READY_LINE = /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 30_000;
 
 /**
  * Starts Azurite (blob, queue, table) as a child process and resolves once all three ports accept
- * connections. `--skipApiVersionCheck`: the storage SDKs speak a newer API version than Azurite
- * 3.35 knows; `--loose` tolerates headers it does not implement.
+ * connections. It stops, saving its data, with stop() or when this process exits or dies (tests,
+ * tools). `npm start` runs a longer-lived one instead: host/persistentAzurite.ts.
  */
 export async function startAzurite(options: AzuriteOptions): Promise<Azurite> {
-  const ports = options.ports === 'default' ? AZURITE_DEFAULT_PORTS : { blob: 0, queue: 0, table: 0 };
-  const args = [
-    '--require',
-    path.join(__dirname, 'azuriteWatchdog.js'),
-    azuriteScript(),
-    ...['--blobHost', '127.0.0.1', '--blobPort', String(ports.blob)],
-    ...['--queueHost', '127.0.0.1', '--queuePort', String(ports.queue)],
-    ...['--tableHost', '127.0.0.1', '--tablePort', String(ports.table)],
-    '--skipApiVersionCheck',
-    '--disableTelemetry',
-    '--loose',
-    ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', options.location]),
-    ...(options.silent === false ? [] : ['--silent']),
-  ];
+  const ports = options.ports === 'default' ? AZURITE_DEFAULT_PORTS : FREE_PORTS;
+  const args = azuriteArgs(ports, options.inMemory ? undefined : options.location, options.silent !== false);
   const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, AZURITE_WATCH_STDIN: '1' },
     // Its own process group: Ctrl-C in a terminal reaches only the parent, which stops it in order.
     detached: process.platform !== 'win32',
     windowsHide: true,
@@ -94,10 +86,44 @@ export async function startAzurite(options: AzuriteOptions): Promise<Azurite> {
     if (stream instanceof net.Socket) stream.unref();
   }
 
-  const blobUrl = `${urls.get('Blob')}/${AZURITE_ACCOUNT}`;
-  const queueUrl = `${urls.get('Queue')}/${AZURITE_ACCOUNT}`;
-  const tableUrl = `${urls.get('Table')}/${AZURITE_ACCOUNT}`;
   let stopping: Promise<void> | undefined;
+  return { ...azuriteEndpoints(portsOf(urls)), stop: () => (stopping ??= stop(child, killOnExit)) };
+}
+
+export interface AzuritePorts {
+  readonly blob: number;
+  readonly queue: number;
+  readonly table: number;
+}
+
+/** Port 0 for each service: whatever the OS hands out. */
+export const FREE_PORTS: AzuritePorts = { blob: 0, queue: 0, table: 0 };
+
+/**
+ * Azurite's command line. `--skipApiVersionCheck`: the storage SDKs speak a newer API version than
+ * Azurite 3.35 knows; `--loose` tolerates headers it does not implement. The watchdog is preloaded.
+ */
+export function azuriteArgs(ports: AzuritePorts, location: string | undefined, silent: boolean): string[] {
+  return [
+    '--require',
+    path.join(__dirname, 'azuriteWatchdog.js'),
+    azuriteScript(),
+    ...['--blobHost', '127.0.0.1', '--blobPort', String(ports.blob)],
+    ...['--queueHost', '127.0.0.1', '--queuePort', String(ports.queue)],
+    ...['--tableHost', '127.0.0.1', '--tablePort', String(ports.table)],
+    '--skipApiVersionCheck',
+    '--disableTelemetry',
+    '--loose',
+    ...(location === undefined ? ['--inMemoryPersistence'] : ['--location', location]),
+    ...(silent ? ['--silent'] : []),
+  ];
+}
+
+/** The URLs and connection string of an Azurite on these ports (the stop() is the caller's). */
+export function azuriteEndpoints(ports: AzuritePorts): Omit<Azurite, 'stop'> {
+  const blobUrl = `http://127.0.0.1:${ports.blob}/${AZURITE_ACCOUNT}`;
+  const queueUrl = `http://127.0.0.1:${ports.queue}/${AZURITE_ACCOUNT}`;
+  const tableUrl = `http://127.0.0.1:${ports.table}/${AZURITE_ACCOUNT}`;
   return {
     blobUrl,
     queueUrl,
@@ -105,8 +131,13 @@ export async function startAzurite(options: AzuriteOptions): Promise<Azurite> {
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_ACCOUNT_KEY};` +
       `BlobEndpoint=${blobUrl};QueueEndpoint=${queueUrl};TableEndpoint=${tableUrl};`,
-    stop: () => (stopping ??= stop(child, killOnExit)),
   };
+}
+
+/** The ports from Azurite's start-up lines (`Blob` -> `http://127.0.0.1:10000`). */
+export function portsOf(urls: ReadonlyMap<string, string>): AzuritePorts {
+  const port = (service: string): number => Number(new URL(urls.get(service) ?? 'http://x:0').port);
+  return { blob: port('Blob'), queue: port('Queue'), table: port('Table') };
 }
 
 async function stop(child: ChildProcess, killOnExit: () => void): Promise<void> {
@@ -155,13 +186,13 @@ async function waitUntilReady(child: ChildProcess, silent: boolean): Promise<Map
 }
 
 /** The port from Azurite's `listen EADDRINUSE: address already in use 127.0.0.1:10000`, if that is why it failed. */
-function portInUse(error: unknown): number | undefined {
+export function portInUse(error: unknown): number | undefined {
   const found = error instanceof Error ? /EADDRINUSE.*?:(\d+)\s*$/m.exec(error.message) : null;
   return found?.[1] ? Number(found[1]) : undefined;
 }
 
 /** Who holds a port, by the Server header of an HTTP answer there (Azurite sends one even for 400s). */
-async function serverHeader(port: number): Promise<string | undefined> {
+export async function serverHeader(port: number): Promise<string | undefined> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
     await response.body?.cancel();
@@ -171,7 +202,7 @@ async function serverHeader(port: number): Promise<string | undefined> {
   }
 }
 
-function waitForPort(port: number): Promise<void> {
+export function waitForPort(port: number): Promise<void> {
   const deadline = Date.now() + 5000;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {

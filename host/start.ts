@@ -3,10 +3,11 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { getConfig } from '../shared/config';
 import { ensureStorage } from '../shared/storage/provision';
-import { AZURITE_DEFAULT_PORTS, AzuritePortInUseError, startAzurite, type Azurite } from './azurite';
+import { AZURITE_DEFAULT_PORTS, AzuritePortInUseError, FREE_PORTS, type AzuritePorts } from './azurite';
 import { FunctionIndexError } from './functionsHost/functionIndex';
 import { startFunctionsHost } from './functionsHost/functionsHost';
 import { consoleLogger } from './functionsHost/hostLog';
+import { savedAll, startPersistentAzurite, type PersistentAzurite } from './persistentAzurite';
 
 /** The app folder: package.json (its `main` is dist/index.js) and host.json. */
 const APP_ROOT = path.resolve(__dirname, '..', '..');
@@ -38,19 +39,34 @@ async function main(): Promise<void> {
     announceAuth();
 
     const shutdown = (signal: string): void => {
-      console.log(`${signal}: stopping${azurite ? ' the server and Azurite' : ''}...`);
-      void Promise.all([functionsHost.stop(), stopAzurite()]).then(() => process.exit(0));
+      console.log(`${signal}: stopping${azurite ? ' the server, then Azurite (saving its data)' : ''}...`);
+      // The server first, so that nothing is stored after Azurite's final save.
+      void functionsHost
+        .stop()
+        .then(stopAzurite)
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(`Could not stop cleanly: ${explain(error)}`);
+            process.exit(1);
+          },
+        );
     };
-    // once: a second Ctrl-C falls back to the default action, which ends the process at once.
-    process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
+    // once: a second Ctrl-C falls back to the default action, which ends the process at once
+    // (Azurite keeps running with the data and the next `npm start` takes it over).
+    process.once('SIGINT', shutdown).once('SIGTERM', shutdown).once('SIGHUP', shutdown);
   } catch (error) {
-    await stopAzurite();
+    await stopAzurite().catch(() => undefined); // the start-up error is the one to report
     throw error;
   }
 }
 
-/** Storage from the environment if it names some; otherwise Azurite with its data in ./.azurite/. */
-async function chooseStorage(): Promise<{ azurite: Azurite | undefined; storage: string }> {
+/**
+ * Storage from the environment if it names some; otherwise Azurite with its data in ./.azurite/
+ * (DICOM_AZURITE_LOCATION), run as its own process so that a crash of this one loses nothing:
+ * host/persistentAzurite.ts. One left running by a previous `npm start` on that folder is reused.
+ */
+async function chooseStorage(): Promise<{ azurite: PersistentAzurite | undefined; storage: string }> {
   const env = process.env;
   if (env.DICOM_STORAGE_CONNECTION_STRING?.trim()) {
     return { azurite: undefined, storage: 'DICOM_STORAGE_CONNECTION_STRING from the environment (no Azurite started)' };
@@ -58,10 +74,30 @@ async function chooseStorage(): Promise<{ azurite: Azurite | undefined; storage:
   if (env.DICOM_BLOB_SERVICE_URL?.trim() && env.DICOM_TABLE_SERVICE_URL?.trim()) {
     return { azurite: undefined, storage: 'DICOM_BLOB_SERVICE_URL/DICOM_TABLE_SERVICE_URL (no Azurite started)' };
   }
-  const azurite = await startAzurite({ location: AZURITE_DIR, ports: 'default' });
-  env.DICOM_STORAGE_CONNECTION_STRING = 'UseDevelopmentStorage=true';
-  const { blob, table } = AZURITE_DEFAULT_PORTS;
-  return { azurite, storage: `Azurite on ports ${blob}-${table}, data in ${AZURITE_DIR}` };
+  const location = path.resolve(env.DICOM_AZURITE_LOCATION?.trim() || AZURITE_DIR);
+  const azurite = await startPersistentAzurite(location, azuritePortsFromEnv());
+  env.DICOM_STORAGE_CONNECTION_STRING = azurite.connectionString;
+  for (const { pid, report } of azurite.replaced) {
+    const saved = savedAll(report) ? 'its data saved' : `SAVE NOT CONFIRMED: ${report ?? 'no report'}`;
+    console.log(`A previous Azurite (pid ${pid}) on ${location} could not be reused and was stopped (${saved}).`);
+  }
+  const ports = [azurite.blobUrl, azurite.queueUrl, azurite.tableUrl].map((url) => new URL(url).port).join(', ');
+  const how = azurite.reused ? 'already running, reused' : 'started';
+  return { azurite, storage: `Azurite (pid ${azurite.pid}, ${how}) on ports ${ports}, data in ${location}` };
+}
+
+/** DICOM_AZURITE_PORTS: `blob,queue,table`, or `0` for free ports; default 10000-10002. */
+function azuritePortsFromEnv(): AzuritePorts {
+  const raw = process.env.DICOM_AZURITE_PORTS?.trim();
+  if (!raw) return AZURITE_DEFAULT_PORTS;
+  if (raw === '0') return FREE_PORTS;
+  const ports = raw.split(',').map((part) => Number(part.trim()));
+  const [blob, queue, table] = ports;
+  const valid = ports.length === 3 && ports.every((port) => Number.isInteger(port) && port > 0 && port <= 65535);
+  if (!valid || blob === undefined || queue === undefined || table === undefined) {
+    throw new Error(`DICOM_AZURITE_PORTS must be three ports "blob,queue,table" or 0, not "${raw}".`);
+  }
+  return { blob, queue, table };
 }
 
 /** Loud when auth is off: `npm start` defaults to it, and anyone who reaches the port may then do anything. */
@@ -88,9 +124,10 @@ function explain(error: unknown): string {
   if (error instanceof FunctionIndexError) return error.message;
   if (error instanceof AzuritePortInUseError) {
     return error.isAzurite
-      ? `${error.message}\nAnother Azurite is running. Stop it, or let this server use it (started with --skipApiVersionCheck):\n` +
+      ? `${error.message}\nAnother Azurite, not on this data folder, is running. Stop it, set DICOM_AZURITE_PORTS to other ports, ` +
+          `or let this server use it (started with --skipApiVersionCheck):\n` +
           `  DICOM_STORAGE_CONNECTION_STRING=UseDevelopmentStorage=true npm start`
-      : `${error.message}\nFree ports 10000-10002, or point the server at other storage with DICOM_STORAGE_CONNECTION_STRING.`;
+      : `${error.message}\nFree the ports, set DICOM_AZURITE_PORTS to other ports, or point the server at other storage with DICOM_STORAGE_CONNECTION_STRING.`;
   }
   if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
     return `${error.message}\nAnother process holds the port; set PORT to use a different one.`;

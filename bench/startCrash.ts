@@ -1,0 +1,139 @@
+/**
+ * `npm start` under SIGKILL, many times: each round starts host/start.js in a process group of its
+ * own on one data folder (a temporary one, free ports), stores 8 at a time, kills the server process
+ * or the whole group after a random number of acknowledged stores, restarts and checks every
+ * acknowledged instance (byte for byte, and in the change feed). At the end the server is stopped
+ * as Ctrl-C does, started again on a fresh Azurite, and every instance of every round is checked.
+ *
+ *   node dist/bench/startCrash.js [--rounds 20] [--azurite-rounds 0] [--seed 1]
+ *
+ * --azurite-rounds kills Azurite itself (what a machine crash does to it) and reports what its
+ * last autosave left out: the window docs/consistency.md states. Linux only (/proc).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { stopPersistentAzurite } from '../host/persistentAzurite';
+import {
+  crashRound,
+  isolatedEnv,
+  killServer,
+  startServer,
+  stopServer,
+  verify,
+  type KillTarget,
+} from '../test/support/startCrash';
+import { numberAtLeast } from './cliArgs';
+
+const START = path.resolve(__dirname, '..', 'host', 'start.js');
+const CONCURRENCY = 8;
+
+interface Totals {
+  rounds: number;
+  acknowledged: number;
+  inFlight: number;
+  lostRetrieve: number;
+  lostFeed: number;
+  lostAgesMs: number[];
+}
+
+/** A small deterministic generator (mulberry32), so a seed replays the same kill points. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '20' },
+      'azurite-rounds': { type: 'string', default: '0' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  const rounds = numberAtLeast('--rounds', values.rounds, 0);
+  const azuriteRounds = numberAtLeast('--azurite-rounds', values['azurite-rounds'], 0);
+  const next = random(numberAtLeast('--seed', values.seed, 0));
+  const root = await mkdtemp(path.join(tmpdir(), 'bench-start-crash-'));
+  const location = path.join(root, 'azurite');
+  const env = isolatedEnv(location);
+  const totals = new Map<KillTarget, Totals>();
+  const everything: Awaited<ReturnType<typeof crashRound>>['stored'][number][] = [];
+  try {
+    const plan: KillTarget[] = [];
+    for (let i = 0; i < rounds; i++) plan.push('server', 'group');
+    for (let i = 0; i < azuriteRounds; i++) plan.push('azurite');
+    for (const [i, kill] of plan.entries()) {
+      const killAfterAcks = 10 + Math.floor(next() * 190);
+      const round = await crashRound({ start: START, env, kill, concurrency: CONCURRENCY, killAfterAcks });
+      const total = totals.get(kill) ?? {
+        rounds: 0,
+        acknowledged: 0,
+        inFlight: 0,
+        lostRetrieve: 0,
+        lostFeed: 0,
+        lostAgesMs: [],
+      };
+      total.rounds++;
+      total.acknowledged += round.acknowledged;
+      total.inFlight += round.unacknowledged;
+      total.lostRetrieve += round.lostRetrieve.length;
+      total.lostFeed += round.lostFeed.length;
+      total.lostAgesMs.push(...round.lostAgesMs);
+      totals.set(kill, total);
+      const lost = new Set([...round.lostRetrieve, ...round.lostFeed]);
+      everything.push(...round.stored.filter((s) => !lost.has(s.sop)));
+      console.log(
+        `round ${i + 1}/${plan.length} kill ${kill} after ${killAfterAcks}: ${round.acknowledged} acknowledged, ` +
+          `${round.unacknowledged} in flight, lost ${round.lostRetrieve.length} (retrieve) ${round.lostFeed.length} (feed); ` +
+          `restart: ${round.storageLine}`,
+      );
+      // The restarted server goes the hard way too, so Azurite is never stopped between rounds.
+      const gone = new Promise((resolve) => round.restarted.group.once('exit', resolve));
+      killServer(round.restarted, 'group');
+      await gone;
+    }
+
+    const last = await startServer(START, env);
+    if ((await stopServer(last)) !== 0)
+      throw new Error(`the server's graceful stop failed:\n${last.output.join('\n')}`);
+    const fresh = await startServer(START, env);
+    const check = await verify(fresh.baseUrl, everything);
+    await stopServer(fresh);
+
+    console.log(
+      '\nkill      rounds  acknowledged  in flight  lost (retrieve)  lost (feed)  lost acknowledged ms before the kill',
+    );
+    for (const [kill, t] of totals) {
+      const ages = t.lostAgesMs.length ? `${Math.min(...t.lostAgesMs)}-${Math.max(...t.lostAgesMs)}` : '-';
+      console.log(
+        `${kill.padEnd(9)} ${String(t.rounds).padStart(6)}  ${String(t.acknowledged).padStart(12)}  ` +
+          `${String(t.inFlight).padStart(9)}  ${String(t.lostRetrieve).padStart(15)}  ${String(t.lostFeed).padStart(11)}  ${ages}`,
+      );
+    }
+    console.log(
+      `after a graceful stop and a fresh Azurite: ${everything.length} instances checked, ` +
+        `${check.lostRetrieve.length} not retrievable, ${check.lostFeed.length} not in the feed`,
+    );
+    const lostOnServerOrGroup = (['server', 'group'] as const).some((kill) => {
+      const t = totals.get(kill);
+      return t !== undefined && t.lostRetrieve + t.lostFeed > 0;
+    });
+    if (lostOnServerOrGroup || check.lostRetrieve.length > 0 || check.lostFeed.length > 0) process.exitCode = 1;
+  } finally {
+    await stopPersistentAzurite(location);
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
