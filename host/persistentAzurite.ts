@@ -147,6 +147,7 @@ async function spawnAzurite(location: string, wanted: AzuritePorts): Promise<Azu
     if (urls.size === 3) break;
     if (exited !== undefined || Date.now() > deadline) {
       if (exited === undefined) process.kill(pid, 'SIGKILL');
+      const output = (await readFile(logPath)).subarray(logStart).toString(); // its last words too
       const busyPort = portInUse(new Error(output));
       if (busyPort !== undefined) throw new AzuritePortInUseError(busyPort, await serverHeader(busyPort));
       const why = exited === undefined ? `did not start within ${START_TIMEOUT_MS / 1000} s` : `exited (${exited})`;
