@@ -9,22 +9,15 @@
 import { createHash } from 'node:crypto';
 import { makeDicom, type ElementSpec } from '../test/support/dicomFactory';
 import type { RequestBody } from './stowInstances';
+import { seededRandom } from '../test/support/seededRandom';
 
-/** A small, fast PRNG (mulberry32): the same seed gives the same sequence on every run and machine. */
+/** The benchmark datasets' PRNG (test/support/seededRandom.ts), with helpers. */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   /** Uniform integer in [min, max]. */

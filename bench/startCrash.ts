@@ -25,6 +25,7 @@ import {
   type KillTarget,
 } from '../test/support/startCrash';
 import { numberAtLeast } from './cliArgs';
+import { seededRandom } from '../test/support/seededRandom';
 
 const START = path.resolve(__dirname, '..', 'host', 'start.js');
 const CONCURRENCY = 8;
@@ -38,18 +39,6 @@ interface Totals {
   lostAgesMs: number[];
 }
 
-/** A small deterministic generator (mulberry32), so a seed replays the same kill points. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -60,7 +49,7 @@ async function main(): Promise<void> {
   });
   const rounds = numberAtLeast('--rounds', values.rounds, 0);
   const azuriteRounds = numberAtLeast('--azurite-rounds', values['azurite-rounds'], 0);
-  const next = random(numberAtLeast('--seed', values.seed, 0));
+  const next = seededRandom(numberAtLeast('--seed', values.seed, 0));
   const root = await mkdtemp(path.join(tmpdir(), 'bench-start-crash-'));
   const location = path.join(root, 'azurite');
   const env = isolatedEnv(location);

@@ -16,6 +16,7 @@
  * line (starting with `{"bench":"wado"`) for machines.
  */
 import http from 'node:http';
+import { seededRandom } from '../test/support/seededRandom';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { numberAtLeast } from './cliArgs';
@@ -82,17 +83,10 @@ function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** Deterministic frame numbers 1..frames (mulberry32), so every server is asked for the same frames. */
+/** Deterministic frame numbers 1..frames, so every server is asked for the same frames. */
 function frameNumbers(frames: number, count: number, seed: number): number[] {
-  let state = seed >>> 0;
-  return Array.from({ length: count }, () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return 1 + Math.floor(unit * frames);
-  });
+  const next = seededRandom(seed);
+  return Array.from({ length: count }, () => 1 + Math.floor(next() * frames));
 }
 
 interface StudyFigures {

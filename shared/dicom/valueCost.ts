@@ -5,22 +5,12 @@
  * fails the instance before a single object is made.
  */
 
+import { NUMERIC_VR_SIZE } from './vr';
+
 /** A decoded string or number in an array: the slot, the string header, typical padding. */
 const VALUE_COST = 32;
 /** A person name becomes an object with up to three component strings. */
 const PERSON_NAME_COST = 160;
-
-const BINARY_VALUE_BYTES: Readonly<Record<string, number>> = {
-  AT: 4,
-  FL: 4,
-  FD: 8,
-  SL: 4,
-  SS: 2,
-  SV: 8,
-  UL: 4,
-  US: 2,
-  UV: 8,
-};
 
 /** Text VRs whose values are separated by backslashes. */
 const MULTI_VALUED_TEXT = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'PN', 'SH', 'TM', 'UC', 'UI']);
@@ -28,7 +18,7 @@ const MULTI_VALUED_TEXT = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO
 const BACKSLASH = 0x5c;
 
 export function decodedValueCost(vr: string, bytes: Uint8Array): number {
-  const binarySize = BINARY_VALUE_BYTES[vr];
+  const binarySize = NUMERIC_VR_SIZE[vr];
   if (binarySize !== undefined) return Math.floor(bytes.length / binarySize) * VALUE_COST;
   if (!MULTI_VALUED_TEXT.has(vr)) return VALUE_COST;
   let values = 1;

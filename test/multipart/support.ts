@@ -31,17 +31,8 @@ export function sourceOf(chunks: readonly Buffer[]): Readable {
   return Readable.from(chunks);
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so a failing chunking can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Replays a failing chunking from its seed. */
+export { seededRandom } from '../support/seededRandom';
 
 /** Every part of `source`, each body read to its end. */
 export async function readAll(
