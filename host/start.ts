@@ -45,7 +45,10 @@ async function main(): Promise<void> {
         .stop()
         .then(stopAzurite)
         .then(
-          () => process.exit(0),
+          () => {
+            if (azurite) console.log('Stopped; Azurite saved its data.');
+            process.exit(0);
+          },
           (error: unknown) => {
             console.error(`Could not stop cleanly: ${explain(error)}`);
             process.exit(1);
