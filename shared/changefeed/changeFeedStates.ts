@@ -1,6 +1,7 @@
 import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { metadataBlobName, type InstanceKey } from '../storage/blobLayout';
-import { blobContainer, table } from '../storage/clients';
+import { downloadBlob } from '../retrieve/blobReads';
+import { table } from '../storage/clients';
 import { instanceRowKey, type InstanceEntity } from '../storage/instanceRecords';
 import { getEntityIfExists } from '../storage/entityReads';
 import { isStorageStatus } from '../storage/storageErrors';
@@ -85,10 +86,7 @@ async function metadataOf(
   }
   try {
     // One byte past the bound tells a blob that is too large without reading all of it.
-    const response = await blobContainer()
-      .getBlockBlobClient(metadataBlobName(row, row.version))
-      .download(0, MAX_ENTRY_METADATA_BYTES + 1);
-    const body = await readBody(response.readableStreamBody);
+    const body = await downloadBlob(metadataBlobName(row, row.version), MAX_ENTRY_METADATA_BYTES + 1);
     if (!budget.take(body.length)) return undefined;
     return JSON.parse(body.toString('utf8')) as DicomJsonDataset;
   } catch (error) {
@@ -96,11 +94,4 @@ async function metadataOf(
     if (isStorageStatus(error, 404)) return undefined;
     throw error;
   }
-}
-
-/** A ranged download's body (one request; downloadToBuffer would ask for the size first). */
-async function readBody(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  if (stream) for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }

@@ -51,11 +51,22 @@ export async function readBlobRange(name: string, offset: number, count: number)
   return Buffer.concat(chunks);
 }
 
+/**
+ * A small blob's bytes, at most `maxBytes` of them, in one request (downloadToBuffer would first
+ * ask for the size: a second billed call). Storage errors are thrown as they are.
+ */
+export async function downloadBlob(name: string, maxBytes?: number): Promise<Buffer> {
+  const response = await blobContainer().getBlockBlobClient(name).download(0, maxBytes);
+  const chunks: Buffer[] = [];
+  const body = response.readableStreamBody;
+  if (body) for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 /** Reads a small blob (a metadata document, a frame index) whole, as text. */
 export async function readBlobText(name: string): Promise<string> {
   try {
-    const buffer = await blobContainer().getBlockBlobClient(name).downloadToBuffer();
-    return buffer.toString('utf8');
+    return (await downloadBlob(name)).toString('utf8');
   } catch (error) {
     if (isStorageStatus(error, 404)) throw new Error(`The blob ${name} of a visible instance is missing.`);
     throw asServiceUnavailable(error, 'reading a metadata document');
