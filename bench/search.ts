@@ -32,6 +32,7 @@ import { formatDuration, loadDataset, type LoadReport } from './searchLoad';
 import { seedDirect } from './searchSeed';
 import { QUERY_SHAPES, type QueryShape, type Target } from './searchQueries';
 import { startOrthanc, startOurServer, type RunningServer } from './servers';
+import { isAlive } from '../host/processAlive';
 
 interface Options {
   readonly sizes: readonly number[];
@@ -92,15 +93,6 @@ interface TargetRun {
 }
 
 const running = new Set<RunningServer>();
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;

@@ -14,6 +14,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from './processAlive';
 import {
   AzuritePortInUseError,
   azuriteArgs,
@@ -203,15 +204,6 @@ async function isServing(state: AzuriteState): Promise<boolean> {
   if (args !== undefined && !isAzuriteOn(args, state.location)) return false;
   const owners = await Promise.all([state.blob, state.queue, state.table].map(serverHeader));
   return ['Azurite-Blob', 'Azurite-Queue', 'Azurite-Table'].every((name, i) => owners[i]?.startsWith(name));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Every Azurite process serving `location` (Linux, from /proc; elsewhere none): also a leftover without a state file. */

@@ -1,4 +1,3 @@
-import http, { type IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import { startFunctionsHost, type FunctionsHost } from '../../host/functionsHost/functionsHost';
 import { lineLogger } from '../../host/functionsHost/hostLog';
@@ -40,28 +39,4 @@ async function startHostFor(
   return { url, host, logs, close: () => host.stop() };
 }
 
-export interface RawResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** A plain node:http exchange, for what fetch hides (raw headers, long request lines). */
-export function rawRequest(
-  url: string,
-  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | string } = {},
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers });
-    req.once('error', reject);
-    req.once('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('error', reject);
-      res.once('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-    });
-    req.end(options.body);
-  });
-}
+export { rawRequest, type RawResponse } from '../support/rawRequest';

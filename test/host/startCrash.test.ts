@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stopPersistentAzurite } from '../../host/persistentAzurite';
+import { isAlive } from '../../host/processAlive';
 import {
   crashRound,
   isolatedEnv,
@@ -31,15 +32,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('npm start after a SIGKILL', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
 import { makeDicom, newUid } from '../support/dicomFactory';
-import { rawPost } from '../support/rawPost';
+import { rawPost } from '../support/rawRequest';
 import { useTestServer } from '../support/serverFixture';
 import { firstValue, sequence } from '../support/stowClient';
 
