@@ -73,10 +73,10 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
     if (cors?.handle(req, res)) return discard(req);
 
     const url = new URL(`http://${req.headers.host ?? 'localhost'}${target}`);
-    const path = decodeURIComponentSafe(url.pathname);
     const match = router.match(method, url.pathname);
     if (match.kind === 'badRequest') return refuse(req, res, 400);
     if (match.kind === 'notFound') {
+      const path = decodeURIComponentSafe(url.pathname);
       if (path !== undefined && trimmed(path).toLowerCase() === WARMUP_ROUTE && method === 'GET') {
         return warmup(req, res);
       }

@@ -5,11 +5,10 @@ import { NodeWorker, type WorkerLogger } from '../worker/nodeWorker';
 import { indexFunctions, type FunctionIndex } from './functionIndex';
 import { BODY_SIZE_LIMIT_SETTING, DEFAULT_FUNCTION_TIMEOUT_MS } from './hostRules';
 
-/** Read by shared/auth/authConfig.ts. */
-const LOCAL_HOST_SETTING = 'DICOMWEB_LOCAL_HOST';
 /** 300 MiB: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT as deployed (test/host/deployedSettings.test.ts checks they agree). */
 export const DEPLOYED_BODY_SIZE_LIMIT = 314_572_800;
 import { startTimers } from './timerRunner';
+import { LOCAL_HOST_SETTING } from '../../shared/auth/authConfig';
 
 export interface FunctionsHostOptions {
   /** The folder with package.json and host.json (the built app is under its `main`). */

@@ -29,7 +29,7 @@ export interface AuthConfig {
 }
 
 /** The local host (npm start, tests) sets this; the Functions host does not (host/functionsHost/functionsHost.ts). */
-const LOCAL_HOST_SETTING = 'DICOMWEB_LOCAL_HOST';
+export const LOCAL_HOST_SETTING = 'DICOMWEB_LOCAL_HOST';
 /** Set by the platform (`True`) while App Service Authentication runs in front of the app. */
 const APP_SERVICE_AUTH_SETTING = 'WEBSITE_AUTH_ENABLED';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
