@@ -1,12 +1,10 @@
 // WADO-RS Retrieve Frames: native and encapsulated multi-frame instances, viewers' Accept headers, errors.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { getString } from '../../shared/dicom/dicomJson';
-import { Tag } from '../../shared/dicom/tags';
 import { makeDicom, newUid } from '../support/dicomFactory';
 import { readFixture, TUTORIAL } from '../support/fixtures';
 import { useTestServer } from '../support/serverFixture';
-import { frameOf, get, parseDicom, readParts, store, withUid } from './retrieveSupport';
+import { frameOf, framesUrl, get, parseDicom, readParts, store, withUid } from './retrieveSupport';
 
 const MULTIFRAME_UID = '2.25.329800735698586629295641978511506172938';
 const OCTET_ANY = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
@@ -21,13 +19,6 @@ const FIXTURES = {
   ),
   rle: withUid(readFixture('multiframe-rle-nobot.dcm'), MULTIFRAME_UID, MULTIFRAME_UID.replace(/938$/, '503')),
 };
-
-function framesUrl(base: string, file: Buffer, frames: string): string {
-  const { dataset } = parseDicom(file);
-  return `${base}/v2/studies/${getString(dataset, Tag.StudyInstanceUID) ?? ''}/series/${
-    getString(dataset, Tag.SeriesInstanceUID) ?? ''
-  }/instances/${getString(dataset, Tag.SOPInstanceUID) ?? ''}/frames/${frames}`;
-}
 
 describe('WADO-RS retrieve frames', () => {
   const ctx = useTestServer();

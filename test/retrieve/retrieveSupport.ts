@@ -1,7 +1,9 @@
 /** Helpers of the retrieve tests: storing fixtures under fresh UIDs and reading multipart answers. */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { getString } from '../../shared/dicom/dicomJson';
 import { Part10StreamParser, type ParsedInstance } from '../../shared/dicom/part10StreamParser';
+import { Tag } from '../../shared/dicom/tags';
 import { parseMediaType } from '../../shared/http/mediaType';
 import { boundaryFromContentType, readMultipart } from '../../shared/multipart/multipartReader';
 import { stowFiles } from '../support/stowClient';
@@ -72,4 +74,12 @@ export function frameOf(file: Buffer, k: number): Buffer {
   }
   const ranges = index.frames[k - 1] ?? [];
   return Buffer.concat(ranges.map((r) => file.subarray(r.offset, r.offset + r.length)));
+}
+
+/** The frames URL of a stored file, from its own UIDs. */
+export function framesUrl(base: string, file: Buffer, frames: string): string {
+  const { dataset } = parseDicom(file);
+  return `${base}/v2/studies/${getString(dataset, Tag.StudyInstanceUID) ?? ''}/series/${
+    getString(dataset, Tag.SeriesInstanceUID) ?? ''
+  }/instances/${getString(dataset, Tag.SOPInstanceUID) ?? ''}/frames/${frames}`;
 }
