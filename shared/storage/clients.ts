@@ -2,6 +2,7 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
 import { getConfig, type StorageConfig } from '../config';
+import { tableBodyPolicy } from '../telemetry/tableBodies';
 
 /** The tables the service uses; each name gets the configured prefix. */
 export const TABLES = {
@@ -77,7 +78,12 @@ function createTableClient(current: Clients, fullName: string): TableClient {
   if (connectionString) {
     // Azurite's connection strings are http://; the table SDK refuses those unless told.
     const allowInsecureConnection = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(connectionString);
-    return TableClient.fromConnectionString(connectionString, fullName, { allowInsecureConnection });
+    return TableClient.fromConnectionString(connectionString, fullName, {
+      allowInsecureConnection,
+      additionalPolicies: [tableBodyPolicy],
+    });
   }
-  return new TableClient(tableServiceUrl ?? '', fullName, current.credential ?? new DefaultAzureCredential());
+  return new TableClient(tableServiceUrl ?? '', fullName, current.credential ?? new DefaultAzureCredential(), {
+    additionalPolicies: [tableBodyPolicy],
+  });
 }

@@ -1,0 +1,294 @@
+/**
+ * `npm run bench:calls`: the storage calls each operation of a standard workload makes, counted
+ * on the wire (shared/telemetry/storageCallRecorder.ts), by REST operation, with bytes, entity
+ * writes and the partitions touched. Timing on Azurite says little about Azure; these counts carry
+ * over: each call is a billed transaction and a share of the account's and partition's targets.
+ *
+ *   npm run bench:calls -- [--json out.json] [--study-size 50]
+ *
+ * Operations run one at a time on an otherwise idle server, and each one's count includes the
+ * work it leaves running after its answer (pending-marker removal, background deletes): the count
+ * ends when no call has completed for a quiet period.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startAzurite } from '../host/azurite';
+import { resetConfig } from '../shared/config';
+import { resetClients } from '../shared/storage/clients';
+import { ensureStorage } from '../shared/storage/provision';
+import type { StorageCall } from '../shared/telemetry/storageCall';
+import { StorageCallRecorder } from '../shared/telemetry/storageCallRecorder';
+import { makeDicom, newUid } from '../test/support/dicomFactory';
+import { multipartBody, multipartRelated, newBoundary } from '../test/support/multipartBody';
+import { startBenchFunctionsHost } from './benchHost';
+import { integersAtLeast } from './cliArgs';
+
+/** No call completed for this long: the operation's trailing work is done. */
+const QUIET_MS = 400;
+
+export interface OperationCalls {
+  readonly operation: string;
+  /** How many requests (or instances, for per-instance rows) the figures are averaged over. */
+  readonly per: number;
+  readonly perLabel: string;
+  readonly calls: number;
+  readonly byOperation: Record<string, number>;
+  readonly entityWrites: number;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+  readonly partitions: number;
+  /** The partition with the most calls, as `table/partition`, and its share of the calls. */
+  readonly hottest: string;
+  readonly hottestShare: number;
+  /** Entity writes by `table/partition` (table writes only), for the ceiling model (bench/ceilingModel.ts). */
+  readonly partitionWrites: Record<string, number>;
+}
+
+interface Workload {
+  readonly base: string;
+  readonly recorder: StorageCallRecorder;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { json: { type: 'string' }, 'study-size': { type: 'string', default: '50' } },
+  });
+  const [studySize = 50] = integersAtLeast('study-size', values['study-size'], 2);
+  const azurite = await startAzurite({ inMemory: true, ports: 'free' });
+  Object.assign(process.env, { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString });
+  resetConfig();
+  resetClients();
+  const host = await startBenchFunctionsHost();
+  const rows: OperationCalls[] = [];
+  try {
+    await ensureStorage();
+    const { url } = await host.http.listen(0, '127.0.0.1');
+    const recorder = new StorageCallRecorder([
+      { service: 'blob', url: azurite.blobUrl },
+      { service: 'table', url: azurite.tableUrl },
+    ]);
+    await runWorkload({ base: `${url}/v2`, recorder }, studySize, rows);
+    recorder.stop();
+  } finally {
+    await host.stop();
+    await azurite.stop();
+  }
+  printTable(rows);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ studySize, rows }, null, 2));
+}
+
+async function runWorkload(w: Workload, studySize: number, rows: OperationCalls[]): Promise<void> {
+  // A study stored one instance per request: the first instance (new study, new series) on its own row.
+  const study = newUid();
+  const series = newUid();
+  const sops: string[] = [];
+  const instance = (): Buffer => {
+    const sop = newUid();
+    sops.push(sop);
+    return makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop, pixelDataBytes: 8192 });
+  };
+  rows.push(await measure(w, 'STOW, first instance of a new study', 1, 'request', () => stow(w.base, [instance()])));
+  const rest: Buffer[] = Array.from({ length: studySize - 1 }, instance);
+  rows.push(
+    await measure(
+      w,
+      `STOW, instances 2-${studySize} of the study, one per request`,
+      rest.length,
+      'instance',
+      async () => {
+        for (const file of rest) await stow(w.base, [file]);
+      },
+    ),
+  );
+  const batchStudy = newUid();
+  const batch = Array.from({ length: studySize }, () =>
+    makeDicom({ studyInstanceUid: batchStudy, seriesInstanceUid: newUid(), pixelDataBytes: 8192 }),
+  );
+  rows.push(
+    await measure(w, `STOW, ${studySize} instances (${studySize} series) in one request`, studySize, 'instance', () =>
+      stow(w.base, batch),
+    ),
+  );
+  const smallStudies = Array.from({ length: 10 }, () => {
+    const s = newUid();
+    const se = newUid();
+    return Array.from({ length: 5 }, () => makeDicom({ studyInstanceUid: s, seriesInstanceUid: se }));
+  });
+  rows.push(
+    await measure(w, 'STOW, 10 studies of 5 instances, one per request', 50, 'instance', async () => {
+      for (const files of smallStudies) for (const file of files) await stow(w.base, [file]);
+    }),
+  );
+
+  const sop = sops[1] ?? '';
+  const reads: [string, string][] = [
+    ['WADO instance', `/studies/${study}/series/${series}/instances/${sop}`],
+    ['WADO frame 1', `/studies/${study}/series/${series}/instances/${sop}/frames/1`],
+    ['WADO instance metadata', `/studies/${study}/series/${series}/instances/${sop}/metadata`],
+    [`WADO series (${studySize} instances)`, `/studies/${study}/series/${series}`],
+    [`WADO study metadata (${studySize} instances)`, `/studies/${study}/metadata`],
+    ['QIDO studies, no filter, limit 10', '/studies?limit=10'],
+    ['QIDO studies?PatientID', '/studies?PatientID=PID-1&limit=10'],
+    ['QIDO studies?PatientName fuzzy', '/studies?PatientName=test&fuzzymatching=true&limit=10'],
+    ['QIDO studies?PatientName=*pati*', '/studies?PatientName=*pati*&limit=10'],
+    ['QIDO studies?StudyDate range', '/studies?StudyDate=20230101-20251231&limit=10'],
+    ['QIDO studies?StudyInstanceUID', `/studies?StudyInstanceUID=${study}`],
+    ['QIDO series?Modality', '/series?Modality=OT&limit=10'],
+    ['QIDO study series', `/studies/${study}/series`],
+    [`QIDO study instances (${studySize})`, `/studies/${study}/instances`],
+    ['QIDO instances?SOPInstanceUID', `/instances?SOPInstanceUID=${sop}`],
+    ['Change feed page of 10 (v2)', '/changefeed?offset=0&limit=10'],
+    ['Change feed latest (v2)', '/changefeed/latest'],
+  ];
+  for (const [label, path] of reads) {
+    rows.push(await measure(w, label, 1, 'request', () => get(w.base + path)));
+  }
+  const batchSeries = await firstSeriesOf(w.base, batchStudy);
+  rows.push(
+    await measure(w, 'DELETE instance', 1, 'request', () =>
+      del(`${w.base}/studies/${study}/series/${series}/instances/${sop}`),
+    ),
+  );
+  rows.push(
+    await measure(w, 'DELETE series (1 instance)', 1, 'request', () =>
+      del(`${w.base}/studies/${batchStudy}/series/${batchSeries}`),
+    ),
+  );
+  rows.push(
+    await measure(w, `DELETE study (${studySize - 1} instances)`, 1, 'request', () =>
+      del(`${w.base}/studies/${study}`),
+    ),
+  );
+}
+
+async function measure(
+  w: Workload,
+  operation: string,
+  per: number,
+  perLabel: string,
+  run: () => Promise<void>,
+): Promise<OperationCalls> {
+  await quiet(w.recorder); // nothing of the previous operation counts here
+  await run();
+  const calls = await quiet(w.recorder);
+  return summarize(operation, per, perLabel, calls);
+}
+
+/** Collects calls until none has completed for QUIET_MS. */
+async function quiet(recorder: StorageCallRecorder): Promise<StorageCall[]> {
+  const calls: StorageCall[] = [];
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    const more = recorder.take();
+    if (more.length === 0) return calls;
+    calls.push(...more);
+  }
+}
+
+export function summarize(
+  operation: string,
+  per: number,
+  perLabel: string,
+  calls: readonly StorageCall[],
+): OperationCalls {
+  const byOperation: Record<string, number> = {};
+  const byPartition = new Map<string, number>();
+  const partitionWrites: Record<string, number> = {};
+  let entityWrites = 0;
+  let requestBytes = 0;
+  let responseBytes = 0;
+  for (const call of calls) {
+    const name = `${call.service}.${call.operation}`;
+    byOperation[name] = (byOperation[name] ?? 0) + 1;
+    const partition = `${call.target}/${call.partition}`;
+    byPartition.set(partition, (byPartition.get(partition) ?? 0) + 1);
+    entityWrites += call.entityWrites;
+    if (call.entityWrites > 0) partitionWrites[partition] = (partitionWrites[partition] ?? 0) + call.entityWrites;
+    requestBytes += call.requestBytes;
+    responseBytes += call.responseBytes;
+  }
+  const [hottest = '', hottestCalls = 0] = [...byPartition].sort((a, b) => b[1] - a[1])[0] ?? [];
+  return {
+    operation,
+    per,
+    perLabel,
+    calls: calls.length,
+    byOperation,
+    entityWrites,
+    requestBytes,
+    responseBytes,
+    partitions: byPartition.size,
+    hottest,
+    hottestShare: calls.length === 0 ? 0 : hottestCalls / calls.length,
+    partitionWrites,
+  };
+}
+
+function printTable(rows: readonly OperationCalls[]): void {
+  console.log('\nStorage calls per operation (counted on the wire; Azurite, in-memory)\n');
+  console.log(
+    '| Operation | Calls per | Entity writes per | KiB up per | Partitions | Hottest partition (share) | Calls by kind (total) |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | --- | --- |');
+  for (const r of rows) {
+    const kinds = Object.entries(r.byOperation)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    const hottest = `${shorten(r.hottest)} (${Math.round(r.hottestShare * 100)}%)`;
+    console.log(
+      `| ${r.operation} | ${fixed(r.calls / r.per)} / ${r.perLabel} | ${fixed(r.entityWrites / r.per)} | ${fixed(r.requestBytes / r.per / 1024)} | ${r.partitions} | ${hottest} | ${kinds} |`,
+    );
+  }
+}
+
+function fixed(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** UIDs make partitions long; the table and the start of the key say which one it is. */
+function shorten(partition: string): string {
+  return partition.length > 48 ? `${partition.slice(0, 45)}...` : partition;
+}
+
+async function stow(base: string, files: readonly Buffer[]): Promise<void> {
+  const boundary = newBoundary();
+  const body = multipartBody(
+    files.map((file) => ({ contentType: 'application/dicom', body: file })),
+    boundary,
+  );
+  const response = await fetch(`${base}/studies`, {
+    method: 'POST',
+    headers: { 'content-type': multipartRelated(boundary), accept: 'application/dicom+json' },
+    body: new Uint8Array(body),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`STOW answered ${response.status}`);
+}
+
+async function get(url: string): Promise<void> {
+  const response = await fetch(url, { headers: { accept: '*/*' } });
+  await response.arrayBuffer();
+  if (response.status >= 300) throw new Error(`GET ${url} answered ${response.status}`);
+}
+
+async function del(url: string): Promise<void> {
+  const response = await fetch(url, { method: 'DELETE' });
+  await response.arrayBuffer();
+  if (response.status !== 204) throw new Error(`DELETE ${url} answered ${response.status}`);
+}
+
+async function firstSeriesOf(base: string, study: string): Promise<string> {
+  const response = await fetch(`${base}/studies/${study}/series?limit=1`, {
+    headers: { accept: 'application/dicom+json' },
+  });
+  const body = (await response.json()) as { '0020000E'?: { Value?: string[] } }[];
+  return body[0]?.['0020000E']?.Value?.[0] ?? '';
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

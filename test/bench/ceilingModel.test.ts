@@ -1,0 +1,59 @@
+// The ceiling model's arithmetic: which target binds first, alone and in a mix.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AZURE_TARGETS, mixCeiling, operationCeiling, partitionClass } from '../../bench/ceilingModel';
+import type { OperationCalls } from '../../bench/storageCalls';
+
+function row(operation: string, calls: number, per: number, partitionWrites: Record<string, number>): OperationCalls {
+  const entityWrites = Object.values(partitionWrites).reduce((a, b) => a + b, 0);
+  return {
+    operation,
+    per,
+    perLabel: 'instance',
+    calls,
+    byOperation: {},
+    entityWrites,
+    requestBytes: 0,
+    responseBytes: 0,
+    partitions: Object.keys(partitionWrites).length,
+    hottest: '',
+    hottestShare: 0,
+    partitionWrites,
+  };
+}
+
+test('partitions are classed by what keys them', () => {
+  assert.equal(partitionClass('dicomChangeFeed/feed'), 'global');
+  assert.equal(partitionClass('dicomInstances/~pending'), 'global');
+  assert.equal(partitionClass('dicomInstances/1.2.840.113619.2'), 'object');
+  assert.equal(partitionClass('dicomIxModalityEq/CT|3'), 'index');
+  assert.equal(partitionClass('dicomIxSopUidEq/1.2.3.4|a'), 'object');
+});
+
+test('a fixed-key partition binds when its entity target is reached before the account request target', () => {
+  const store = row('store', 100, 10, { 'dicomChangeFeed/feed': 30, 'dicomInstances/1.2.3.4': 20 });
+  const ceiling = operationCeiling(store);
+  assert.equal(ceiling.callsPer, 10);
+  assert.equal(ceiling.byAccountRequests, AZURE_TARGETS.accountRequestsPerSecond / 10);
+  assert.equal(ceiling.globalPartition, 'dicomChangeFeed/feed');
+  assert.equal(ceiling.byGlobalPartition, AZURE_TARGETS.partitionEntitiesPerSecond / 3);
+  assert.equal(ceiling.ceiling, ceiling.byGlobalPartition);
+  assert.match(ceiling.binding, /feed/);
+
+  const read = operationCeiling(row('read', 2, 1, {}));
+  assert.equal(read.ceiling, AZURE_TARGETS.accountRequestsPerSecond / 2);
+  assert.equal(read.binding, 'account requests');
+});
+
+test('a mix weighs each operation by its share', () => {
+  const rows = [row('read', 2, 1, {}), row('store', 10, 1, { 'dicomChangeFeed/feed': 3 })];
+  const mix = mixCeiling(rows, [
+    { operation: 'read', share: 0.9 },
+    { operation: 'store', share: 0.1 },
+  ]);
+  assert.ok(Math.abs(mix.callsPerOperation - 2.8) < 1e-9);
+  assert.ok(Math.abs((mix.globalWritesPerOperation['dicomChangeFeed/feed'] ?? 0) - 0.3) < 1e-9);
+  // 20,000 / 2.8 = 7,143 by requests; 2,000 / 0.3 = 6,667 by the feed partition.
+  assert.equal(Math.round(mix.ceiling), 6667);
+  assert.throws(() => mixCeiling(rows, [{ operation: 'missing', share: 1 }]), /no operation "missing"/);
+});

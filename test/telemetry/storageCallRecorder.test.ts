@@ -1,0 +1,97 @@
+// Every request the Azure SDKs send to a real Azurite is recorded once, with its partition.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { startAzurite, type Azurite } from '../../host/azurite';
+import { StorageCallRecorder } from '../../shared/telemetry/storageCallRecorder';
+import { tableBodyPolicy } from '../../shared/telemetry/tableBodies';
+
+let azurite: Azurite;
+let recorder: StorageCallRecorder;
+
+before(async () => {
+  azurite = await startAzurite({ inMemory: true, ports: 'free' });
+  recorder = new StorageCallRecorder([
+    { service: 'table', url: azurite.tableUrl },
+    { service: 'blob', url: azurite.blobUrl },
+  ]);
+});
+
+after(async () => {
+  recorder.stop();
+  await azurite.stop();
+});
+
+/** Calls complete when their responses close, a moment after the SDK's promise resolves. */
+async function settled(expected: number): Promise<ReturnType<StorageCallRecorder['take']>> {
+  const calls = [];
+  for (let i = 0; i < 50 && calls.length < expected; i++) {
+    calls.push(...recorder.take());
+    if (calls.length < expected) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return calls;
+}
+
+test('table operations, a batch included, are recorded with their partitions and entity writes', async () => {
+  const table = TableClient.fromConnectionString(azurite.connectionString, 'Probe', {
+    allowInsecureConnection: true,
+    additionalPolicies: [tableBodyPolicy],
+  });
+  await table.createTable();
+  await table.createEntity({ partitionKey: 'p1', rowKey: 'r1' });
+  await table.submitTransaction([
+    ['create', { partitionKey: 'p2', rowKey: 'a' }],
+    ['upsert', { partitionKey: 'p2', rowKey: 'b' }],
+    ['create', { partitionKey: 'p2', rowKey: 'c' }],
+  ]);
+  await table.getEntity('p1', 'r1');
+  for await (const _ of table.listEntities({ queryOptions: { filter: "PartitionKey eq 'p2'" } })) {
+    // read them all
+  }
+  await table.deleteEntity('p1', 'r1');
+  const calls = await settled(6);
+  assert.deepEqual(
+    calls.map((c) => [c.operation, c.target, c.partition, c.entityWrites, c.status]),
+    [
+      ['createTable', 'Probe', '', 0, 201],
+      ['insertEntity', 'Probe', 'p1', 1, 204],
+      ['batch', 'Probe', 'p2', 3, 202],
+      ['getEntity', 'Probe', 'p1', 0, 200],
+      ['queryEntities', 'Probe', 'p2', 0, 200],
+      ['deleteEntity', 'Probe', 'p1', 1, 204],
+    ],
+  );
+  assert.ok(calls.every((c) => c.service === 'table' && c.durationMs >= 0));
+});
+
+test('a staged upload is one call per block plus the block list, each with its bytes', async () => {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('probe');
+  await container.createIfNotExists();
+  const blob = container.getBlockBlobClient('1.2/file.dcm');
+  await blob.uploadData(Buffer.alloc(3 * 1024 * 1024), { blockSize: 1024 * 1024, maxSingleShotSize: 1024 * 1024 });
+  await container
+    .getBlobClient('1.2/file.dcm')
+    .download(0, 100)
+    .then((r) => r.readableStreamBody?.resume());
+  const calls = await settled(6);
+  assert.deepEqual(
+    calls.map((c) => c.operation),
+    ['createContainer', 'putBlock', 'putBlock', 'putBlock', 'putBlockList', 'getBlob'],
+  );
+  const blocks = calls.filter((c) => c.operation === 'putBlock');
+  assert.deepEqual(
+    blocks.map((c) => [c.partition, c.requestBytes]),
+    Array.from({ length: 3 }, () => ['1.2/file.dcm', 1024 * 1024]),
+  );
+  assert.equal(calls.at(-1)?.responseBytes, 100);
+});
+
+test('requests to other hosts are not storage calls', async () => {
+  const other = new StorageCallRecorder([{ service: 'blob', url: 'http://127.0.0.1:1/none' }]);
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('probe');
+  await container.exists();
+  await settled(1);
+  assert.deepEqual(other.take(), []);
+  other.stop();
+});
