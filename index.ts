@@ -27,8 +27,11 @@ import './functions/sweepAbandonedStores';
 import './functions/unmatchedRoute';
 import './functions/warmup';
 import { registerHttpFunctions } from './shared/http/routeTable';
+import { startTelemetry } from './shared/telemetry/telemetrySetup';
 
 // Request bodies arrive as streams (library 4.3+, host 4.28+): DICOM uploads are never buffered
 // by the worker. (The host may still buffer them: docs/functions-host.md.)
 app.setup({ enableHttpStream: true });
+// Before any invocation: traces are on when Application Insights or the console is configured.
+startTelemetry();
 registerHttpFunctions();

@@ -34,6 +34,9 @@ param corsAllowedOrigins string = ''
 @description('Public base URL of the service when a gateway or custom domain fronts it, e.g. https://dicom.example.org (DICOM_PUBLIC_BASE_URL); STOW RetrieveURLs start with it. Empty: the request\'s own scheme and host.')
 param publicBaseUrl string = ''
 
+@description('Record study, series and instance UIDs in request traces (DICOM_TELEMETRY_UIDS). Patient names and IDs are never recorded.')
+param telemetryUids bool = true
+
 @description('Blob container for DICOM files and metadata (DICOM_BLOB_CONTAINER); the app creates it on first use.')
 param blobContainerName string = 'dicomweb'
 
@@ -260,6 +263,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DICOM_PUBLIC_BASE_URL'
           value: publicBaseUrl
+        }
+        // Request traces go to Application Insights (docs/observability.md); UIDs in them or not.
+        {
+          name: 'DICOM_TELEMETRY_UIDS'
+          value: string(telemetryUids)
         }
       ]
     }

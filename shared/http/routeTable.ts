@@ -5,6 +5,8 @@ import {
   type HttpResponseInit,
   type InvocationContext,
 } from '@azure/functions';
+import { Readable } from 'node:stream';
+import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { authorizeRequest } from '../auth/authorize';
 import type { Permission, RouteAccess } from '../auth/permissions';
 import { ConfigurationError, getAccessConfig, type AccessConfig } from '../config';
@@ -14,6 +16,7 @@ import { preflightResponse, withCorsHeaders } from './cors';
 import { errorResponse } from './errorResponse';
 import { primeResponseBody } from './primedBody';
 import { routeParameterNames, routeValues, type RouteParams } from './routeParams';
+import { endRequestSpan, startRequestSpan } from '../telemetry/tracing';
 
 /** What a route's handler receives beyond the Functions request and context. */
 export interface RouteContext {
@@ -199,16 +202,51 @@ function withRequestPipeline(
       // Only OPTIONS gets here: the host routes no other undeclared method to this function.
       return preflightResponse(request, methods, access.cors);
     }
-    let response: HttpResponseInit;
-    try {
-      await authorizeRequest(request, context, entry.access, access.auth);
-      const params = routeValues(request.params, parameterNames);
-      response = await primeResponseBody(await entry.handle(request, context, params));
-    } catch (error) {
-      response = errorResponse(error, context);
-    }
-    return withCorsHeaders(request, response, access.cors);
+    const params = routeValues(request.params, parameterNames);
+    const facts = {
+      method: request.method,
+      route: entry.template,
+      transaction: entry.transaction,
+      path: new URL(request.url).pathname,
+      requestBytes: declaredLength(request.headers.get('content-length')),
+      params,
+      traceParent: context.traceContext?.traceParent ?? request.headers.get('traceparent') ?? undefined,
+    };
+    return startRequestSpan(facts, async (span) => {
+      let response: HttpResponseInit;
+      let streamed = false;
+      try {
+        await authorizeRequest(request, context, entry.access, access.auth);
+        response = await primeResponseBody(await entry.handle(request, context, params), (bytes, error) => {
+          endRequestSpan(span, response.status ?? 200, bytes, error);
+        });
+        streamed = isStream(response.body);
+      } catch (error) {
+        response = errorResponse(error, context);
+      }
+      // Sizing a JSON body costs a serialization: only for a span that is recorded.
+      if (!streamed) endRequestSpan(span, response.status ?? 200, span.isRecording() ? bodySize(response) : 0);
+      return withCorsHeaders(request, response, access.cors);
+    });
   };
+}
+
+function declaredLength(header: string | null): number | undefined {
+  const length = header === null ? NaN : Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+function isStream(body: unknown): boolean {
+  return body instanceof Readable || body instanceof WebReadableStream;
+}
+
+/** The size of a body that is not a stream (streamed ones are counted as they go). */
+function bodySize(response: HttpResponseInit): number {
+  const body = response.body;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return body.byteLength;
+  const json: unknown = response.jsonBody;
+  return json === undefined ? 0 : Buffer.byteLength(JSON.stringify(json));
 }
 
 /**

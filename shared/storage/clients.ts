@@ -2,6 +2,7 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
 import { getConfig, type StorageConfig } from '../config';
+import type { StorageEndpoint } from '../telemetry/storageCallRecorder';
 import { tableBodyPolicy } from '../telemetry/tableBodies';
 
 /** The tables the service uses; each name gets the configured prefix. */
@@ -46,6 +47,17 @@ export function tableNamed(name: string): TableClient {
     current.tables.set(name, client);
   }
   return client;
+}
+
+/** The blob and table service endpoints the clients talk to, for the storage-call watcher. */
+export function storageEndpoints(): StorageEndpoint[] {
+  const current = getClients();
+  // The container URL is the account's blob endpoint plus the container's name.
+  const blob = current.container.url.replace(/\/[^/]+\/?$/, '');
+  return [
+    { service: 'blob', url: blob },
+    { service: 'table', url: tableNamed(TABLES.instances).url },
+  ];
 }
 
 /** For tests that point the process at another storage account. */

@@ -27,7 +27,10 @@ export interface StorageCall {
   readonly responseBytes: number;
   /** HTTP status, 0 when no response came (network error). */
   readonly status: number;
+  readonly startedAtEpochMs: number;
   readonly durationMs: number;
+  /** 1 for the first attempt of an SDK request, 2 for its first retry, and so on. */
+  readonly attempt: number;
 }
 
 export interface StorageRequestFacts {

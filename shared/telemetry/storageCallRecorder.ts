@@ -1,13 +1,13 @@
 /**
- * Records every HTTP request this process makes to Azure Storage (or Azurite), whichever SDK sends
+ * Watches every HTTP request this process makes to Azure Storage (or Azurite), whichever SDK sends
  * it, through Node's `http.client.*` diagnostics channels: one StorageCall per attempt, retries
- * included, because each attempt is a billed transaction. Nothing is recorded unless a recorder
- * is started (the storage-calls benchmark; later, request traces).
+ * included, because each attempt is a billed transaction. Nothing is watched unless a watcher is
+ * started (the storage-calls benchmark, request traces).
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { classifyStorageRequest, type StorageCall, type StorageService } from './storageCall';
-import { keepTableBodies, REQUEST_ID_HEADER, requestIdOf, takeTableBody } from './tableBodies';
+import { keepTableBodies, REQUEST_ID_HEADER, takeTableBody } from './tableBodies';
 
 export interface StorageEndpoint {
   readonly service: StorageService;
@@ -15,48 +15,69 @@ export interface StorageEndpoint {
   readonly url: string;
 }
 
-interface PendingCall {
+/** When a call starts and ends, for whoever watches (a list, a tracer). */
+export interface StorageCallHooks<Mark> {
+  /** Runs in the caller's async context as the request starts, e.g. to capture the active span. */
+  readonly onStart: () => Mark;
+  readonly onEnd: (call: StorageCall, mark: Mark) => void;
+}
+
+interface PendingCall<Mark> {
   readonly service: StorageService;
   readonly method: string;
   readonly path: string;
   readonly startedAt: number;
+  readonly startedAtEpochMs: number;
+  readonly attempt: number;
   readonly body: string | undefined;
+  readonly mark: Mark;
 }
 
-export class StorageCallRecorder {
-  private readonly calls: StorageCall[] = [];
-  private readonly endpoints: { service: StorageService; host: string; pathPrefix: string }[];
-  private readonly onStart = (message: unknown): void => this.started((message as { request: ClientRequest }).request);
+/** Client request ids seen lately, to number the attempts of one request (the SDKs reuse the id on retries). */
+const MAX_REMEMBERED_IDS = 1000;
+
+export class StorageCallWatcher<Mark> {
+  private endpoints: ParsedEndpoint[] | undefined;
+  private readonly attempts = new Map<string, number>();
+  private readonly onStartMessage = (message: unknown): void =>
+    this.started((message as { request: ClientRequest }).request);
   private readonly stopKeepingBodies = keepTableBodies();
 
-  constructor(endpoints: readonly StorageEndpoint[]) {
-    this.endpoints = endpoints.map(({ service, url }) => {
-      const parsed = new URL(url);
-      return { service, host: parsed.host, pathPrefix: parsed.pathname.replace(/\/$/, '') };
-    });
-    diagnosticsChannel.subscribe('http.client.request.start', this.onStart);
-  }
-
-  /** The calls completed since the last take(), in the order they completed. */
-  take(): StorageCall[] {
-    return this.calls.splice(0, this.calls.length);
+  /** `endpoints` may be given later (as a function, read at the first request): clients are created lazily. */
+  constructor(
+    private readonly endpointSource: readonly StorageEndpoint[] | (() => readonly StorageEndpoint[]),
+    private readonly hooks: StorageCallHooks<Mark>,
+  ) {
+    if (typeof endpointSource !== 'function') this.endpoints = parseEndpoints(endpointSource);
+    diagnosticsChannel.subscribe('http.client.request.start', this.onStartMessage);
   }
 
   stop(): void {
-    diagnosticsChannel.unsubscribe('http.client.request.start', this.onStart);
+    diagnosticsChannel.unsubscribe('http.client.request.start', this.onStartMessage);
     this.stopKeepingBodies();
+  }
+
+  private resolvedEndpoints(): ParsedEndpoint[] {
+    const source = this.endpointSource;
+    this.endpoints ??= parseEndpoints(typeof source === 'function' ? source() : source);
+    return this.endpoints;
   }
 
   private started(request: ClientRequest): void {
     const host = String(request.getHeader('host') ?? request.host);
-    const endpoint = this.endpoints.find((e) => e.host === host && request.path.startsWith(e.pathPrefix));
+    const endpoint = this.resolvedEndpoints().find((e) => e.host === host && request.path.startsWith(e.pathPrefix));
     if (!endpoint) return;
-    const pending: PendingCall = {
+    const requestId = request.getHeader(REQUEST_ID_HEADER);
+    const id = typeof requestId === 'string' ? requestId : undefined;
+    const pending: PendingCall<Mark> = {
       service: endpoint.service,
       method: request.method,
       path: request.path.slice(endpoint.pathPrefix.length),
       startedAt: performance.now(),
-      body: endpoint.service === 'table' ? takeTableBody(requestIdOf(request.getHeader(REQUEST_ID_HEADER))) : undefined,
+      startedAtEpochMs: Date.now(),
+      attempt: this.attemptOf(id),
+      body: endpoint.service === 'table' ? takeTableBody(id) : undefined,
+      mark: this.hooks.onStart(),
     };
     const requestBytes = Number(request.getHeader('content-length') ?? 0);
     request.once('response', (response: IncomingMessage) => {
@@ -65,20 +86,66 @@ export class StorageCallRecorder {
     request.once('error', () => this.finished(pending, requestBytes, undefined));
   }
 
-  private finished(pending: PendingCall, requestBytes: number, response: IncomingMessage | undefined): void {
+  private attemptOf(id: string | undefined): number {
+    if (id === undefined) return 1;
+    const attempt = (this.attempts.get(id) ?? 0) + 1;
+    if (this.attempts.size >= MAX_REMEMBERED_IDS) this.attempts.clear();
+    this.attempts.set(id, attempt);
+    return attempt;
+  }
+
+  private finished(pending: PendingCall<Mark>, requestBytes: number, response: IncomingMessage | undefined): void {
     const kind = classifyStorageRequest({
       service: pending.service,
       method: pending.method,
       path: pending.path,
       ...(pending.body === undefined ? {} : { bodyStart: pending.body }),
     });
-    this.calls.push({
+    const call: StorageCall = {
       service: pending.service,
       ...kind,
       requestBytes: Number.isFinite(requestBytes) ? requestBytes : 0,
       responseBytes: Number(response?.headers['content-length'] ?? 0) || 0,
       status: response?.statusCode ?? 0,
+      startedAtEpochMs: pending.startedAtEpochMs,
       durationMs: performance.now() - pending.startedAt,
+      attempt: pending.attempt,
+    };
+    this.hooks.onEnd(call, pending.mark);
+  }
+}
+
+interface ParsedEndpoint {
+  readonly service: StorageService;
+  readonly host: string;
+  readonly pathPrefix: string;
+}
+
+function parseEndpoints(endpoints: readonly StorageEndpoint[]): ParsedEndpoint[] {
+  return endpoints.map(({ service, url }) => {
+    const parsed = new URL(url);
+    return { service, host: parsed.host, pathPrefix: parsed.pathname.replace(/\/$/, '') };
+  });
+}
+
+/** Keeps every call in a list, for the storage-calls benchmark and tests. */
+export class StorageCallRecorder {
+  private readonly calls: StorageCall[] = [];
+  private readonly watcher: StorageCallWatcher<undefined>;
+
+  constructor(endpoints: readonly StorageEndpoint[]) {
+    this.watcher = new StorageCallWatcher(endpoints, {
+      onStart: () => undefined,
+      onEnd: (call) => this.calls.push(call),
     });
+  }
+
+  /** The calls completed since the last take(), in the order they completed. */
+  take(): StorageCall[] {
+    return this.calls.splice(0, this.calls.length);
+  }
+
+  stop(): void {
+    this.watcher.stop();
   }
 }

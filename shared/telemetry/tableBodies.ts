@@ -52,8 +52,4 @@ export function takeTableBody(requestId: string | undefined): string | undefined
   return body;
 }
 
-export function requestIdOf(header: unknown): string | undefined {
-  return typeof header === 'string' ? header : undefined;
-}
-
 export { REQUEST_ID_HEADER };

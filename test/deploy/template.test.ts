@@ -26,6 +26,7 @@ const LOCAL_ONLY: Record<string, string> = {
   PORT: "the local host's port (npm start)",
   DICOMWEB_LISTEN_ADDRESS: "the local host's address (npm start)",
   DICOM_SEARCH_COST_HEADER: 'a diagnostic response header for the search benchmarks; off unless set',
+  DICOM_TRACE_CONSOLE: 'prints traces to the console, for local runs; on Azure they go to Application Insights',
 };
 
 /** Never set by the template, whether the code reads them or not. */
@@ -37,6 +38,7 @@ const FORBIDDEN: Record<string, string> = {
   AzureWebJobsStorage: 'the connection-string form (Azurite); the host uses AzureWebJobsStorage__accountName',
   FUNCTIONS_WORKER_RUNTIME: 'functionAppConfig.runtime replaces it on Flex Consumption',
   FUNCTIONS_EXTENSION_VERSION: 'functionAppConfig.runtime replaces it on Flex Consumption',
+  WEBSITE_SITE_NAME: "set by the platform to the app's name (the service name in traces)",
 };
 
 const ROLE = {
