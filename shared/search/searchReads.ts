@@ -92,7 +92,9 @@ export class SearchReads {
     // Later candidates of the same study share this read.
     this.studies.set(studyInstanceUid, study);
     this.series.set(`${studyInstanceUid}|${seriesInstanceUid}`, series);
-    return { study: await study, series: await series };
+    // Both awaited at once, so a failed read rejects here and leaves no unhandled rejection.
+    const [studyFound, seriesFound] = await Promise.all([study, series]);
+    return { study: studyFound, series: seriesFound };
   }
 
   /** The visible instances of a study, or of one series of it, in RowKey order. */

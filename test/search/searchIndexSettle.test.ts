@@ -129,7 +129,7 @@ describe('QIDO-RS index entries', () => {
     assert.equal(value(found, T.NumberOfStudyRelatedSeries), 2);
   });
 
-  test('a changed study attribute moves the study in every index and updates what the entries carry', async () => {
+  test('a changed study attribute moves the study in every index, and searches answer the new value', async () => {
     const tok = token();
     const study = newUid();
     const series = newUid();
