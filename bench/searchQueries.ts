@@ -122,6 +122,31 @@ export const QUERY_SHAPES: readonly QueryShape[] = [
     },
   },
   {
+    name: 'nameInfixCounts',
+    title: 'PatientName *infix*, with counts',
+    draw(target, studies, rng) {
+      const family = rng.pick(studies).patient.family;
+      const infix = family.length >= 4 ? family.slice(1, 4) : family.slice(0, 3);
+      return {
+        path: `/studies?PatientName=${q(`*${infix.toLowerCase()}*`)}&includefield=NumberOfStudyRelatedInstances${orthancLimit(target)}`,
+        expected: page(count(studies, (s) => s.patient.name.toUpperCase().includes(infix))),
+      };
+    },
+  },
+  {
+    name: 'modalityCounts',
+    title: 'Modality, series level, with counts',
+    draw(target, studies, rng) {
+      const modality = rng.pick(rng.pick(studies).series).modality;
+      let matches = 0;
+      for (const study of studies) matches += count(study.series, (series) => series.modality === modality);
+      return {
+        path: `/series?Modality=${modality}&includefield=NumberOfSeriesRelatedInstances${orthancLimit(target)}`,
+        expected: page(matches),
+      };
+    },
+  },
+  {
     name: 'studyInstances',
     title: "one study's instances",
     draw(_target, studies, rng) {

@@ -1,6 +1,8 @@
 // `npm run search:rebuild`: rebuilds every study's search summary and index entries from the
 // instance table (data stored before search existed, or an index to repair). Storage comes from
 // the same settings as the app; with none, the Azurite that `npm start` runs.
+// `--rewrite-index` also writes every index entry of studies whose summary is current: entries
+// written by releases that copied the summary into them shrink to bare keys.
 import { getConfig } from '../shared/config';
 import { rebuildSearch } from '../shared/search/searchRebuild';
 import { ensureStorage } from '../shared/storage/provision';
@@ -16,7 +18,8 @@ async function main(): Promise<void> {
   console.log(`Rebuilding search for tables ${storage.tablePrefix}* ...`);
   await ensureStorage();
   const started = performance.now();
-  const studies = await rebuildSearch((done) => console.log(`  ${done} studies refreshed`));
+  const rewriteIndex = process.argv.slice(2).includes('--rewrite-index');
+  const studies = await rebuildSearch((done) => console.log(`  ${done} studies refreshed`), { rewriteIndex });
   console.log(`Done: ${studies} studies in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
 

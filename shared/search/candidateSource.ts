@@ -1,12 +1,12 @@
 /**
  * Where a search starts (docs/search.md): the most selective filter that an index serves (the
- * driver) yields candidate studies, series or instances in index order, study and series ones
- * with the attributes their entry carries; every candidate is then checked against all filters. With no
- * usable filter, the summaries themselves are walked in key order.
+ * driver) yields candidate studies, series or instances in index order, as keys (an entry is a
+ * pointer, its summary is read next); every candidate is then checked against all filters. With
+ * no usable filter, the summaries themselves are walked in key order.
  */
 import { odata, type TableEntity } from '@azure/data-tables';
 import { table, tableNamed } from '../storage/clients';
-import { keyOf, MAX_SUBSTRING_CHARS, PAYLOAD_COLUMNS, unshardedKey, type EntryPayload } from './indexEntries';
+import { keyOf, MAX_SUBSTRING_CHARS, unshardedKey } from './indexEntries';
 import { literalRuns } from './matcher';
 import { cutAtCodePoint, escapeTableKey, normalizeValue } from './normalize';
 import type { SearchCost } from './searchCost';
@@ -23,7 +23,7 @@ import {
 } from './summaryRows';
 import { hitOf, type InstanceHit } from './searchReads';
 import type { VisibleInstance } from '../storage/instanceQueries';
-import { parseAttributes, parseModalities, type SeriesView, type StudyView } from './studySummary';
+import type { SeriesSummary, StudySummary } from './studySummary';
 
 export interface Candidate {
   readonly studyInstanceUid: string;
@@ -31,10 +31,13 @@ export interface Candidate {
   readonly sopInstanceUid?: string;
   /** Set when the candidate came from a walk of the instance table (no point read needed). */
   readonly hit?: InstanceHit;
-  /** From a walk of the summaries (with counts) or from the index entry (without). */
-  readonly study?: StudyView;
-  readonly series?: SeriesView;
+  /** Set when the candidate came from a walk of the summaries (no second read needed). */
+  readonly study?: StudySummary;
+  readonly series?: SeriesSummary;
 }
+
+/** Only the keys: entries written by earlier releases also carry a copy of the summary, never read. */
+const ENTRY_COLUMNS = ['PartitionKey', 'RowKey'];
 
 /** An index lookup: one PartitionKey, or a range of them, in one index table. */
 interface IndexScan {
@@ -81,9 +84,8 @@ export async function* indexCandidates(driver: Filter, cost: SearchCost, pageSiz
     return;
   }
   for (const { index, filter } of indexScans(driver)) {
-    const payload = index.level === 'instance' ? [] : PAYLOAD_COLUMNS[index.level];
     const pages = tableNamed(index.table)
-      .listEntities<IndexEntity>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', ...payload] } })
+      .listEntities<TableEntity>({ queryOptions: { filter, select: ENTRY_COLUMNS } })
       .byPage({ maxPageSize: pageSize });
     for await (const page of pages) {
       cost.read(page.length);
@@ -92,13 +94,8 @@ export async function* indexCandidates(driver: Filter, cost: SearchCost, pageSiz
   }
 }
 
-type IndexEntity = TableEntity & Partial<EntryPayload>;
-
-function candidateOf(level: Level, entry: IndexEntity): Candidate {
-  if (level === 'study') {
-    const studyInstanceUid = entry.rowKey;
-    return { studyInstanceUid, ...(entry.Study === undefined ? {} : { study: studyOf(studyInstanceUid, entry) }) };
-  }
+function candidateOf(level: Level, entry: TableEntity): Candidate {
+  if (level === 'study') return { studyInstanceUid: entry.rowKey };
   const bar = entry.rowKey.indexOf('|');
   const studyInstanceUid = entry.rowKey.slice(0, bar);
   const seriesInstanceUid = entry.rowKey.slice(bar + 1);
@@ -106,17 +103,7 @@ function candidateOf(level: Level, entry: IndexEntity): Candidate {
     // The SOP index is keyed by the UID itself (UIDs need no escaping).
     return { studyInstanceUid, seriesInstanceUid, sopInstanceUid: unshardedKey(entry.partitionKey) };
   }
-  if (entry.Study === undefined || entry.Series === undefined) return { studyInstanceUid, seriesInstanceUid };
-  return {
-    studyInstanceUid,
-    seriesInstanceUid,
-    study: studyOf(studyInstanceUid, entry),
-    series: { seriesInstanceUid, attributes: parseAttributes(entry.Series) },
-  };
-}
-
-function studyOf(studyInstanceUid: string, entry: IndexEntity): StudyView {
-  return { studyInstanceUid, attributes: parseAttributes(entry.Study), modalities: parseModalities(entry.Modalities) };
+  return { studyInstanceUid, seriesInstanceUid };
 }
 
 function indexScans(driver: Filter): IndexScan[] {

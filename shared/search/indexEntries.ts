@@ -1,8 +1,8 @@
 /**
  * The index entries a study summary owns (pure): the summary refresh writes the ones a new
- * summary adds or changes and removes the ones it drops, so the indexes describe the summaries.
- * Every entry carries the attributes of what it points at, so a search driven by an index answers
- * from the index alone (docs/search.md).
+ * summary adds and removes the ones it drops, so the indexes describe the summaries. An entry is
+ * a pointer (its keys, no other property): the summary rows are the one stored copy of what it
+ * points at, and a search reads them for every candidate (docs/search.md, "Writes").
  */
 import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { Tag } from '../dicom/tags';
@@ -16,27 +16,6 @@ export interface IndexEntry {
   readonly table: string;
   readonly partitionKey: string;
   readonly rowKey: string;
-  readonly payload?: EntryPayload;
-}
-
-/**
- * What an entry carries (JSON strings, as stored): the study's attributes and modalities, and for
- * series entries the series' attributes. Never the counts, which change with every store.
- */
-export interface EntryPayload {
-  readonly Study: string;
-  readonly Modalities: string;
-  readonly Series?: string;
-}
-
-/** The entity properties of a payload, for the reads that want it. */
-export const PAYLOAD_COLUMNS: Readonly<Record<'study' | 'series', readonly string[]>> = {
-  study: ['Study', 'Modalities'],
-  series: ['Study', 'Modalities', 'Series'],
-};
-
-export function samePayload(a: EntryPayload | undefined, b: EntryPayload | undefined): boolean {
-  return a?.Study === b?.Study && a?.Modalities === b?.Modalities && a?.Series === b?.Series;
 }
 
 /** Normalized values longer than this are cut for keys (matching re-checks the whole value). */
@@ -86,23 +65,18 @@ export function summaryIndexEntries(summary: StudySummary | undefined): IndexEnt
     ...summary.attributes,
     [Tag.ModalitiesInStudy]: { vr: 'CS', Value: [...summary.modalities] },
   };
-  const studyPayload: EntryPayload = {
-    Study: JSON.stringify(summary.attributes),
-    Modalities: JSON.stringify(summary.modalities),
-  };
-  const push = (index: SearchIndex, key: string, rowKey: string, payload: EntryPayload) =>
-    entries.push({ table: index.table, partitionKey: shardedKey(key, rowKey), rowKey, payload });
+  const push = (index: SearchIndex, key: string, rowKey: string) =>
+    entries.push({ table: index.table, partitionKey: shardedKey(key, rowKey), rowKey });
   for (const index of SEARCH_INDEXES) {
     if (index.level === 'study') {
       for (const key of partitionKeys(index, attributeValues(studyAttributes, index.tag))) {
-        push(index, key, summary.studyInstanceUid, studyPayload);
+        push(index, key, summary.studyInstanceUid);
       }
     } else if (index.level === 'series') {
       for (const series of summary.series) {
         const rowKey = seriesRowKey(summary.studyInstanceUid, series.seriesInstanceUid);
-        const payload = { ...studyPayload, Series: JSON.stringify(series.attributes) };
         for (const key of partitionKeys(index, attributeValues(series.attributes, index.tag))) {
-          push(index, key, rowKey, payload);
+          push(index, key, rowKey);
         }
       }
     }

@@ -1,10 +1,12 @@
 /**
  * What a summary refresh must do to the index entries (pure; docs/search.md, "Writes"): write
- * the entries the new summary adds or changes, delete the ones it drops. When the stored study
- * shows an unfinished refresh (its `IndexPending` flag or drop intents), every entry of the new
- * summary is written, since a dead process may have left any of them stale.
+ * the entries the new summary adds, delete the ones it drops. Entries are bare keys, so a summary
+ * whose keys stay the same (new counts, a new modality list) changes no entry. When the stored
+ * study shows an unfinished refresh (its `IndexPending` flag or drop intents), or the caller asks
+ * for it (a rebuild that rewrites every entry), every entry of the new summary is written, since a
+ * dead process may have left any of them missing.
  */
-import { entryId, samePayload, summaryIndexEntries, type IndexEntry } from './indexEntries';
+import { entryId, summaryIndexEntries, type IndexEntry } from './indexEntries';
 import type { StudySummary } from './studySummary';
 import type { StoredStudy } from './summaryRows';
 
@@ -17,17 +19,16 @@ export interface IndexPlan {
   readonly deletes: readonly IndexEntry[];
 }
 
-export function planIndexChanges(stored: StoredStudy, summary: StudySummary | undefined): IndexPlan {
+export function planIndexChanges(
+  stored: StoredStudy,
+  summary: StudySummary | undefined,
+  rewriteAll = false,
+): IndexPlan {
   const before = byId(summaryIndexEntries(stored.summary));
   const after = byId(summaryIndexEntries(summary));
-  const unfinished = stored.indexPending || stored.intents.length > 0;
+  const everything = rewriteAll || stored.indexPending || stored.intents.length > 0;
   return {
-    upserts: [...after]
-      .filter(([id, entry]) => {
-        const old = before.get(id);
-        return unfinished || !old || !samePayload(old.payload, entry.payload);
-      })
-      .map(([, entry]) => entry),
+    upserts: [...after].filter(([id]) => everything || !before.has(id)).map(([, entry]) => entry),
     deletes: absentFrom(after, [...stored.intents.map((i) => i.entry), ...before.values()]),
   };
 }

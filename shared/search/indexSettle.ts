@@ -100,9 +100,10 @@ function batcherFor(tableName: string): PartitionBatcher {
 }
 
 async function writeEntry(entry: IndexEntry): Promise<void> {
+  // Replace, not Merge: an entry of an earlier release that carried a copy of the summary loses it.
   await batcherFor(entry.table).submit([
     'upsert',
-    { partitionKey: entry.partitionKey, rowKey: entry.rowKey, ...entry.payload },
+    { partitionKey: entry.partitionKey, rowKey: entry.rowKey },
     'Replace',
   ]);
 }

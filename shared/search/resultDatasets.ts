@@ -1,12 +1,20 @@
 /**
  * The DICOM JSON dataset of each search result: the default attributes of every level the
- * resource returns, the `includefield` ones, the matched ones, and the aggregates when asked for
- * (the conformance statement's "Search response" rules).
+ * resource returns, the `includefield` ones, the matched ones, and the aggregates: those of the
+ * resource's own level always (study or series), the others when asked for (the conformance
+ * statement's "Search response" rules, plus what viewers expect; see DEFAULT_AGGREGATE_LEVEL).
  */
 import type { DicomJsonDataset, DicomJsonElement } from '../dicom/dicomJson';
 import { Tag } from '../dicom/tags';
 import type { SearchHit } from './searchExecutor';
-import { AGGREGATE_TAGS, DEFAULT_TAGS, OTHER_TAGS, type Level, type SearchResource } from './searchableAttributes';
+import {
+  AGGREGATE_TAGS,
+  DEFAULT_AGGREGATE_LEVEL,
+  DEFAULT_TAGS,
+  OTHER_TAGS,
+  type Level,
+  type SearchResource,
+} from './searchableAttributes';
 import type { SearchQuery } from './searchQuery';
 
 /** The levels whose attributes each resource returns. */
@@ -26,6 +34,7 @@ export function returnedTags(query: SearchQuery): ReadonlyMap<Level, ReadonlySet
   const result = new Map<Level, Set<string>>();
   for (const level of RESOURCE_LEVELS[query.resource]) {
     const tags = new Set(DEFAULT_TAGS[level]);
+    if (DEFAULT_AGGREGATE_LEVEL[query.resource] === level) for (const tag of AGGREGATE_TAGS[level]) tags.add(tag);
     for (const tag of [...OTHER_TAGS[level], ...AGGREGATE_TAGS[level]]) {
       if (query.includeFields === 'all' || query.includeFields.has(tag)) tags.add(tag);
     }
@@ -38,17 +47,6 @@ export function returnedTags(query: SearchQuery): ReadonlyMap<Level, ReadonlySet
     study.add(Tag.ModalitiesInStudy);
   }
   return result;
-}
-
-const COUNT_TAGS: ReadonlySet<string> = new Set([
-  Tag.NumberOfStudyRelatedSeries,
-  Tag.NumberOfStudyRelatedInstances,
-  Tag.NumberOfSeriesRelatedInstances,
-]);
-
-/** Whether the answer includes counts, which only the summary rows hold (index entries do not). */
-export function returnsCounts(tags: ReadonlyMap<Level, ReadonlySet<string>>): boolean {
-  return [...tags.values()].some((set) => [...set].some((tag) => COUNT_TAGS.has(tag)));
 }
 
 export function resultDataset(
@@ -93,9 +91,8 @@ function seriesElements(hit: SearchHit): DicomJsonDataset {
   };
 }
 
-/** Counts are present whenever the answer asks for them (searchExecutor reads the summary then). */
-function count(tag: string, value: number | undefined): DicomJsonDataset {
-  return value === undefined ? {} : { [tag]: { vr: 'IS', Value: [value] } };
+function count(tag: string, value: number): DicomJsonDataset {
+  return { [tag]: { vr: 'IS', Value: [value] } };
 }
 
 function instanceElements(hit: SearchHit): DicomJsonDataset {

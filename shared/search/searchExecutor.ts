@@ -1,8 +1,10 @@
 /**
  * Runs a parsed search: candidates from the driver index (or a walk of the summaries), each
- * checked against every filter, yielded in candidate order without duplicates. A candidate whose
- * index entry carried its attributes needs no read unless the answer includes counts; the others
- * are read. The caller stops pulling once it has its page, and the reads stop with it.
+ * checked against every filter, yielded in candidate order without duplicates. An index entry is
+ * only a pointer, so each of its candidates is answered from its summary rows (a study: one point
+ * read; a series: one query for the study and series rows), counts included; a walk of the
+ * summaries brings its rows along. The caller stops pulling once it has its page, and the reads
+ * stop with it.
  */
 import { Tag } from '../dicom/tags';
 import { mapOrdered } from '../retrieve/orderedConcurrency';
@@ -10,11 +12,11 @@ import { chooseDriver, indexCandidates, walkCandidates, type Candidate } from '.
 import { attributeValues, matchesFilter } from './matcher';
 import type { InstanceHit, SearchReads } from './searchReads';
 import type { Filter, SearchQuery } from './searchQuery';
-import type { SeriesView, StudyView } from './studySummary';
+import type { SeriesSummary, StudySummary } from './studySummary';
 
 export interface SearchHit {
-  readonly study: StudyView;
-  readonly series?: SeriesView;
+  readonly study: StudySummary;
+  readonly series?: SeriesSummary;
   readonly instance?: InstanceHit;
 }
 
@@ -22,16 +24,13 @@ export interface SearchHit {
 const CHECK_CONCURRENCY = 16;
 
 interface Checks {
-  readonly study: (s: StudyView) => boolean;
-  readonly series: (s: SeriesView) => boolean;
+  readonly study: (s: StudySummary) => boolean;
+  readonly series: (s: SeriesSummary) => boolean;
   readonly instance: (i: InstanceHit) => boolean;
-  /** A view the candidate brought, if it will do: one without counts will not when the answer needs them. */
-  readonly usable: <T extends { readonly instances?: number }>(view: T | undefined) => T | undefined;
 }
 
-/** `needsCounts`: the answer returns counts, which index entries do not carry (their candidates are read). */
-export function executeSearch(query: SearchQuery, reads: SearchReads, needsCounts: boolean): AsyncGenerator<SearchHit> {
-  const checks = checksFor(query.filters, needsCounts);
+export function executeSearch(query: SearchQuery, reads: SearchReads): AsyncGenerator<SearchHit> {
+  const checks = checksFor(query.filters);
   // The checks run CHECK_CONCURRENCY candidates ahead of the page; one index page covers that
   // look-ahead, so a page of results does not read a second index page only to drop it.
   const pageSize = Math.min(1000, Math.max(50, query.offset + query.limit + CHECK_CONCURRENCY));
@@ -63,7 +62,7 @@ async function* studies(
     distinct(source, (c) => c.studyInstanceUid),
     CHECK_CONCURRENCY,
     async (c) => {
-      const study = checks.usable(c.study) ?? (await reads.study(c.studyInstanceUid));
+      const study = c.study ?? (await reads.study(c.studyInstanceUid));
       return study && checks.study(study) ? study : undefined;
     },
   );
@@ -82,10 +81,10 @@ async function* series(
       if (!study || !checks.study(study)) return [];
       return study.series.filter(checks.series).map((s) => ({ study, series: s }));
     }
-    const [study, s] = await Promise.all([
-      checks.usable(c.study) ?? reads.study(c.studyInstanceUid),
-      checks.usable(c.series) ?? reads.seriesOf(c.studyInstanceUid, c.seriesInstanceUid),
-    ]);
+    // A walked series row brings itself; its study row is read once per study (cached).
+    const { study, series: s } = c.series
+      ? { study: await reads.study(c.studyInstanceUid), series: c.series }
+      : await reads.studyAndSeries(c.studyInstanceUid, c.seriesInstanceUid);
     return study && s && checks.study(study) && checks.series(s) ? [{ study, series: s }] : [];
   });
   for await (const hits of checked) yield* hits;
@@ -103,9 +102,8 @@ async function* instances(
       continue;
     }
     const seriesInstanceUid = c.seriesInstanceUid ?? '';
-    const [study, s, instance] = await Promise.all([
-      reads.study(c.studyInstanceUid),
-      reads.seriesOf(c.studyInstanceUid, seriesInstanceUid),
+    const [{ study, series: s }, instance] = await Promise.all([
+      reads.studyAndSeries(c.studyInstanceUid, seriesInstanceUid),
       c.hit ?? reads.instance(c.studyInstanceUid, seriesInstanceUid, c.sopInstanceUid),
     ]);
     if (study && s && instance && checks.study(study) && checks.series(s) && checks.instance(instance)) {
@@ -151,13 +149,12 @@ async function* distinct<T>(source: AsyncIterable<T>, key: (item: T) => string):
   }
 }
 
-function checksFor(filters: readonly Filter[], needsCounts: boolean): Checks {
+function checksFor(filters: readonly Filter[]): Checks {
   const at = (level: string) => filters.filter((f) => f.attribute.level === level);
   const studyFilters = at('study');
   const seriesFilters = at('series');
   const instanceFilters = at('instance');
   return {
-    usable: (view) => (view && (!needsCounts || view.instances !== undefined) ? view : undefined),
     study: (s) => studyFilters.every((f) => matchesFilter(f, studyValues(s, f.attribute.tag))),
     series: (s) =>
       seriesFilters.every((f) =>
@@ -178,7 +175,7 @@ function checksFor(filters: readonly Filter[], needsCounts: boolean): Checks {
   };
 }
 
-function studyValues(study: StudyView, tag: string): string[] {
+function studyValues(study: StudySummary, tag: string): string[] {
   if (tag === Tag.StudyInstanceUID) return [study.studyInstanceUid];
   if (tag === Tag.ModalitiesInStudy) return [...study.modalities];
   return attributeValues(study.attributes, tag);

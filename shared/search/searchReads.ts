@@ -2,6 +2,7 @@
  * The table reads of a search, each counted in the request's SearchCost, and cached per request
  * so a study read once for one candidate is not read again for the next.
  */
+import { odata } from '@azure/data-tables';
 import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { table } from '../storage/clients';
 import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
@@ -62,6 +63,40 @@ export class SearchReads {
     return found;
   }
 
+  /**
+   * A study row and one of its series rows: one partition query for both, or a series point read
+   * when the study was read (or is being read) already.
+   */
+  async studyAndSeries(
+    studyInstanceUid: string,
+    seriesInstanceUid: string,
+  ): Promise<{ study: StudySummary | undefined; series: SeriesSummary | undefined }> {
+    if (this.fullStudies.has(studyInstanceUid) || this.studies.has(studyInstanceUid)) {
+      const [study, series] = await Promise.all([
+        this.study(studyInstanceUid),
+        this.seriesOf(studyInstanceUid, seriesInstanceUid),
+      ]);
+      return { study, series };
+    }
+    const rows = this.readRows(
+      odata`PartitionKey eq ${studyInstanceUid} and (RowKey eq ${STUDY_ROW_KEY} or RowKey eq ${seriesInstanceUid})`,
+    );
+    const study = rows.then((found) => {
+      const row = found.find((e) => e.rowKey === STUDY_ROW_KEY);
+      return row ? studyFromEntity(row) : undefined;
+    });
+    const series = rows.then((found) => {
+      const row = found.find((e) => e.rowKey === seriesInstanceUid);
+      return row ? seriesFromEntity(row) : undefined;
+    });
+    // Later candidates of the same study share this read.
+    this.studies.set(studyInstanceUid, study);
+    this.series.set(`${studyInstanceUid}|${seriesInstanceUid}`, series);
+    // Both awaited at once, so a failed read rejects here and leaves no unhandled rejection.
+    const [studyFound, seriesFound] = await Promise.all([study, series]);
+    return { study: studyFound, series: seriesFound };
+  }
+
   /** The visible instances of a study, or of one series of it, in RowKey order. */
   async *instances(studyInstanceUid: string, seriesInstanceUid?: string): AsyncGenerator<InstanceHit> {
     const rows = listVisibleInstances({ studyInstanceUid, seriesInstanceUid }, HIT_COLUMNS, (n) => this.cost.read(n));
@@ -82,6 +117,16 @@ export class SearchReads {
 
   private async readFullStudy(studyInstanceUid: string): Promise<StudySummary | undefined> {
     return (await readStoredStudy(studyInstanceUid, this.cost)).summary;
+  }
+
+  private async readRows(filter: string): Promise<SummaryEntity[]> {
+    const found: SummaryEntity[] = [];
+    const pages = table('studies').listEntities<SummaryEntity>({ queryOptions: { filter } }).byPage();
+    for await (const page of pages) {
+      this.cost.read(page.length);
+      found.push(...page);
+    }
+    return found;
   }
 
   private async pointRead(partitionKey: string, rowKey: string): Promise<SummaryEntity | undefined> {

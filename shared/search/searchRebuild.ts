@@ -2,17 +2,22 @@
  * Rebuilds every study's search summary and index entries from the instance table: for data
  * stored before search existed, or to repair an index after an operator's mistake. Walks the
  * instance table once (keys only) and refreshes each study, a few at a time; safe while the
- * service runs, since a refresh is the same operation stores and deletes perform.
+ * service runs, since a refresh is the same operation stores and deletes perform. A study whose
+ * summary is current is left as it is, unless `rewriteIndex` asks for every entry to be written
+ * again (which drops the summary copy that entries of earlier releases carried).
  */
 import { odata, type TableEntity } from '@azure/data-tables';
 import { table } from '../storage/clients';
 import { PENDING_PARTITION } from '../storage/instanceRecords';
-import { refreshStudies } from './summaryRefresh';
+import { refreshStudies, type RefreshOptions } from './summaryRefresh';
 
 /** Studies collected before their refreshes run, so memory stays bounded on any store size. */
 const BATCH = 200;
 
-export async function rebuildSearch(progress: (studies: number) => void): Promise<number> {
+export async function rebuildSearch(
+  progress: (studies: number) => void,
+  options: RefreshOptions = {},
+): Promise<number> {
   const pages = table('instances')
     .listEntities<TableEntity>({
       queryOptions: { filter: odata`PartitionKey ne ${PENDING_PARTITION}`, select: ['PartitionKey'] },
@@ -22,7 +27,7 @@ export async function rebuildSearch(progress: (studies: number) => void): Promis
   let batch = new Set<string>();
   let last: string | undefined;
   const flush = async () => {
-    await refreshStudies(batch);
+    await refreshStudies(batch, options);
     done += batch.size;
     progress(done);
     batch = new Set();

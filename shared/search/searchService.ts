@@ -14,7 +14,7 @@ import { acceptsGzip } from '../retrieve/jsonBody';
 import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
 import { parseSearchQuery } from './queryParser';
-import { resultDataset, returnedTags, returnsCounts } from './resultDatasets';
+import { resultDataset, returnedTags } from './resultDatasets';
 import { SearchCost } from './searchCost';
 import { executeSearch } from './searchExecutor';
 import type { SearchResource } from './searchableAttributes';
@@ -67,7 +67,7 @@ export async function search(query: SearchQuery, cost: SearchCost): Promise<obje
   const tags = returnedTags(query);
   const results: object[] = [];
   let skipped = 0;
-  for await (const hit of executeSearch(query, new SearchReads(cost), returnsCounts(tags))) {
+  for await (const hit of executeSearch(query, new SearchReads(cost))) {
     if (skipped < query.offset) {
       skipped += 1;
       continue;

@@ -143,3 +143,14 @@ export const AGGREGATE_TAGS: Readonly<Record<Level, readonly string[]>> = {
   series: [Tag.NumberOfSeriesRelatedInstances],
   instance: [],
 };
+
+/**
+ * The level whose aggregates a resource returns without being asked (issue 14: OHIF shows 0
+ * instances and NaN series unless the study list has them; Orthanc and dcm4chee return them too).
+ * The summary rows a result is answered from hold them, so they cost no extra read.
+ */
+export const DEFAULT_AGGREGATE_LEVEL: Readonly<Partial<Record<SearchResource, Level>>> = {
+  studies: 'study',
+  series: 'series',
+  studySeries: 'series',
+};

@@ -16,36 +16,23 @@ export interface SummaryInstanceRow {
   readonly QidoAttributes: string;
 }
 
-/**
- * What search needs of a series. An index entry carries the attributes but not the count, which
- * changes with every store (docs/search.md, "Writes").
- */
-export interface SeriesView {
+export interface SeriesSummary {
   readonly seriesInstanceUid: string;
   /** The series-level attributes of the latest stored instance of the series. */
   readonly attributes: DicomJsonDataset;
-  readonly instances?: number;
+  readonly instances: number;
+  readonly sequence: number;
 }
 
-/** What search needs of a study; the counts are absent when it was read from an index entry. */
-export interface StudyView {
+export interface StudySummary {
   readonly studyInstanceUid: string;
   /** The study-level attributes of the latest stored instance of the study. */
   readonly attributes: DicomJsonDataset;
   readonly modalities: readonly string[];
-  readonly instances?: number;
-  readonly seriesCount?: number;
-}
-
-export interface SeriesSummary extends SeriesView {
-  readonly instances: number;
-  readonly sequence: number;
-}
-
-export interface StudySummary extends StudyView {
   readonly instances: number;
   readonly seriesCount: number;
   readonly sequence: number;
+  /** Empty when only the study row was read. */
   readonly series: readonly SeriesSummary[];
 }
 
@@ -100,8 +87,8 @@ const LEVEL_TAGS: Readonly<Record<Level, readonly string[]>> = {
 };
 
 /**
- * The attributes of one level, in a fixed order: a summary (and each index entry that copies it)
- * changes only when that level's attributes do, not with every new instance.
+ * The attributes of one level, in a fixed order: a summary row is rewritten only when that
+ * level's attributes or its counts change, not with every new instance.
  */
 export function levelAttributes(dataset: DicomJsonDataset, level: Level): DicomJsonDataset {
   const kept: DicomJsonDataset = {};
@@ -121,7 +108,7 @@ export function parseAttributes(json: string | undefined): DicomJsonDataset {
   }
 }
 
-/** A JSON array of modalities as stored (study rows, index entries). */
+/** A JSON array of modalities as stored in a study row. */
 export function parseModalities(json: string | undefined): string[] {
   const parsed = parseAttributes(json) as unknown;
   return Array.isArray(parsed) ? parsed.filter((m): m is string => typeof m === 'string') : [];

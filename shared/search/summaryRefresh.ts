@@ -37,9 +37,19 @@ const SUMMARY_COLUMNS = ['Sequence', 'QidoAttributes'];
 const INTENT_WRITE_CONCURRENCY = 16;
 const MAX_OPERATIONS_PER_TRANSACTION = 100;
 
+export interface RefreshOptions {
+  /**
+   * Write every index entry of the summary even when nothing changed (`npm run search:rebuild --
+   * --rewrite-index`): rewritten entries lose the summary copy earlier releases stored in them.
+   */
+  readonly rewriteIndex?: boolean;
+}
+
 /** Refreshes several studies, a few at a time. */
-export async function refreshStudies(studyInstanceUids: Iterable<string>): Promise<void> {
-  await mapConcurrently([...new Set(studyInstanceUids)], 4, (uid) => refreshStudy(uid));
+export async function refreshStudies(studyInstanceUids: Iterable<string>, options: RefreshOptions = {}): Promise<void> {
+  await mapConcurrently([...new Set(studyInstanceUids)], 4, (uid) =>
+    options.rewriteIndex === true ? refreshOnce(uid, true) : refreshStudy(uid),
+  );
 }
 
 interface Flight {
@@ -84,7 +94,7 @@ export function refreshStudyAlone(studyInstanceUid: string): Promise<void> {
   return refreshOnce(studyInstanceUid);
 }
 
-async function refreshOnce(studyInstanceUid: string): Promise<void> {
+async function refreshOnce(studyInstanceUid: string, rewriteIndex = false): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // Read together: any change either read misses is followed by its own refresh, whose write makes
     // this one's ETag check fail (or comes after it), so the last summary written is always current.
@@ -94,12 +104,12 @@ async function refreshOnce(studyInstanceUid: string): Promise<void> {
     ]);
     if (sameSummary(stored.summary, summary)) {
       // Nothing to write. Rewriting the row anyway would fail every other refresh's finish.
-      if (stored.indexPending || stored.intents.length > 0) {
+      if (rewriteIndex || stored.indexPending || stored.intents.length > 0) {
         await settleIndex(studyInstanceUid, planWholeIndex(stored, []), versionOf(stored));
       }
       return;
     }
-    const plan = planIndexChanges(stored, summary);
+    const plan = planIndexChanges(stored, summary, rewriteIndex);
     let written: WrittenVersion;
     try {
       written = await writeSummary(studyInstanceUid, stored, summary, plan);

@@ -37,16 +37,17 @@ test('another instance with the same study and series attributes changes no entr
   assert.equal(touchesIndex(plan), false);
 });
 
-test('a changed name rewrites the entries that carry it and deletes the keys of the old one', async () => {
+test('a changed name writes the keys of the new one and deletes the keys of the old one, nothing else', async () => {
   const before = await summary('Doe^Jane');
   const after = await summary('Doe^Jane', 'Roe^Ann');
   const plan = planIndexChanges(stored(before), after);
-  // Every entry carries the study's attributes, so all of them are rewritten.
-  assert.deepEqual(ids(plan.upserts), ids(summaryIndexEntries(after)));
-  assert.ok(
-    plan.upserts.some((e) => e.table === 'IxStudyDateDate'),
-    'the date entry carries the new name',
+  // Entries are bare keys: the date entry, unchanged, is not rewritten.
+  const old = new Set(ids(summaryIndexEntries(before)));
+  assert.deepEqual(
+    ids(plan.upserts),
+    ids(summaryIndexEntries(after)).filter((id) => !old.has(id)),
   );
+  assert.deepEqual(tables(plan.upserts), ['IxPatNameEq', 'IxPatNameSub', 'IxPatNameWord']);
   assert.ok(plan.upserts.some((e) => e.table === 'IxPatNameSub' && e.partitionKey.startsWith('ANN|')));
   assert.ok(!plan.upserts.some((e) => e.table === 'IxPatNameSub' && e.partitionKey.startsWith('E^JANE|')));
   assert.deepEqual(tables(plan.deletes), ['IxPatNameEq', 'IxPatNameSub', 'IxPatNameWord']);
@@ -56,6 +57,29 @@ test('a changed name rewrites the entries that carry it and deletes the keys of 
     plan.deletes.every((e) => !kept.has(entryId(e))),
     'nothing the new summary has is deleted',
   );
+});
+
+test('a new series of a new modality writes only its own entries and the new modality key', async () => {
+  const ct = await summary('Doe^Jane');
+  const rows = [
+    instanceRow('1.2.1', 1, { [Tag.PatientName]: 'Doe^Jane', [Tag.Modality]: 'CT', [Tag.StudyDate]: '20240101' }),
+    instanceRow('1.2.2', 2, { [Tag.PatientName]: 'Doe^Jane', [Tag.Modality]: 'MR', [Tag.StudyDate]: '20240101' }),
+  ];
+  const both = await summarizeStudy(STUDY, rows);
+  assert.ok(both);
+  const plan = planIndexChanges(stored(ct), both);
+  assert.deepEqual(plan.deletes, []);
+  assert.ok(plan.upserts.every((e) => e.rowKey === `${STUDY}|1.2.2` || e.table.startsWith('IxModalities')));
+  assert.deepEqual(
+    plan.upserts.filter((e) => e.rowKey === STUDY).map((e) => e.partitionKey.split('|')[0]),
+    ['MR', 'MR', 'R'],
+  );
+});
+
+test('a rebuild that rewrites the index writes every entry of an unchanged summary', async () => {
+  const s = await summary('Doe^Jane');
+  assert.equal(touchesIndex(planIndexChanges(stored(s), s)), false);
+  assert.deepEqual(ids(planIndexChanges(stored(s), s, true).upserts), ids(summaryIndexEntries(s)));
 });
 
 test('a study that lost its last instance deletes every entry', async () => {

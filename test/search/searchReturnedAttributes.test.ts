@@ -1,5 +1,6 @@
 // QIDO-RS search response: the default attributes of each resource, includefield, includefield=all,
-// the computed aggregates, and study attributes following the latest stored instance.
+// the computed aggregates (the resource's own level's by default), and study attributes following
+// the latest stored instance.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
@@ -19,6 +20,10 @@ const STUDY_DEFAULTS = [
 ];
 const SERIES_DEFAULTS = [T.Modality, T.ManufacturerModelName, T.SeriesInstanceUID, T.PerformedProcedureStepStartDate];
 const INSTANCE_DEFAULTS = [T.SOPInstanceUID];
+/** Returned by /studies without being asked (issue 14: OHIF's study list needs them). */
+const STUDY_AGGREGATES = [T.ModalitiesInStudy, T.NumberOfStudyRelatedSeries, T.NumberOfStudyRelatedInstances];
+/** Returned by /series and a study's series without being asked. */
+const SERIES_AGGREGATES = [T.NumberOfSeriesRelatedInstances];
 
 const keys = (dataset: DicomJsonDataset | undefined) => Object.keys(dataset ?? {}).sort();
 const tags = (...lists: (readonly string[])[]) => [...new Set(lists.flat())].sort();
@@ -67,10 +72,13 @@ describe('QIDO-RS returned attributes', () => {
     await storeAll(ctx.baseUrl, [...full.files, ...counted.files]);
   });
 
-  test('/studies returns the study defaults and nothing else', async () => {
+  test('/studies returns the study defaults and the study aggregates, nothing else', async () => {
     const [found, ...rest] = await results(ctx.baseUrl, `/v2/studies?PatientID=${id}`);
     assert.equal(rest.length, 0);
-    assert.deepEqual(keys(found), tags(STUDY_DEFAULTS));
+    assert.deepEqual(keys(found), tags(STUDY_DEFAULTS, STUDY_AGGREGATES));
+    assert.deepEqual(values(found, T.ModalitiesInStudy), ['CT']);
+    assert.deepEqual(found?.[T.NumberOfStudyRelatedSeries], { vr: 'IS', Value: [1] });
+    assert.deepEqual(found?.[T.NumberOfStudyRelatedInstances], { vr: 'IS', Value: [1] });
     assert.equal(value(found, T.PatientName), 'Doe^Jane');
     assert.equal(value(found, T.StudyDate), '20240202');
     assert.equal(value(found, T.AccessionNumber), 'ACC-1');
@@ -82,9 +90,10 @@ describe('QIDO-RS returned attributes', () => {
     assert.equal(found?.[T.StudyInstanceUID]?.vr, 'UI');
   });
 
-  test('/series adds the study defaults; /instances adds study and series defaults', async () => {
+  test('/series adds the study defaults; /instances adds study and series defaults, no aggregates', async () => {
     const [series] = await results(ctx.baseUrl, `/v2/series?PatientID=${id}`);
-    assert.deepEqual(keys(series), tags(STUDY_DEFAULTS, SERIES_DEFAULTS));
+    assert.deepEqual(keys(series), tags(STUDY_DEFAULTS, SERIES_DEFAULTS, SERIES_AGGREGATES));
+    assert.deepEqual(series?.[T.NumberOfSeriesRelatedInstances], { vr: 'IS', Value: [1] });
     assert.equal(value(series, T.Modality), 'CT');
     assert.equal(value(series, T.ManufacturerModelName), 'Model-1');
     assert.equal(value(series, T.PerformedProcedureStepStartDate), '20240202');
@@ -93,21 +102,21 @@ describe('QIDO-RS returned attributes', () => {
     assert.equal(value(instance, T.SOPInstanceUID), full.uids.sops[0]);
     // Under a study: that level's defaults and the UIDs of the path.
     const [studySeries] = await results(ctx.baseUrl, `/v2/studies/${study}/series`);
-    assert.deepEqual(keys(studySeries), tags(SERIES_DEFAULTS, [T.StudyInstanceUID]));
+    assert.deepEqual(keys(studySeries), tags(SERIES_DEFAULTS, SERIES_AGGREGATES, [T.StudyInstanceUID]));
     const [seriesInstance] = await results(ctx.baseUrl, `/v2/studies/${study}/series/${full.uids.series[0]}/instances`);
     assert.deepEqual(keys(seriesInstance), tags(INSTANCE_DEFAULTS, [T.StudyInstanceUID, T.SeriesInstanceUID]));
   });
 
   test('includefield by keyword and by tag, repeated or comma-separated', async () => {
     const [byKeyword] = await results(ctx.baseUrl, `/v2/studies?PatientID=${id}&includefield=StudyTime,PatientSex`);
-    assert.deepEqual(keys(byKeyword), tags(STUDY_DEFAULTS, [T.StudyTime, T.PatientSex]));
+    assert.deepEqual(keys(byKeyword), tags(STUDY_DEFAULTS, STUDY_AGGREGATES, [T.StudyTime, T.PatientSex]));
     assert.equal(value(byKeyword, T.StudyTime), '101500');
     assert.equal(value(byKeyword, T.PatientSex), 'F');
     const [byTag] = await results(
       ctx.baseUrl,
       `/v2/studies?PatientID=${id}&includefield=00200010&includefield=00201208`,
     );
-    assert.deepEqual(keys(byTag), tags(STUDY_DEFAULTS, [T.StudyID, T.NumberOfStudyRelatedInstances]));
+    assert.deepEqual(keys(byTag), tags(STUDY_DEFAULTS, STUDY_AGGREGATES, [T.StudyID]));
     assert.equal(value(byTag, T.StudyID), 'STUDY-7');
     const [series] = await results(
       ctx.baseUrl,
