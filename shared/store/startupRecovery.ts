@@ -13,13 +13,15 @@ export interface StartupRecoveryOptions {
 }
 
 export interface StartupRecoveryResult extends SweepResult {
+  /** How long it took. */
+  readonly ms: number;
   /** Every marker was looked at within the budget (some may have been left: leases held). */
   readonly complete: boolean;
   /** Markers left: an attempt or delete still holding its lease, or too recent to judge. */
   readonly left: number;
 }
 
-const NOTHING: StartupRecoveryResult = {
+const NOTHING: Omit<StartupRecoveryResult, 'ms'> = {
   examined: 0,
   rolledForward: 0,
   rolledBack: 0,
@@ -47,9 +49,10 @@ export async function recoverAtStartup(
     const signal = AbortSignal.timeout(Math.min(options.listTimeoutMs, options.budgetMs));
     for await (const marker of pendingMarkers(startedAt, signal)) markers.push(marker);
   } catch (error) {
-    if (isStorageStatus(error, 404)) return NOTHING; // no table yet: nothing was ever stored
+    const ms = Date.now() - startedAt.getTime();
+    if (isStorageStatus(error, 404)) return { ...NOTHING, ms }; // no table yet: nothing was ever stored
     log(`Start-up recovery could not list pending stores; the sweeper will: ${String(error)}`);
-    return { ...NOTHING, complete: false };
+    return { ...NOTHING, complete: false, ms };
   }
 
   const tally = new SweepTally();
@@ -85,5 +88,6 @@ export async function recoverAtStartup(
         `${markers.length} pending stores unsettled; the sweeper finishes them.`,
     );
   }
-  return { ...tally.result(), complete, left: left + markers.length - tally.examined };
+  const ms = Date.now() - startedAt.getTime();
+  return { ...tally.result(), complete, left: left + markers.length - tally.examined, ms };
 }

@@ -62,15 +62,20 @@ describe('npm start after a SIGKILL', { skip: process.platform !== 'linux' && 'n
           `${round.disagreeing.length} disagreeing; re-stores answered 200 after ${round.restoreMs.join(', ')} ms; ` +
           (round.recoveryLine || 'no start-up recovery line'),
       );
-      assert.ok(round.acknowledged >= killAfterAcks);
-      assert.ok(round.unacknowledged > 0, 'stores were in flight at the kill');
-      assert.match(round.storageLine, /already running, reused/);
-      assert.deepEqual(round.lostRetrieve, []);
-      assert.deepEqual(round.lostFeed, []);
-      assert.deepEqual(round.disagreeing, [], 'retrieve, search and the change feed agree on every instance sent');
-      assert.deepEqual(round.restoreFailures, [], 'a re-store of every unacknowledged instance succeeds within 30 s');
-      assert.equal(round.restoreMs.length, round.unacknowledged);
-      assert.deepEqual(round.restoredDisagreeing, []);
+      try {
+        assert.ok(round.acknowledged >= killAfterAcks);
+        assert.ok(round.unacknowledged > 0, 'stores were in flight at the kill');
+        assert.match(round.storageLine, /already running, reused/);
+        assert.deepEqual(round.lostRetrieve, []);
+        assert.deepEqual(round.lostFeed, []);
+        assert.deepEqual(round.disagreeing, [], 'retrieve, search and the change feed agree on every instance sent');
+        assert.deepEqual(round.restoreFailures, [], 'a re-store of every unacknowledged instance succeeds in 30 s');
+        assert.equal(round.restoreMs.length, round.unacknowledged);
+        assert.deepEqual(round.restoredDisagreeing, []);
+      } catch (error) {
+        killServer(round.restarted, 'group'); // a failed round must not leave its server running
+        throw error;
+      }
 
       // Ctrl-C's path: the server stops Azurite, which saves; a fresh Azurite reads it all back.
       assert.equal(await stopServer(round.restarted), 0);

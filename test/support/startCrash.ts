@@ -340,6 +340,22 @@ export async function crashRound(
 
   const restarted = await startServer(options.start, options.env);
   const readyAt = Date.now();
+  try {
+    return { ...(await checkRestarted(restarted, acknowledged, unacknowledged, readyAt, killedAt)), restarted };
+  } catch (error) {
+    killServer(restarted, 'group'); // a failed check must not leave the server running
+    throw error;
+  }
+}
+
+/** The checks of a crash round against the restarted server. */
+async function checkRestarted(
+  restarted: StartedServer,
+  acknowledged: readonly Stored[],
+  unacknowledged: readonly Sent[],
+  readyAt: number,
+  killedAt: number,
+): Promise<Omit<CrashRoundResult, 'restarted'> & { readonly stored: readonly Stored[] }> {
   const storageLine = restarted.output.map((line) => LISTENING.exec(line)?.[2]).find(Boolean) ?? '';
   const { lostRetrieve, lostFeed } = await verify(restarted.baseUrl, acknowledged);
   const lost = new Set(lostRetrieve);
@@ -363,7 +379,6 @@ export async function crashRound(
     restoredDisagreeing,
     storageLine,
     recoveryLine: restarted.output.find((line) => line.startsWith('Start-up recovery')) ?? '',
-    restarted,
     stored: [...acknowledged, ...restored.map((s) => ({ ...s, acknowledgedAt: Date.now() }))],
   };
 }
