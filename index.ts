@@ -22,6 +22,7 @@ import './functions/searchStudyInstances';
 import './functions/searchStudySeries';
 import './functions/searchStudySeriesInstances';
 import './functions/storeInstances';
+import './functions/startupRecovery';
 import './functions/storeInstancesInStudy';
 import './functions/sweepAbandonedStores';
 import './functions/unmatchedRoute';

@@ -2,12 +2,14 @@
 import { app, type Timer, type InvocationContext } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import { sweepAbandonedStores as sweep } from '../shared/store/abandonedStoreSweeper';
+import { staleMarkerMs } from '../shared/store/leaseKeeper';
 import { ensureStorage } from '../shared/storage/provision';
 
 export async function sweepAbandonedStores(_timer: Timer, context: InvocationContext): Promise<void> {
   await ensureStorage();
-  // A marker older than twice the lease belongs to an attempt that stopped renewing it.
-  const olderThan = new Date(Date.now() - 2 * getConfig().store.leaseSeconds * 1000);
+  // Markers older than one lease: what start-up recovery did not reach (or what another instance
+  // of the app left while this one runs); younger ones belong to requests still running.
+  const olderThan = new Date(Date.now() - staleMarkerMs(getConfig().store.leaseSeconds));
   const result = await sweep(olderThan, (message) => context.warn(message));
   if (result.examined > 0) context.log(`Abandoned stores: ${JSON.stringify(result)}`);
 }

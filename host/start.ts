@@ -34,9 +34,6 @@ async function main(): Promise<void> {
     );
     await ensureStorage();
     const { url } = await functionsHost.http.listen(port, host);
-    const shown = LOOPBACK_OR_ANY.has(host) ? `http://localhost:${new URL(url).port}` : url;
-    console.log(`DICOMweb server listening on ${shown} (v1 and v2); storage: ${storage}`);
-    announceAuth();
 
     const shutdown = (signal: string): void => {
       console.log(`${signal}: stopping${azurite ? ' the server, then Azurite (saving its data)' : ''}...`);
@@ -58,6 +55,11 @@ async function main(): Promise<void> {
     // once: a second Ctrl-C falls back to the default action, which ends the process at once
     // (Azurite keeps running with the data and the next `npm start` takes it over).
     process.once('SIGINT', shutdown).once('SIGTERM', shutdown).once('SIGHUP', shutdown);
+    // Only now: whoever waits for this line may stop the server at once, and a SIGTERM before the
+    // handlers above would end the process without stopping Azurite.
+    const shown = LOOPBACK_OR_ANY.has(host) ? `http://localhost:${new URL(url).port}` : url;
+    console.log(`DICOMweb server listening on ${shown} (v1 and v2); storage: ${storage}`);
+    announceAuth();
   } catch (error) {
     await stopAzurite().catch(() => undefined); // the start-up error is the one to report
     throw error;

@@ -219,7 +219,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         }
         {
           name: 'DICOM_STORE_LEASE_SECONDS'
-          value: '120'
+          value: '30'
         }
         // Authentication is explicit rather than left to the deployed default.
         {

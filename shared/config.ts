@@ -24,7 +24,10 @@ export interface StoreConfig {
   readonly maxHeaderBytes: number;
   /** Most parts in one multipart request (400 above it). */
   readonly maxParts: number;
-  /** How long an in-progress store holds its instance before a retry may take it over. */
+  /**
+   * How long an in-progress store holds its instance without renewing (it renews every third):
+   * after a crash, the longest a re-store of the instance is refused with 45071.
+   */
   readonly leaseSeconds: number;
   /**
    * DICOM_PUBLIC_BASE_URL: what RetrieveURLs start with (`https://dicom.example.org`, maybe with a
@@ -129,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       ),
       maxHeaderBytes: integer(env, 'DICOM_MAX_HEADER_BYTES', 16 * MiB, 4096, GiB, problems),
       maxParts: integer(env, 'DICOM_MAX_PARTS', 10_000, 1, 1_000_000, problems),
-      leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 120, 10, 86_400, problems),
+      leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 30, 10, 86_400, problems),
       publicBaseUrl: baseUrl(env, 'DICOM_PUBLIC_BASE_URL', problems),
     },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },

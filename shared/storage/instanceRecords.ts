@@ -1,4 +1,4 @@
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { table } from './clients';
 import type { InstanceKey } from './blobLayout';
 import { PartitionBatcher } from './partitionBatcher';
@@ -21,6 +21,11 @@ export interface InstanceEntity {
   SeriesInstanceUID: string;
   SOPInstanceUID: string;
   LeaseUntil?: Date;
+  /**
+   * Set by recovery when it made visible a store whose request may never have answered; the next
+   * store of the instance then answers success (and clears it) instead of 45070.
+   */
+  Recovered?: boolean;
   [property: string]: unknown;
 }
 
@@ -123,14 +128,35 @@ export async function renewLease(key: InstanceKey, etag: string, leaseUntil: Dat
   return requireEtag(response.etag);
 }
 
-/** Makes the instance visible, replacing the reservation with the full entity. */
+/**
+ * Makes the instance visible, replacing the reservation with the full entity (guarded by `etag`).
+ * Resolves with the new ETag.
+ */
 export async function markCreated(
   key: InstanceKey,
   etag: string,
   version: string,
   properties: Record<string, unknown>,
-): Promise<void> {
-  await batched().submit(['update', createdEntity(key, version, properties), 'Replace', { etag }]);
+): Promise<string> {
+  return requireEtag(await batched().submit(['update', createdEntity(key, version, properties), 'Replace', { etag }]));
+}
+
+/**
+ * Sets or clears the `Recovered` flag while the entity is as we last saw it; resolves with the new
+ * ETag, or undefined when it changed or is gone (412, 404).
+ */
+export async function setRecovered(key: InstanceKey, etag: string, recovered: boolean): Promise<string | undefined> {
+  try {
+    const response = await instances().updateEntity(
+      { partitionKey: key.studyInstanceUid, rowKey: instanceRowKey(key), Recovered: recovered },
+      'Merge',
+      { etag },
+    );
+    return requireEtag(response.etag);
+  } catch (error) {
+    if (isStorageStatus(error, 412, 404)) return undefined;
+    throw error;
+  }
 }
 
 /** The entity of a visible instance: its projected properties plus the key and state columns. */
@@ -155,11 +181,33 @@ export async function deleteInstanceEntity(key: InstanceKey, etag: string): Prom
   await deleteIfUnchanged(instances(), key.studyInstanceUid, instanceRowKey(key), etag);
 }
 
-export async function writePendingMarker(key: InstanceKey, version: string): Promise<void> {
-  await batched().submit([
-    'create',
-    { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version), Version: version, ...key },
-  ]);
+/** Writes a store attempt's marker; resolves with its ETag (for removing exactly this marker later). */
+export async function writePendingMarker(key: InstanceKey, version: string): Promise<string> {
+  return requireEtag(
+    await batched().submit([
+      'create',
+      { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version), Version: version, ...key },
+    ]),
+  );
+}
+
+/**
+ * Removes a store's marker only while it is the one the store wrote: a delete of the same version
+ * reuses the key (shared/delete/deleteWrites.ts), and its marker must stay. False when the marker
+ * was gone or changed. A single request (a transaction's delete cannot carry an ETag).
+ */
+export async function deletePendingMarkerIfUnchanged(
+  key: InstanceKey,
+  version: string,
+  etag: string,
+): Promise<boolean> {
+  try {
+    await instances().deleteEntity(PENDING_PARTITION, pendingRowKey(key, version), { etag });
+    return true;
+  } catch (error) {
+    if (isStorageStatus(error, 404, 412)) return false;
+    throw error;
+  }
 }
 
 export async function deletePendingMarker(key: InstanceKey, version: string): Promise<void> {
@@ -180,27 +228,51 @@ export interface PendingMarker {
   readonly version: string;
   /** When the marker was written (the table service's own timestamp). */
   readonly writtenAt: Date;
+  /** `delete` for a delete's marker; undefined for a store's. */
+  readonly purpose: string | undefined;
+  readonly etag: string;
+}
+
+type MarkerEntity = InstanceKey & { Version: string; Purpose?: string };
+
+function pendingMarkerOf(entity: TableEntityResult<MarkerEntity>): PendingMarker {
+  return {
+    key: {
+      studyInstanceUid: entity.studyInstanceUid,
+      seriesInstanceUid: entity.seriesInstanceUid,
+      sopInstanceUid: entity.sopInstanceUid,
+    },
+    version: entity.Version,
+    writtenAt: entity.timestamp ? new Date(entity.timestamp) : new Date(0),
+    purpose: entity.Purpose,
+    etag: entity.etag,
+  };
+}
+
+/** Every pending marker written before `olderThan`, in key order. */
+export async function* pendingMarkers(olderThan: Date, abortSignal?: AbortSignal): AsyncGenerator<PendingMarker> {
+  const entities = instances().listEntities<MarkerEntity>({
+    queryOptions: { filter: `PartitionKey eq '${PENDING_PARTITION}'` },
+    abortSignal,
+  });
+  for await (const entity of entities) {
+    const marker = pendingMarkerOf(entity);
+    if (marker.writtenAt < olderThan) yield marker;
+  }
 }
 
 /** Pending markers written before `olderThan`: store attempts that may have been abandoned. */
 export async function listPendingMarkers(olderThan: Date, max: number): Promise<PendingMarker[]> {
   const markers: PendingMarker[] = [];
-  const entities = instances().listEntities<InstanceKey & { Version: string }>({
-    queryOptions: { filter: `PartitionKey eq '${PENDING_PARTITION}'` },
-  });
-  for await (const entity of entities) {
-    const writtenAt = entity.timestamp ? new Date(entity.timestamp) : new Date(0);
-    if (writtenAt >= olderThan) continue;
-    markers.push({
-      key: {
-        studyInstanceUid: entity.studyInstanceUid,
-        seriesInstanceUid: entity.seriesInstanceUid,
-        sopInstanceUid: entity.sopInstanceUid,
-      },
-      version: entity.Version,
-      writtenAt,
-    });
+  for await (const marker of pendingMarkers(olderThan)) {
+    markers.push(marker);
     if (markers.length >= max) break;
   }
   return markers;
+}
+
+/** The marker of this attempt, if it is still there. */
+export async function getPendingMarker(key: InstanceKey, version: string): Promise<PendingMarker | undefined> {
+  const entity = await getEntityIfExists<MarkerEntity>(instances(), PENDING_PARTITION, pendingRowKey(key, version));
+  return entity && pendingMarkerOf(entity);
 }

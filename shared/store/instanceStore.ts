@@ -16,7 +16,7 @@ import {
   type InstanceKey,
 } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix, uploadStreamToBlob, uploadTextBlob } from '../storage/blobUpload';
-import { deleteInstanceEntity, deletePendingMarker, markCreated, writePendingMarker } from '../storage/instanceRecords';
+import { deleteInstanceEntity, deletePendingMarker, writePendingMarker } from '../storage/instanceRecords';
 import { indexInstance } from '../search/instanceIndex';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
@@ -24,6 +24,7 @@ import { LeaseKeeper } from './leaseKeeper';
 import { reserveForStore, type StoreReservation } from './reservation';
 import { isCommitted } from './storeRecovery';
 import type { FailedInstance, InstanceOutcome } from './stowOutcome';
+import { makeVisible } from './visibility';
 
 export interface StoreInstanceOptions {
   readonly apiVersion: ApiVersion;
@@ -34,9 +35,10 @@ export interface StoreInstanceOptions {
   readonly log: (message: string) => void;
   /**
    * The instance just became visible. The caller refreshes its study's search summary and then
-   * removes the pending marker, which until then tells the sweeper to redo that refresh.
+   * removes the pending marker (written with `markerEtag`), which until then tells recovery to
+   * redo that refresh and that the request may not have answered.
    */
-  readonly onVisible: (key: InstanceKey, version: string) => void;
+  readonly onVisible: (key: InstanceKey, version: string, markerEtag: string) => void;
 }
 
 const PREAMBLE_BYTES = 128;
@@ -135,6 +137,17 @@ export async function storeInstance(
     await cancelUpload(stopUpload, upload, key, version, options.log);
     throw error;
   }
+  if (reserved.kind === 'repaired') {
+    // An interrupted earlier store of this instance is complete now: success, with its bytes.
+    await cancelUpload(stopUpload, upload, key, version, options.log);
+    await drain(input);
+    return {
+      kind: 'stored',
+      ...key,
+      sopClassUid: reserved.sopClassUid ?? getString(dataset, Tag.SOPClassUID) ?? '',
+      warnings: [],
+    };
+  }
   if (reserved.kind !== 'reserved') {
     await cancelUpload(stopUpload, upload, key, version, options.log);
     const reason =
@@ -146,7 +159,7 @@ export async function storeInstance(
     return failAndDrain(input, reason, dataset, message);
   }
 
-  const lease = new LeaseKeeper(key, reserved.etag, options.leaseSeconds);
+  const lease = new LeaseKeeper(key, reserved.etag, options.leaseSeconds, reserved.leaseUntil);
   let committed = false;
   try {
     const fileSize = await upload;
@@ -182,8 +195,8 @@ export async function storeInstance(
     const event = await commitCreate(key, version, commitRecord);
     committed = true;
     await lease.stop();
-    await markCreated(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
-    options.onVisible(key, version);
+    await makeVisible(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
+    options.onVisible(key, version, await marker);
     return {
       kind: 'stored',
       ...key,
@@ -297,11 +310,7 @@ async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, lo
   log(`Clean-up of abandoned store ${key.sopInstanceUid}/${version} deferred: ${reasons}`);
 }
 
-export async function deletePendingMarkerQuietly(
-  key: InstanceKey,
-  version: string,
-  log: (m: string) => void,
-): Promise<void> {
+async function deletePendingMarkerQuietly(key: InstanceKey, version: string, log: (m: string) => void): Promise<void> {
   try {
     await deletePendingMarker(key, version);
   } catch (error) {
@@ -334,8 +343,13 @@ async function failAndDrain(
   dataset: DicomJsonDataset,
   ...messages: string[]
 ): Promise<FailedInstance> {
+  await drain(input);
+  return failed(reason, dataset, ...messages);
+}
+
+/** Reads the rest of the part without keeping it. */
+async function drain(input: AsyncIterator<Buffer>): Promise<void> {
   for (let next = await input.next(); !next.done; next = await input.next()) {
     // discard
   }
-  return failed(reason, dataset, ...messages);
 }

@@ -29,8 +29,12 @@ export async function isCommitted(version: string): Promise<number | undefined> 
 }
 
 /**
- * Finishes a store whose process died after its change-feed commit: the commit record holds
- * everything the instance entity needs, so the store is rolled forward, never lost.
+ * Finishes a store whose commit reached the change feed but whose entity is still `creating`:
+ * the commit record holds everything the instance entity needs, so the store is rolled forward,
+ * never lost. The commit is the commit point, so this is done even while the attempt's lease is
+ * held (its owner then finds its own version `created`: shared/store/visibility.ts). The entity
+ * is flagged `Recovered`: the attempt's request may never answer, so the next store of the
+ * instance answers success (shared/store/interruptedStore.ts).
  */
 export async function rollForward(record: InstanceRecord, commit: CommitRecord): Promise<void> {
   const { entity } = record;
@@ -42,6 +46,6 @@ export async function rollForward(record: InstanceRecord, commit: CommitRecord):
     },
     record.etag,
     entity.Version,
-    commit.properties,
+    { ...commit.properties, Recovered: true },
   );
 }

@@ -9,12 +9,9 @@ import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
 import { refreshStudies } from '../search/summaryRefresh';
 import type { InstanceKey } from '../storage/blobLayout';
-import {
-  deletePendingMarkerQuietly,
-  emptyPartFailure,
-  storeInstance,
-  type StoreInstanceOptions,
-} from './instanceStore';
+import { mapConcurrently } from '../changefeed/mapConcurrently';
+import { deletePendingMarkerIfUnchanged } from '../storage/instanceRecords';
+import { emptyPartFailure, storeInstance, type StoreInstanceOptions } from './instanceStore';
 import type { InstanceOutcome } from './stowOutcome';
 import { buildStowResponse, type StowResponse } from './stowResponse';
 
@@ -68,14 +65,14 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   const boundary = isMultipart ? boundaryFromContentType(mediaType) : undefined;
 
   await ensureStorage();
-  const visible: { key: InstanceKey; version: string }[] = [];
+  const visible: VisibleInstance[] = [];
   const options: StoreInstanceOptions = {
     apiVersion: request.apiVersion,
     requestStudyInstanceUid: request.studyInstanceUid,
     maxHeaderBytes,
     leaseSeconds,
     log: request.log,
-    onVisible: (key, version) => visible.push({ key, version }),
+    onVisible: (key, version, markerEtag) => visible.push({ key, version, markerEtag }),
   };
   // Converted only now: a request refused above leaves its body untouched for the host to discard.
   const source = request.body ? Readable.fromWeb(request.body) : Readable.from([]);
@@ -111,12 +108,28 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   });
 }
 
+interface VisibleInstance {
+  readonly key: InstanceKey;
+  readonly version: string;
+  readonly markerEtag: string;
+}
+
+/**
+ * How long the pending markers of a request's stores outlive its answer. A crash before they are
+ * gone makes recovery treat those stores as unanswered, so that a re-store of them answers
+ * success (docs/consistency.md); removing them only once the answer is on its way keeps a crash
+ * between their removal and the client receiving the answer from turning its retry into a 45070.
+ */
+const MARKER_GRACE_MS = 2000;
+const MARKER_DELETE_CONCURRENCY = 8;
+
 /**
  * Brings the search summaries of the stored instances' studies up to date (once per study, not
- * per instance), then drops their pending markers. A failure leaves the markers, and the sweeper
- * refreshes those studies later; the instances are stored either way, so the request succeeds.
+ * per instance), then, after the answer, drops their pending markers. A failure leaves the
+ * markers, and recovery refreshes those studies later; the instances are stored either way, so
+ * the request succeeds.
  */
-async function refreshSearch(visible: readonly { key: InstanceKey; version: string }[], log: (m: string) => void) {
+async function refreshSearch(visible: readonly VisibleInstance[], log: (m: string) => void) {
   if (visible.length === 0) return;
   try {
     await refreshStudies(visible.map((v) => v.key.studyInstanceUid));
@@ -124,8 +137,18 @@ async function refreshSearch(visible: readonly { key: InstanceKey; version: stri
     log(`Search summaries of stored studies left for the sweeper: ${String(error)}`);
     return;
   }
-  // Not awaited: a marker left behind only costs the sweeper one more refresh.
-  for (const { key, version } of visible) void deletePendingMarkerQuietly(key, version, log);
+  // Not awaited: a marker left behind only costs recovery one more refresh.
+  setTimeout(() => void removeMarkers(visible, log), MARKER_GRACE_MS).unref();
+}
+
+async function removeMarkers(visible: readonly VisibleInstance[], log: (m: string) => void): Promise<void> {
+  await mapConcurrently(visible, MARKER_DELETE_CONCURRENCY, async ({ key, version, markerEtag }) => {
+    try {
+      await deletePendingMarkerIfUnchanged(key, version, markerEtag);
+    } catch (error) {
+      log(`Pending marker of ${key.sopInstanceUid} left for the sweeper: ${String(error)}`);
+    }
+  });
 }
 
 /**

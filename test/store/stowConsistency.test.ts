@@ -49,19 +49,34 @@ describe('STOW-RS consistency', () => {
     assert.equal(firstValue(sequence(result.json, Tag.FailedSOPSequence)[0], Tag.FailureReason), 45071);
   });
 
-  test('an attempt that died after its change-feed commit is rolled forward, not lost', async () => {
+  test('an attempt that died after its change-feed commit is rolled forward; its re-store answers success once', async () => {
     const key = newInstanceKey();
     const { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop } = key;
     await insertReservation(ctx.probe, key, 'committed-attempt', -60_000);
     await insertCommitRecord(ctx.probe, 'committed-attempt', 999_999);
     const file = makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop });
+    // The dead attempt's request never answered: this store completes it and answers as a store.
     const result = await stowFiles(studies(), [file]);
-    assert.equal(result.status, 409, result.text);
-    assert.equal(firstValue(sequence(result.json, Tag.FailedSOPSequence)[0], Tag.FailureReason), 45070);
+    assert.equal(result.status, 200, result.text);
+    assert.equal(sequence(result.json, Tag.FailedSOPSequence).length, 0);
+    const referenced = sequence(result.json, Tag.ReferencedSOPSequence);
+    assert.deepEqual(
+      referenced.map((r) => firstValue(r, Tag.ReferencedSOPInstanceUID)),
+      [sop],
+    );
     const entity = await ctx.probe
       .table('Instances')
-      .getEntity<{ State: string; Version: string; Sequence: number }>(study, `${series}|${sop}`);
-    assert.deepEqual([entity.State, entity.Version, entity.Sequence], ['created', 'committed-attempt', 999_999]);
+      .getEntity<{ State: string; Version: string; Sequence: number; Recovered?: boolean }>(study, `${series}|${sop}`);
+    assert.deepEqual(
+      [entity.State, entity.Version, entity.Sequence, entity.Recovered],
+      ['created', 'committed-attempt', 999_999, false],
+    );
+    const found = await fetch(`${ctx.baseUrl}/v2/studies?StudyInstanceUID=${study}`);
+    assert.equal(found.status, 200, 'searchable once the re-store answered');
+    // Now it is complete and its store has answered: a duplicate.
+    const again = await stowFiles(studies(), [file]);
+    assert.equal(again.status, 409, again.text);
+    assert.equal(firstValue(sequence(again.json, Tag.FailedSOPSequence)[0], Tag.FailureReason), 45070);
   });
 
   test('concurrent stores get gapless, unique change-feed sequences', async () => {

@@ -3,15 +3,20 @@
  * (`sh` -> `node start.js`, as npm's `sh -c` runs it), store instances concurrently, SIGKILL the
  * server process or the whole group while stores are in flight, start it again on the same data
  * folder and check that every acknowledged instance is retrievable byte for byte and in the change
- * feed. Used by test/host/startCrash.test.ts and bench/startCrash.ts. Linux only (/proc).
+ * feed, that retrieve, search and the change feed agree on every instance that was sent
+ * (acknowledged or in flight), and that a re-store of each unacknowledged one succeeds.
+ * Used by test/host/startCrash.test.ts and bench/startCrash.ts. Linux only (/proc).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
+import { Tag } from '../../shared/dicom/tags';
 import { makeDicom, newUid } from './dicomFactory';
 import { readReply } from './httpReply';
-import { stowFiles } from './stowClient';
+import { firstValue, sequence, stowFiles } from './stowClient';
 
 /**
  * `server`: SIGKILL of the node process alone; `group`: of its whole process group (the shell
@@ -28,15 +33,22 @@ export interface StartedServer {
   readonly serverPid: number;
 }
 
-export interface Stored {
+/** An instance sent in a STOW request, acknowledged or not. */
+export interface Sent {
   readonly study: string;
   readonly series: string;
   readonly sop: string;
-  /** The file as retrieve must return it: as sent, preamble zeroed. */
+  /** The file as retrieve must return it: as sent, preamble zeroed (and what a re-store sends). */
   readonly expected: Buffer;
+}
+
+export interface Stored extends Sent {
   /** Date.now() when the 200 arrived. */
   readonly acknowledgedAt: number;
 }
+
+/** How long after the restart a re-store of an unacknowledged instance may keep answering 45071. */
+export const RESTORE_WINDOW_MS = 30_000;
 
 export interface CrashRoundOptions {
   /** Path of the built host/start.js. */
@@ -60,8 +72,22 @@ export interface CrashRoundResult {
   readonly lostFeed: readonly string[];
   /** What the restarted server said about its storage (`… reused …`). */
   readonly storageLine: string;
+  /** What its start-up recovery reported (`Start-up recovery of pending stores: {…}`), if it found any. */
+  readonly recoveryLine: string;
   /** For each acknowledged instance lost to retrieve, how long before the kill it was acknowledged (ms). */
   readonly lostAgesMs: readonly number[];
+  /**
+   * Sent instances (acknowledged or not) on which retrieve, search (instance search by SOP
+   * Instance UID) and the change feed disagree after the restart, and studies whose search
+   * summary counts other instances than retrieve finds; each with what was seen.
+   */
+  readonly disagreeing: readonly string[];
+  /** Unacknowledged instances whose re-store did not answer 200 within RESTORE_WINDOW_MS, with why. */
+  readonly restoreFailures: readonly string[];
+  /** For each re-stored instance, ms from the restarted server's ready line to its 200. */
+  readonly restoreMs: readonly number[];
+  /** Re-stored instances not in agreement afterwards (retrieve byte for byte, search, feed). */
+  readonly restoredDisagreeing: readonly string[];
   /** The restarted server: the caller stores more or stops it. */
   readonly restarted: StartedServer;
 }
@@ -112,8 +138,8 @@ function azuritePid(server: StartedServer): number {
   return Number(found);
 }
 
-/** One instance, stored through STOW-RS v2; its UIDs and expected bytes when acknowledged (200). */
-async function storeOne(baseUrl: string, study: string): Promise<Stored | undefined> {
+/** A new instance of `study`, not sent yet. */
+function newInstance(study: string): Sent {
   const uids = { study, series: newUid(), sop: newUid() };
   const file = makeDicom({
     studyInstanceUid: uids.study,
@@ -121,18 +147,22 @@ async function storeOne(baseUrl: string, study: string): Promise<Stored | undefi
     sopInstanceUid: uids.sop,
     pixelDataBytes: 4096,
   });
-  const result = await stowFiles(`${baseUrl}/v2/studies`, [file]);
+  file.fill(0, 0, 128);
+  return { ...uids, expected: file };
+}
+
+/** Stores one instance through STOW-RS v2; the instance when acknowledged (200). */
+async function storeOne(baseUrl: string, instance: Sent): Promise<Stored | undefined> {
+  const result = await stowFiles(`${baseUrl}/v2/studies`, [instance.expected]);
   if (result.status !== 200) return undefined;
-  const expected = Buffer.from(file);
-  expected.fill(0, 0, 128);
-  return { ...uids, expected, acknowledgedAt: Date.now() };
+  return { ...instance, acknowledgedAt: Date.now() };
 }
 
 /** Stores `count` instances one after the other; throws unless each is acknowledged. */
 export async function storeInstances(baseUrl: string, count: number): Promise<Stored[]> {
   const stored: Stored[] = [];
   for (let i = 0; i < count; i++) {
-    const one = await storeOne(baseUrl, newUid());
+    const one = await storeOne(baseUrl, newInstance(newUid()));
     if (!one) throw new Error(`store ${i + 1} of ${count} was not acknowledged`);
     stored.push(one);
   }
@@ -144,23 +174,24 @@ async function storeUntilKilled(
   baseUrl: string,
   concurrency: number,
   onAck: (count: number) => void,
-): Promise<{ acknowledged: Stored[]; unacknowledged: number }> {
+): Promise<{ acknowledged: Stored[]; unacknowledged: Sent[] }> {
   const acknowledged: Stored[] = [];
-  let unacknowledged = 0;
+  const unacknowledged: Sent[] = [];
   const worker = async (): Promise<void> => {
     // A few instances per study, so that stores share partitions as a real upload does.
     let study = newUid();
     for (let n = 0; ; n++) {
       if (n % 4 === 0) study = newUid();
+      const instance = newInstance(study);
       let stored: Stored | undefined;
       try {
-        stored = await storeOne(baseUrl, study);
+        stored = await storeOne(baseUrl, instance);
       } catch {
-        unacknowledged++;
+        unacknowledged.push(instance);
         return; // connection refused or reset: the server is gone
       }
       if (!stored) {
-        unacknowledged++;
+        unacknowledged.push(instance);
         continue;
       }
       acknowledged.push(stored);
@@ -185,17 +216,100 @@ async function feedCreates(baseUrl: string): Promise<Set<string>> {
   }
 }
 
-async function retrievesExactly(baseUrl: string, stored: Stored): Promise<boolean> {
-  const url = `${baseUrl}/v2/studies/${stored.study}/series/${stored.series}/instances/${stored.sop}`;
+/** What retrieve answers for an instance: `exact` (200 with its bytes), `other` (200, other bytes), or `absent`. */
+async function retrieve(baseUrl: string, sent: Sent): Promise<'exact' | 'other' | 'absent'> {
+  const url = `${baseUrl}/v2/studies/${sent.study}/series/${sent.series}/instances/${sent.sop}`;
   const response = await fetch(url, { headers: { Accept: 'application/dicom; transfer-syntax=*' } });
   const body = Buffer.from(await response.arrayBuffer());
-  return response.status === 200 && body.equals(stored.expected);
+  if (response.status !== 200) return 'absent';
+  return body.equals(sent.expected) ? 'exact' : 'other';
+}
+
+async function retrievesExactly(baseUrl: string, sent: Sent): Promise<boolean> {
+  return (await retrieve(baseUrl, sent)) === 'exact';
+}
+
+/** Whether the instance search by SOP Instance UID finds it. */
+async function searchFinds(baseUrl: string, sent: Sent): Promise<boolean> {
+  const reply = await readReply<DicomJsonDataset[]>(await fetch(`${baseUrl}/v2/instances?SOPInstanceUID=${sent.sop}`));
+  if (reply.status === 204) return false;
+  if (reply.status !== 200 || !reply.json) throw new Error(`instance search answered ${reply.status}: ${reply.text}`);
+  return reply.json.some((dataset) => firstValue(dataset, Tag.SOPInstanceUID) === sent.sop);
+}
+
+/** NumberOfStudyRelatedInstances of the study's search summary; 0 when the study search finds nothing. */
+async function summaryCount(baseUrl: string, study: string): Promise<number> {
+  const reply = await readReply<DicomJsonDataset[]>(
+    await fetch(`${baseUrl}/v2/studies?StudyInstanceUID=${study}&includefield=NumberOfStudyRelatedInstances`),
+  );
+  if (reply.status === 204) return 0;
+  if (reply.status !== 200 || !reply.json) throw new Error(`study search answered ${reply.status}: ${reply.text}`);
+  return Number(firstValue(reply.json[0], Tag.NumberOfStudyRelatedInstances));
+}
+
+/**
+ * Each sent instance must be in retrieve, search and the change feed, or in none (retrieve with
+ * the bytes that were sent), and each study's search summary must count exactly the instances
+ * retrieve finds. Returns a description of every disagreement.
+ */
+export async function disagreements(baseUrl: string, sent: readonly Sent[]): Promise<string[]> {
+  const feed = await feedCreates(baseUrl);
+  const found: string[] = [];
+  const visibleByStudy = new Map<string, number>();
+  for (const instance of sent) {
+    const retrieved = await retrieve(baseUrl, instance);
+    const searched = await searchFinds(baseUrl, instance);
+    const inFeed = feed.has(instance.sop);
+    if (retrieved === 'other' || new Set([retrieved === 'exact', searched, inFeed]).size > 1) {
+      found.push(`${instance.sop}: retrieve ${retrieved}, search ${searched}, feed ${inFeed}`);
+    }
+    const visible = retrieved === 'absent' ? 0 : 1;
+    visibleByStudy.set(instance.study, (visibleByStudy.get(instance.study) ?? 0) + visible);
+  }
+  for (const [study, visible] of visibleByStudy) {
+    // Only instances this round sent: each study is new to it.
+    const counted = await summaryCount(baseUrl, study);
+    if (counted !== visible)
+      found.push(`study ${study}: retrieve finds ${visible}, its search summary counts ${counted}`);
+  }
+  return found;
+}
+
+/**
+ * Re-stores each instance, retrying 45071 (an interrupted attempt still holding its lease) until
+ * RESTORE_WINDOW_MS after `readyAt`. Returns the time each took and what did not succeed.
+ */
+export async function restoreAll(
+  baseUrl: string,
+  instances: readonly Sent[],
+  readyAt: number,
+): Promise<{ restoreMs: number[]; restoreFailures: string[] }> {
+  const restoreMs: number[] = [];
+  const restoreFailures: string[] = [];
+  await Promise.all(
+    instances.map(async (instance) => {
+      for (;;) {
+        const result = await stowFiles(`${baseUrl}/v2/studies`, [instance.expected]);
+        if (result.status === 200) {
+          restoreMs.push(Date.now() - readyAt);
+          return;
+        }
+        const reason = firstValue(sequence(result.json, Tag.FailedSOPSequence)[0], Tag.FailureReason);
+        if (reason !== 45071 || Date.now() - readyAt > RESTORE_WINDOW_MS) {
+          restoreFailures.push(`${instance.sop}: ${result.status} ${String(reason)} after ${Date.now() - readyAt} ms`);
+          return;
+        }
+        await sleep(250);
+      }
+    }),
+  );
+  return { restoreMs, restoreFailures };
 }
 
 /** Checks every stored instance against a running server: those not retrievable exactly, and those not in the feed. */
 export async function verify(
   baseUrl: string,
-  stored: readonly Stored[],
+  stored: readonly Sent[],
 ): Promise<{ lostRetrieve: string[]; lostFeed: string[] }> {
   const lostRetrieve: string[] = [];
   for (const instance of stored) if (!(await retrievesExactly(baseUrl, instance))) lostRetrieve.push(instance.sop);
@@ -225,18 +339,47 @@ export async function crashRound(
   await gone; // the shell ends with its server
 
   const restarted = await startServer(options.start, options.env);
+  const readyAt = Date.now();
+  try {
+    return { ...(await checkRestarted(restarted, acknowledged, unacknowledged, readyAt, killedAt)), restarted };
+  } catch (error) {
+    killServer(restarted, 'group'); // a failed check must not leave the server running
+    throw error;
+  }
+}
+
+/** The checks of a crash round against the restarted server. */
+async function checkRestarted(
+  restarted: StartedServer,
+  acknowledged: readonly Stored[],
+  unacknowledged: readonly Sent[],
+  readyAt: number,
+  killedAt: number,
+): Promise<Omit<CrashRoundResult, 'restarted'> & { readonly stored: readonly Stored[] }> {
   const storageLine = restarted.output.map((line) => LISTENING.exec(line)?.[2]).find(Boolean) ?? '';
   const { lostRetrieve, lostFeed } = await verify(restarted.baseUrl, acknowledged);
   const lost = new Set(lostRetrieve);
+  const disagreeing = await disagreements(restarted.baseUrl, [...acknowledged, ...unacknowledged]);
+  const { restoreMs, restoreFailures } = await restoreAll(restarted.baseUrl, unacknowledged, readyAt);
+  const failed = new Set(restoreFailures.map((failure) => failure.split(':')[0]));
+  const restored = unacknowledged.filter((s) => !failed.has(s.sop));
+  const restoredDisagreeing = [
+    ...(await disagreements(restarted.baseUrl, restored)).filter((d) => !d.startsWith('study ')),
+    ...(await verify(restarted.baseUrl, restored)).lostRetrieve.map((sop) => `${sop}: not retrievable byte for byte`),
+  ];
   return {
     acknowledged: acknowledged.length,
-    unacknowledged,
+    unacknowledged: unacknowledged.length,
     lostRetrieve,
     lostFeed,
     lostAgesMs: acknowledged.filter((s) => lost.has(s.sop)).map((s) => killedAt - s.acknowledgedAt),
+    disagreeing,
+    restoreFailures,
+    restoreMs,
+    restoredDisagreeing,
     storageLine,
-    restarted,
-    stored: acknowledged,
+    recoveryLine: restarted.output.find((line) => line.startsWith('Start-up recovery')) ?? '',
+    stored: [...acknowledged, ...restored.map((s) => ({ ...s, acknowledgedAt: Date.now() }))],
   };
 }
 

@@ -29,13 +29,14 @@ export async function insertReservation(
   await probe.table('Instances').createEntity(reservationEntity(key, version, new Date(Date.now() + leaseFromNowMs)));
 }
 
+/** A store attempt's pending marker (replacing the one a live store may still hold for its answer's grace). */
 export async function insertPendingMarker(probe: StorageProbe, key: InstanceKey, version: string): Promise<void> {
-  await probe.table('Instances').createEntity({
-    partitionKey: PENDING_PARTITION,
-    rowKey: pendingRowKey(key, version),
-    Version: version,
-    ...key,
-  });
+  await probe
+    .table('Instances')
+    .upsertEntity(
+      { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version), Version: version, ...key },
+      'Replace',
+    );
 }
 
 /** The change feed's record that this version's create was committed. */

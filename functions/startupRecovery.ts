@@ -1,0 +1,38 @@
+// appStart hook: before the app reports ready, finish what a crashed process left half-visible
+// (docs/consistency.md, "Recovery at start-up").
+//
+// The Node worker awaits appStart hooks before it answers the host's init request, so no request
+// reaches the app before they end: azure-functions-nodejs-worker src/eventHandlers/WorkerInitHandler.ts
+// awaits startApp(), and src/startApp.ts awaits executeHooks('appStart', …) after loading the entry
+// point (read at commit 2876343942423f1b18483d99bcd8461bd5297a9c). A hook that throws fails the
+// worker's init, so this one never throws. The local host does the same (host/worker/nodeWorker.ts).
+import { app } from '@azure/functions';
+import { getConfig } from '../shared/config';
+import { staleMarkerMs } from '../shared/store/leaseKeeper';
+import { recoverAtStartup } from '../shared/store/startupRecovery';
+
+/** Start-up waits at most this long; storage trouble must not keep the app from starting. */
+const BUDGET_MS = 20_000;
+/** Storage that does not answer the marker listing within this is left to the timer sweeper. */
+const LIST_TIMEOUT_MS = 5_000;
+const CONCURRENCY = 8;
+
+export async function recoverPendingStores(log: (message: string) => void = console.warn): Promise<void> {
+  try {
+    const { leaseSeconds } = getConfig().store;
+    const result = await recoverAtStartup(
+      {
+        budgetMs: BUDGET_MS,
+        listTimeoutMs: LIST_TIMEOUT_MS,
+        staleBefore: new Date(Date.now() - staleMarkerMs(leaseSeconds)),
+        concurrency: CONCURRENCY,
+      },
+      log,
+    );
+    if (result.examined > 0) console.log(`Start-up recovery of pending stores: ${JSON.stringify(result)}`);
+  } catch (error) {
+    log(`Start-up recovery skipped: ${String(error)}`);
+  }
+}
+
+app.hook.appStart(() => recoverPendingStores());

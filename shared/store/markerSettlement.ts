@@ -1,0 +1,111 @@
+import { resumeAbandonedDelete } from '../delete/deleteRecovery';
+import { refreshStudy } from '../search/summaryRefresh';
+import { versionPrefix } from '../storage/blobLayout';
+import { deleteBlobsWithPrefix } from '../storage/blobUpload';
+import {
+  deleteInstanceEntity,
+  deletePendingMarkerIfUnchanged,
+  getInstanceRecord,
+  setRecovered,
+  type PendingMarker,
+} from '../storage/instanceRecords';
+import { isStorageStatus } from '../storage/storageErrors';
+import { findCommit, rollForward } from './storeRecovery';
+
+/**
+ * What recovery did with one pending marker: `done` (the instance was visible; its study's search
+ * summary refreshed), `rolledForward`, `rolledBack`, `deleteFinished`; or it left the marker:
+ * `leaseHeld` (an uncommitted attempt or a delete still holds its lease), `tooYoung` (no
+ * reservation of its version, and too recent to tell a dead attempt from one whose reservation
+ * is on its way).
+ */
+export type Settlement = 'done' | 'rolledForward' | 'rolledBack' | 'leaseHeld' | 'deleteFinished' | 'tooYoung';
+
+/**
+ * Settles one pending marker (docs/consistency.md, "Failure at each point"). Safe while other
+ * processes store and delete: it never rolls back an attempt whose lease is held, nor one that
+ * may not have reserved yet (a marker younger than `staleBefore`); a `creating` attempt whose
+ * version has a commit record is rolled forward whatever its lease, since the commit is the
+ * commit point. Markers are removed only as they were listed (their ETag): a delete of the same
+ * version reuses the key.
+ */
+export async function settleMarker(marker: PendingMarker, staleBefore: Date): Promise<Settlement> {
+  const outcome = await settle(marker, marker.writtenAt < staleBefore);
+  // A visible instance whose request died before refreshing the study's search summary.
+  if (outcome === 'done' || outcome === 'rolledForward') await refreshStudy(marker.key.studyInstanceUid);
+  if (outcome !== 'leaseHeld' && outcome !== 'tooYoung') {
+    await deletePendingMarkerIfUnchanged(marker.key, marker.version, marker.etag);
+  }
+  return outcome;
+}
+
+async function settle(marker: PendingMarker, stale: boolean): Promise<Settlement> {
+  const record = await getInstanceRecord(marker.key);
+  const current = record?.entity.Version === marker.version ? record : undefined;
+  if (current?.entity.State === 'created') {
+    // A delete's marker: the delete may be about to hide the instance, unless it died long ago.
+    if (marker.purpose !== undefined) return stale ? 'done' : 'tooYoung';
+    // The store's request may have died before answering: its next store answers success.
+    if (current.entity.Recovered !== true) await setRecovered(marker.key, current.etag, true);
+    return 'done';
+  }
+  if (current?.entity.State === 'deleting') {
+    return (await resumeAbandonedDelete(current)) ? 'deleteFinished' : 'leaseHeld';
+  }
+  const commit = await findCommit(marker.version);
+  if (current) {
+    if (commit) {
+      await rollForward(current, commit).catch(ignoreConflict);
+      return 'rolledForward';
+    }
+    const heldUntil = current.entity.LeaseUntil instanceof Date ? current.entity.LeaseUntil.getTime() : 0;
+    if (heldUntil > Date.now()) return 'leaseHeld';
+    await deleteBlobsWithPrefix(versionPrefix(marker.key, marker.version));
+    await deleteInstanceEntity(marker.key, current.etag);
+    return 'rolledBack';
+  }
+  // This version was created and has since been replaced or deleted: a stray marker.
+  if (commit) return 'done';
+  if (!stale) return 'tooYoung';
+  await deleteBlobsWithPrefix(versionPrefix(marker.key, marker.version));
+  return 'rolledBack';
+}
+
+function ignoreConflict(error: unknown): void {
+  if (!isStorageStatus(error, 412, 404)) throw error;
+}
+
+export interface SweepResult {
+  readonly examined: number;
+  readonly rolledForward: number;
+  readonly rolledBack: number;
+  readonly markersRemoved: number;
+  /** Deletes whose process died, finished (docs/delete-and-changefeed.md). */
+  readonly deletesFinished: number;
+}
+
+/** Counts settlements into a SweepResult. */
+export class SweepTally {
+  examined = 0;
+  rolledForward = 0;
+  rolledBack = 0;
+  markersRemoved = 0;
+  deletesFinished = 0;
+
+  add(outcome: Settlement): void {
+    this.examined += 1;
+    if (outcome === 'rolledForward') this.rolledForward += 1;
+    if (outcome === 'rolledBack') this.rolledBack += 1;
+    if (outcome === 'deleteFinished') this.deletesFinished += 1;
+    if (outcome !== 'leaseHeld' && outcome !== 'tooYoung') this.markersRemoved += 1;
+  }
+
+  failed(): void {
+    this.examined += 1;
+  }
+
+  result(): SweepResult {
+    const { examined, rolledForward, rolledBack, markersRemoved, deletesFinished } = this;
+    return { examined, rolledForward, rolledBack, markersRemoved, deletesFinished };
+  }
+}
