@@ -72,6 +72,8 @@ function headersOf(request: HttpRequest): Record<string, string> {
   return headers;
 }
 
+const FAIL_LATER_DELAY_MS = 500;
+
 /** `total` bytes in 64 KiB chunks; probes.pulled counts what the sender has taken so far. */
 function streamed(mode: string, request: HttpRequest): HttpResponseInit {
   const total = Number(request.query.get('bytes') ?? String(CHUNK));
@@ -86,7 +88,9 @@ function streamed(mode: string, request: HttpRequest): HttpResponseInit {
         return;
       }
       if (mode === 'fail-later' && sent >= 64 * CHUNK) {
-        this.destroy(new Error('the source failed mid-body'));
+        // Fails a moment later: the invocation's failure and the response's headers race to the
+        // host (a failure reported first is a 500, as on Azure), and this case is about the later.
+        setTimeout(() => this.destroy(new Error('the source failed mid-body')), FAIL_LATER_DELAY_MS);
         return;
       }
       if (sent >= total) {
