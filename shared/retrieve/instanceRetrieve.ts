@@ -17,6 +17,7 @@ import { multipartBody, multipartContentType, newBoundary } from './multipartWri
 import { notFound, type RetrieveScope } from './retrieveScope';
 import { planSyntax, type SyntaxPlan } from './syntaxPlan';
 import { isUidGrammar } from '../dicom/uid';
+import { getConfig } from '../config';
 
 const DICOM = 'application/dicom';
 
@@ -72,8 +73,12 @@ function planInstance(study: string, instance: VisibleInstance, requested: strin
 function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<Buffer> {
   const { plan } = instance;
   if (plan.kind === 'original') return blob.chunks();
-  if (plan.from === TransferSyntax.DeflatedExplicitVRLittleEndian) return inflateToExplicitLittleEndian(blob.chunks());
-  return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax);
+  // The store held at most this much before the identifiers, so every stored File Meta group fits.
+  const { maxHeaderBytes } = getConfig().store;
+  if (plan.from === TransferSyntax.DeflatedExplicitVRLittleEndian) {
+    return inflateToExplicitLittleEndian(blob.chunks(), maxHeaderBytes);
+  }
+  return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax, maxHeaderBytes);
 }
 
 /**
