@@ -26,9 +26,11 @@ import './functions/storeInstancesInStudy';
 import './functions/sweepAbandonedStores';
 import './functions/unmatchedRoute';
 import './functions/warmup';
+import { startEventLoopDiagnostic } from './shared/diagnostics/eventLoopDelay';
 import { registerHttpFunctions } from './shared/http/routeTable';
 
 // Request bodies arrive as streams (library 4.3+, host 4.28+): DICOM uploads are never buffered
 // by the worker. (The host may still buffer them: docs/functions-host.md.)
 app.setup({ enableHttpStream: true });
 registerHttpFunctions();
+startEventLoopDiagnostic();
