@@ -36,7 +36,7 @@ const BATCH = 200;
 const SERVER_ENV = {
   DICOM_MAX_REQUEST_BYTES: String(256 * 1024 * 1024),
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(300 * 1024 * 1024),
-  DICOM_DIAG_EVENT_LOOP: '1000',
+  DICOM_DIAG_EVENT_LOOP: '250',
 };
 
 function resolvePath(request: FuzzRequest, known: readonly Known[]): string {
@@ -80,6 +80,8 @@ async function main(): Promise<void> {
     const known: Known[] = [];
     const counts = new Map<string, Map<string, number>>();
     const fiveHundreds: string[] = [];
+    /** [start, end, kind] of every request (epoch ms), to tell which kinds were in flight during a stall. */
+    const flights: [number, number, string][] = [];
     let sent = 0;
     let bytesSent = 0;
     let queue: FuzzRequest[] = [];
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
       for (let request = next(); request; request = next()) {
         const path = resolvePath(request, known);
         bytesSent += request.body?.length ?? 0;
+        const sentAt = Date.now();
         let status: number;
         try {
           const answer = await send(request.method, `${root}${path}`, { headers: request.headers, body: request.body });
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
           status = 0;
           fiveHundreds.push(`network ${request.kind} ${path.slice(0, 120)}: ${String(error)}`);
         }
+        flights.push([sentAt, Date.now(), request.kind]);
         const byClass = counts.get(request.kind) ?? new Map<string, number>();
         const cls = statusClass(status);
         byClass.set(cls, (byClass.get(cls) ?? 0) + 1);
@@ -228,12 +232,47 @@ async function main(): Promise<void> {
       if (!ok) failures.push(name);
     }
     for (const line of [...fiveHundreds, ...problems].slice(0, 20)) console.log(`  ${line}`);
+    reportStalls(report.health, eventLoop.intervals, flights, counts);
   } finally {
     await server.stop();
   }
   if (failures.length > 0) {
     console.log(`\nFAILED: ${failures.join(', ')}`);
     process.exitCode = 1;
+  }
+}
+
+/**
+ * Which kinds of request were in flight while `/health` took over 200 ms or the server's event
+ * loop stalled over 100 ms: each kind's share of those windows against its share of all requests.
+ */
+function reportStalls(
+  health: readonly [number, number, number][],
+  loop: readonly [number, number][],
+  flights: readonly [number, number, string][],
+  counts: ReadonlyMap<string, ReadonlyMap<string, number>>,
+): void {
+  const windows: [number, number][] = [
+    ...health.filter(([, ms]) => ms >= HEALTH_BOUND_MS).map(([at, ms]): [number, number] => [at, at + ms]),
+    ...loop.filter(([, ms]) => ms > 100).map(([at]): [number, number] => [at - 250, at]),
+  ];
+  if (windows.length === 0) return;
+  const inFlight = new Map<string, number>();
+  for (const [from, to] of windows) {
+    const kinds = new Set(flights.filter(([start, end]) => start <= to && end >= from).map(([, , kind]) => kind));
+    for (const kind of kinds) inFlight.set(kind, (inFlight.get(kind) ?? 0) + 1);
+  }
+  const total = [...counts.values()].reduce(
+    (sum, byClass) => sum + [...byClass.values()].reduce((a, b) => a + b, 0),
+    0,
+  );
+  console.log(`
+In flight during the ${windows.length} stalls (/health >= ${HEALTH_BOUND_MS} ms, event loop > 100 ms):`);
+  for (const [kind, n] of [...inFlight].sort((a, b) => b[1] - a[1])) {
+    const share = [...(counts.get(kind)?.values() ?? [])].reduce((a, b) => a + b, 0) / total;
+    console.log(
+      `  ${kind.padEnd(32)} in ${n} of ${windows.length} (${((100 * n) / windows.length).toFixed(0)} %; ${(100 * share).toFixed(0)} % of all requests)`,
+    );
   }
 }
 
