@@ -217,8 +217,12 @@ async function main(): Promise<void> {
       describe(await b.stow(bigPn())),
     );
     for (let i = 0; i < 4; i += 1) await b.stowOk(bigPn());
-    await b.measure('change feed, includemetadata, over 5 such entries', '46 s, 4.2 GB, 500 every poll', async () =>
-      describe(await send('GET', `${root}/v2/changefeed?includemetadata=true&limit=200`)),
+    // And 5 whose metadata (about 3.4 MiB of JSON each) fits the 4 MiB entry bound: the page fills its 16 MiB.
+    for (let i = 0; i < 5; i += 1) await b.stowOk(makeDicom({ elements: personNameElements(180_000) }));
+    await b.measure(
+      'change feed, includemetadata, over those 10 entries (page at its 16 MiB metadata cap)',
+      '46 s, 4.2 GB, 500 every poll',
+      async () => describe(await send('GET', `${root}/v2/changefeed?includemetadata=true&limit=200`)),
     );
     await b.measure('study metadata of those 5 instances', '1.35 GB body', async () =>
       describe(await send('GET', `${root}/v2/studies/${pnStudy}/metadata`)),

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { ApiVersion } from '../http/apiVersion';
 import { changeFeed } from '../changefeed/changeFeedWriter';
 import { DicomParseError } from '../dicom/dicomParseError';
@@ -160,7 +161,10 @@ export async function storeInstance(
         ...validation.attributeFailures.map((f) => f.message),
       );
     }
-    const { properties, framesTooLarge, metadataForBlob } = instanceProperties({
+    // Building the frame index (end) and serialising it and the metadata are each tens of ms for
+    // the largest instances: a turn between them keeps the event loop answering.
+    await setImmediate();
+    const { properties, framesForBlob, metadataForBlob } = instanceProperties({
       dataset: parsed.dataset,
       transferSyntaxUid: parsed.transferSyntaxUid,
       frames: parsed.frames,
@@ -172,9 +176,9 @@ export async function storeInstance(
       metadataForBlob === undefined
         ? Promise.resolve()
         : uploadTextBlob(metadataBlobName(key, version), metadataForBlob, 'application/dicom+json'),
-      framesTooLarge
-        ? uploadTextBlob(framesBlobName(key, version), JSON.stringify(parsed.frames), 'application/json')
-        : Promise.resolve(),
+      framesForBlob === undefined
+        ? Promise.resolve()
+        : uploadTextBlob(framesBlobName(key, version), framesForBlob, 'application/json'),
     ]);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 
