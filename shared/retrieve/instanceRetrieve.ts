@@ -73,8 +73,9 @@ function planInstance(study: string, instance: VisibleInstance, requested: strin
 function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<Buffer> {
   const { plan } = instance;
   if (plan.kind === 'original') return blob.chunks();
-  // The store held at most this much before the identifiers, so every stored File Meta group fits.
-  const { maxHeaderBytes } = getConfig().store;
+  // A store reads at most DICOM_MAX_HEADER_BYTES, plus the chunk that crossed it, before the
+  // identifiers (which follow the File Meta group): twice the setting holds every stored group.
+  const maxHeaderBytes = 2 * getConfig().store.maxHeaderBytes;
   if (plan.from === TransferSyntax.DeflatedExplicitVRLittleEndian) {
     return inflateToExplicitLittleEndian(blob.chunks(), maxHeaderBytes);
   }
