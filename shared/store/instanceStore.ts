@@ -170,6 +170,8 @@ export async function storeInstance(
       frames: parsed.frames,
       fileSize,
     });
+    // And one before the uploads, whose first step encodes the metadata document (up to 64 MiB) as UTF-8.
+    await setImmediate();
     await Promise.all([
       // Before the instance is visible, so a visible instance is always found by its SOP Instance UID.
       indexInstance(key, version),
