@@ -27,6 +27,7 @@ import './functions/storeInstancesInStudy';
 import './functions/sweepAbandonedStores';
 import './functions/unmatchedRoute';
 import './functions/warmup';
+import { startEventLoopDiagnostic } from './shared/diagnostics/eventLoopDelay';
 import { registerHttpFunctions } from './shared/http/routeTable';
 import { startTelemetry } from './shared/telemetry/telemetrySetup';
 
@@ -36,3 +37,4 @@ app.setup({ enableHttpStream: true });
 // Before any invocation: traces are on when Application Insights or the console is configured.
 startTelemetry();
 registerHttpFunctions();
+startEventLoopDiagnostic();

@@ -53,8 +53,9 @@ export function freePort(): Promise<number> {
 /** Keeps the last lines a child printed, so a failure can show them. */
 class OutputTail {
   private readonly lines: string[] = [];
-  constructor(child: ChildProcess) {
+  constructor(child: ChildProcess, onLine?: (line: string) => void) {
     const add = (line: string): void => {
+      onLine?.(line);
       this.lines.push(line);
       if (this.lines.length > 40) this.lines.shift();
     };
@@ -105,6 +106,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export interface OurServerOptions {
   /** `v1` or `v2`: the versioned path prefix the STOW route lives under. */
   readonly apiVersion: string;
+  /** Settings for the server over the bench's defaults (e.g. the deployed request limits back). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Every line the server prints (stdout and stderr), e.g. for its diagnostics. */
+  readonly onOutput?: (line: string) => void;
 }
 
 /** Azurite in memory, then `node dist/host/start.js` on a free port against it. */
@@ -128,6 +133,7 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
         DICOM_MAX_REQUEST_BYTES: String(BENCH_MAX_REQUEST_BYTES),
         FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(BENCH_MAX_REQUEST_BYTES),
         ...process.env,
+        ...options.env,
         PORT: String(port),
         DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString,
       },
@@ -135,7 +141,7 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
     });
     const killOnExit = (): void => void child.kill('SIGKILL');
     process.once('exit', killOnExit);
-    const tail = new OutputTail(child);
+    const tail = new OutputTail(child, options.onOutput);
     try {
       await waitForHttp(port, child, tail, 60_000);
     } catch (error) {

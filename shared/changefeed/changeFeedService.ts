@@ -1,7 +1,7 @@
-import type { DicomJsonDataset } from '../dicom/dicomJson';
 import type { ChangeFeedQuery } from './changeFeedQuery';
 import { firstSequenceAtOrAfter, latestSequence, readEntry, readRange, type FeedRow } from './changeFeedReader';
 import { entryStatuses, type EntryState } from './changeFeedStates';
+import type { RawJson } from './rawJson';
 
 /** One change-feed entry as the Azure DICOM service returns it (its field names and order). */
 export interface ChangeFeedEntryJson {
@@ -13,7 +13,8 @@ export interface ChangeFeedEntryJson {
   /** UTC, ISO 8601. */
   readonly Timestamp: string;
   readonly State: EntryState;
-  readonly Metadata?: DicomJsonDataset;
+  /** The instance's DICOM JSON, as stored (written into the answer unparsed). */
+  readonly Metadata?: RawJson;
 }
 
 /** A page of the change feed; its cost follows the page size (docs/delete-and-changefeed.md). */

@@ -1,4 +1,3 @@
-import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { metadataBlobName, type InstanceKey } from '../storage/blobLayout';
 import { downloadBlob } from '../retrieve/blobReads';
 import { table } from '../storage/clients';
@@ -7,13 +6,14 @@ import { getEntityIfExists } from '../storage/entityReads';
 import { isStorageStatus } from '../storage/storageErrors';
 import type { FeedRow } from './changeFeedReader';
 import { mapConcurrently } from './mapConcurrently';
+import { RawJson } from './rawJson';
 
 export type EntryState = 'current' | 'replaced' | 'deleted';
 
 export interface EntryStatus {
   readonly state: EntryState;
-  /** The instance's DICOM JSON: only while the entry's version is the current one, and when asked for. */
-  readonly metadata?: DicomJsonDataset;
+  /** The instance's DICOM JSON, as stored: only while the entry's version is the current one, and when asked for. */
+  readonly metadata?: RawJson;
 }
 
 /** Instance lookups in flight for one page (a page holds at most 200 entries). */
@@ -79,16 +79,16 @@ async function metadataOf(
   row: FeedRow,
   instance: InstanceColumns,
   budget: MetadataBudget,
-): Promise<DicomJsonDataset | undefined> {
+): Promise<RawJson | undefined> {
   if (instance.MetadataInBlob !== true) {
     if (!instance.Metadata || !budget.take(instance.Metadata.length)) return undefined;
-    return JSON.parse(instance.Metadata) as DicomJsonDataset;
+    return new RawJson(instance.Metadata);
   }
   try {
     // One byte past the bound tells a blob that is too large without reading all of it.
     const body = await downloadBlob(metadataBlobName(row, row.version), MAX_ENTRY_METADATA_BYTES + 1);
     if (!budget.take(body.length)) return undefined;
-    return JSON.parse(body.toString('utf8')) as DicomJsonDataset;
+    return new RawJson(body.toString('utf8'));
   } catch (error) {
     // Deleted between the entity read and the blob read: the entry is no longer current.
     if (isStorageStatus(error, 404)) return undefined;

@@ -6,21 +6,24 @@
 import { pipeline, Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { DicomParseError } from '../dicom/dicomParseError';
-import { rewriteFileMeta, type RewrittenHead } from './fileMetaRewrite';
+import { FileMetaRewriter, type RewrittenHead } from './fileMetaRewrite';
 
-export async function* inflateToExplicitLittleEndian(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/** `maxHeadBytes` caps the File Meta group held before the dataset starts (DICOM_MAX_HEADER_BYTES). */
+export async function* inflateToExplicitLittleEndian(
+  source: AsyncIterable<Buffer>,
+  maxHeadBytes: number,
+): AsyncGenerator<Buffer> {
   const input = source[Symbol.asyncIterator]();
   try {
-    let pending = Buffer.alloc(0);
+    const rewriter = new FileMetaRewriter(maxHeadBytes);
     let head: RewrittenHead | undefined;
     while (!head) {
       const next = await input.next();
       if (next.done) throw new DicomParseError('The stored file ends inside its File Meta Information.');
-      pending = Buffer.concat([pending, next.value]);
-      head = rewriteFileMeta(pending);
+      head = rewriter.push(next.value);
     }
     yield Buffer.concat(head.out);
-    const rest = pending.subarray(head.consumed);
+    const { rest } = head;
     async function* deflated(): AsyncGenerator<Buffer> {
       if (rest.length > 0) yield rest;
       for (let next = await input.next(); !next.done; next = await input.next()) yield next.value;

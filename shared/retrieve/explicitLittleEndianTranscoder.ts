@@ -14,7 +14,7 @@ import { DicomParseError } from '../dicom/dicomParseError';
 import { TransferSyntax } from '../dicom/transferSyntax';
 import { LONG_LENGTH_VRS } from '../dicom/vr';
 import { longHeader, shortHeader } from './explicitLittleEndianHeaders';
-import { rewriteFileMeta } from './fileMetaRewrite';
+import { FileMetaRewriter } from './fileMetaRewrite';
 
 const UNDEFINED_LENGTH = 0xffffffff;
 const ITEM_GROUP = 0xfffe;
@@ -66,6 +66,8 @@ export class ExplicitLittleEndianTranscoder {
   private readonly explicitVr: boolean;
   private readonly littleEndian: boolean;
   private phase: 'head' | 'dataset' = 'head';
+  /** Holds the head until all of it is here (then unused): linear in its size, capped. */
+  readonly head: FileMetaRewriter;
   private pending: Buffer = Buffer.alloc(0);
   /** Input offset of pending[0]. */
   private position = 0;
@@ -74,15 +76,21 @@ export class ExplicitLittleEndianTranscoder {
   private readonly containers: Container[] = [];
   private out: Buffer[] = [];
 
-  constructor(sourceSyntax: TranscodableSyntax) {
+  /** `maxHeadBytes` caps the File Meta group held before the dataset starts (DICOM_MAX_HEADER_BYTES). */
+  constructor(sourceSyntax: TranscodableSyntax, maxHeadBytes: number) {
+    this.head = new FileMetaRewriter(maxHeadBytes);
     this.explicitVr = sourceSyntax === TransferSyntax.ExplicitVRBigEndian;
     this.littleEndian = sourceSyntax === TransferSyntax.ImplicitVRLittleEndian;
   }
 
   /** Feeds the next input bytes; returns the output they complete. */
   write(chunk: Buffer): Buffer[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    if (this.phase === 'head') this.readHead();
+    if (this.phase === 'head') {
+      this.readHead(chunk);
+    } else {
+      // Outside the head, pending holds at most part of one element header.
+      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    }
     if (this.phase === 'dataset') this.readDataset();
     return this.take();
   }
@@ -105,11 +113,11 @@ export class ExplicitLittleEndianTranscoder {
   }
 
   /** Preamble, DICM and the File Meta group (always explicit little endian): waits until all of it is here. */
-  private readHead(): void {
-    const head = rewriteFileMeta(this.pending);
+  private readHead(chunk: Buffer): void {
+    const head = this.head.push(chunk);
     if (!head) return;
     this.out.push(...head.out);
-    this.pending = this.pending.subarray(head.consumed);
+    this.pending = head.rest;
     this.position = head.consumed;
     this.phase = 'dataset';
   }
@@ -302,8 +310,9 @@ function itemHeader(element: number, length: number): Buffer {
 export async function* transcodeToExplicitLittleEndian(
   source: AsyncIterable<Buffer>,
   sourceSyntax: TranscodableSyntax,
+  maxHeadBytes: number,
 ): AsyncGenerator<Buffer> {
-  const transcoder = new ExplicitLittleEndianTranscoder(sourceSyntax);
+  const transcoder = new ExplicitLittleEndianTranscoder(sourceSyntax, maxHeadBytes);
   for await (const chunk of source) {
     const out = transcoder.write(chunk);
     if (out.length > 0) yield Buffer.concat(out);

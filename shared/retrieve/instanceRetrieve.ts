@@ -17,6 +17,7 @@ import { multipartBody, multipartContentType, newBoundary } from './multipartWri
 import { notFound, type RetrieveScope } from './retrieveScope';
 import { planSyntax, type SyntaxPlan } from './syntaxPlan';
 import { isUidGrammar } from '../dicom/uid';
+import { getConfig } from '../config';
 
 const DICOM = 'application/dicom';
 
@@ -72,8 +73,13 @@ function planInstance(study: string, instance: VisibleInstance, requested: strin
 function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<Buffer> {
   const { plan } = instance;
   if (plan.kind === 'original') return blob.chunks();
-  if (plan.from === TransferSyntax.DeflatedExplicitVRLittleEndian) return inflateToExplicitLittleEndian(blob.chunks());
-  return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax);
+  // A store reads at most DICOM_MAX_HEADER_BYTES, plus the chunk that crossed it, before the
+  // identifiers (which follow the File Meta group): twice the setting holds every stored group.
+  const maxHeaderBytes = 2 * getConfig().store.maxHeaderBytes;
+  if (plan.from === TransferSyntax.DeflatedExplicitVRLittleEndian) {
+    return inflateToExplicitLittleEndian(blob.chunks(), maxHeaderBytes);
+  }
+  return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax, maxHeaderBytes);
 }
 
 /**

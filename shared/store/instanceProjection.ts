@@ -40,7 +40,8 @@ export interface ProjectionInput {
  */
 export function instanceProperties(input: ProjectionInput): {
   properties: Record<string, unknown>;
-  framesTooLarge: boolean;
+  /** The frame index, when it is too large for the entity and must go to its blob (serialised once). */
+  framesForBlob: string | undefined;
   /** The metadata document, when it is too large for the entity and must go to its blob. */
   metadataForBlob: string | undefined;
 } {
@@ -58,7 +59,11 @@ export function instanceProperties(input: ProjectionInput): {
   };
   if (framesJson !== undefined && !framesTooLarge) properties.Frames = framesJson;
   if (!metadataTooLarge) properties.Metadata = metadataJson;
-  return { properties, framesTooLarge, metadataForBlob: metadataTooLarge ? metadataJson : undefined };
+  return {
+    properties,
+    framesForBlob: framesTooLarge ? framesJson : undefined,
+    metadataForBlob: metadataTooLarge ? metadataJson : undefined,
+  };
 }
 
 function qidoAttributesJson(dataset: DicomJsonDataset): string {

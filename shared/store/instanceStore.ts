@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { ApiVersion } from '../http/apiVersion';
 import { changeFeed } from '../changefeed/changeFeedWriter';
 import { DicomParseError } from '../dicom/dicomParseError';
@@ -173,21 +174,26 @@ export async function storeInstance(
         ...validation.attributeFailures.map((f) => f.message),
       );
     }
-    const { properties, framesTooLarge, metadataForBlob } = instanceProperties({
+    // Building the frame index (end) and serialising it and the metadata are each tens of ms for
+    // the largest instances: a turn between them keeps the event loop answering.
+    await setImmediate();
+    const { properties, framesForBlob, metadataForBlob } = instanceProperties({
       dataset: parsed.dataset,
       transferSyntaxUid: parsed.transferSyntaxUid,
       frames: parsed.frames,
       fileSize,
     });
+    // And one before the uploads, whose first step encodes the metadata document (up to 64 MiB) as UTF-8.
+    await setImmediate();
     await Promise.all([
       // Before the instance is visible, so a visible instance is always found by its SOP Instance UID.
       indexInstance(key, version),
       metadataForBlob === undefined
         ? Promise.resolve()
         : uploadTextBlob(metadataBlobName(key, version), metadataForBlob, 'application/dicom+json'),
-      framesTooLarge
-        ? uploadTextBlob(framesBlobName(key, version), JSON.stringify(parsed.frames), 'application/json')
-        : Promise.resolve(),
+      framesForBlob === undefined
+        ? Promise.resolve()
+        : uploadTextBlob(framesBlobName(key, version), framesForBlob, 'application/json'),
     ]);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 

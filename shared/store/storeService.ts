@@ -4,6 +4,7 @@ import { getConfig } from '../config';
 import { NotAcceptableError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import type { ApiVersion } from '../http/apiVersion';
 import { acceptsMediaType, parseMediaType } from '../http/negotiation';
+import { withEventLoopTurns } from '../http/eventLoopTurns';
 import { boundaryFromContentType, readMultipart } from '../multipart/multipartReader';
 import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
@@ -84,11 +85,11 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   try {
     if (boundary === undefined) {
       // A single application/dicom body is one instance; an empty one is an empty request (204).
-      const outcome = await storeInstance(body, options);
+      const outcome = await storeInstance(withEventLoopTurns(body), options);
       if (outcome) outcomes.push(outcome);
     } else {
       for await (const part of readMultipart(body, boundary, { maxParts })) {
-        const outcome = await storeInstance(part.body, options);
+        const outcome = await storeInstance(withEventLoopTurns(part.body), options);
         // .NET's MultipartContent with no content sends one part with no headers and no bytes:
         // that is an empty request, not a failed instance.
         if (outcome) outcomes.push(outcome);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { makeDicom } from '../support/dicomFactory';
+import { mutatedFile } from '../support/hostileInputs';
 import { multipartBody, multipartRelated } from '../support/multipartBody';
 import { post } from '../support/stowClient';
 import { useTestServer } from '../support/serverFixture';
@@ -11,18 +12,7 @@ import { useTestServer } from '../support/serverFixture';
 const RUNS = 300;
 const BASE_FILE = makeDicom({ pixelDataBytes: 1024 });
 
-const damagedFile = fc
-  .record({
-    flips: fc.array(fc.record({ at: fc.nat(BASE_FILE.length - 1), byte: fc.integer({ min: 0, max: 255 }) }), {
-      maxLength: 16,
-    }),
-    cut: fc.nat(BASE_FILE.length),
-  })
-  .map(({ flips, cut }) => {
-    const file = Buffer.from(BASE_FILE);
-    for (const { at, byte } of flips) file[at] = byte;
-    return file.subarray(0, cut);
-  });
+const damagedFile = mutatedFile(BASE_FILE, { maxFlips: 16, maxNoise: 0 });
 
 describe('STOW-RS with damaged uploads', () => {
   const ctx = useTestServer();

@@ -5,8 +5,10 @@ import { ExplicitLittleEndianTranscoder } from '../../shared/retrieve/explicitLi
 import { readFixture } from '../support/fixtures';
 import { frameOf, parseDicom } from './retrieveSupport';
 
+const MAX_HEAD = 16 * 1024 * 1024;
+
 function transcode(file: Buffer, syntax: '1.2.840.10008.1.2' | '1.2.840.10008.1.2.2', chunkSize: number): Buffer {
-  const transcoder = new ExplicitLittleEndianTranscoder(syntax);
+  const transcoder = new ExplicitLittleEndianTranscoder(syntax, MAX_HEAD);
   const out: Buffer[] = [];
   for (let at = 0; at < file.length; at += chunkSize) out.push(...transcoder.write(file.subarray(at, at + chunkSize)));
   out.push(...transcoder.end());
@@ -33,7 +35,7 @@ describe('ExplicitLittleEndianTranscoder', () => {
 
   test('a truncated file fails at the end, not silently', () => {
     const original = readFixture('rich-implicit-le.dcm');
-    const transcoder = new ExplicitLittleEndianTranscoder('1.2.840.10008.1.2');
+    const transcoder = new ExplicitLittleEndianTranscoder('1.2.840.10008.1.2', MAX_HEAD);
     transcoder.write(original.subarray(0, original.length - 3));
     assert.throws(() => transcoder.end(), /ends inside an element/);
   });
