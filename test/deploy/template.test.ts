@@ -27,6 +27,8 @@ const LOCAL_ONLY: Record<string, string> = {
   DICOMWEB_LISTEN_ADDRESS: "the local host's address (npm start)",
   DICOM_SEARCH_COST_HEADER: 'a diagnostic response header for the search benchmarks; off unless set',
   DICOM_TRACE_CONSOLE: 'prints traces to the console, for local runs; on Azure they go to Application Insights',
+  DICOM_DIAG_EVENT_LOOP:
+    'an opt-in diagnostic log of event-loop delays for the hostile-input benchmarks; off unless set',
 };
 
 /** Never set by the template, whether the code reads them or not. */

@@ -185,6 +185,7 @@ describe('start-up recovery', () => {
     );
     assert.equal(result.complete, false);
     assert.equal(await markerCount(key), 1);
-    assert.match(logs.at(-1) ?? '', /could not list pending stores/);
+    // Whether the listing's zero timeout or the zero budget fires first depends on scheduling.
+    assert.match(logs.at(-1) ?? '', /could not list pending stores|unsettled; the sweeper finishes them/);
   });
 });
