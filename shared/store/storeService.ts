@@ -139,7 +139,9 @@ async function refreshSearch(visible: readonly VisibleInstance[], log: (m: strin
     return;
   }
   // Not awaited: a marker left behind only costs recovery one more refresh.
-  setTimeout(() => void removeMarkers(visible, log), MARKER_GRACE_MS).unref();
+  // The invocation is over by then: its context's logger would only warn of a late call, so the
+  // worker's console (which the Functions worker forwards to the host's log) takes the messages.
+  setTimeout(() => void removeMarkers(visible, console.warn), MARKER_GRACE_MS).unref();
 }
 
 async function removeMarkers(visible: readonly VisibleInstance[], log: (m: string) => void): Promise<void> {
