@@ -33,7 +33,9 @@ export async function deleteInstances(scope: DeleteScope, log: (message: string)
       log(`Search summary of ${scope.studyInstanceUid} left for the finisher: ${String(error)}`),
     );
   // Whatever was recorded is finished now, even if another instance failed: the sweeper takes the rest.
-  finishInBackground(hidden, log);
+  // It outlives the invocation, whose context would only warn of a late log call: the worker's
+  // console (forwarded to the host's log) takes its messages.
+  finishInBackground(hidden, console.warn);
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failure) throw failure.reason;
   return { found: candidates.length, deleted: hidden.length };
