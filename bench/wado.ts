@@ -20,6 +20,7 @@ import { seededRandom } from '../test/support/seededRandom';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { numberAtLeast } from './cliArgs';
+import { rawStudyDownload } from './rawStudyDownload';
 import { busyPercent, cpuSeconds, MemorySampler } from './procfs';
 import { startOrthanc, startOurServer, type RunningServer } from './servers';
 import {
@@ -280,6 +281,16 @@ async function measure(
     const label = server.label;
     const pid = sampleMemory ? server.pid : undefined;
     const study = await attempt(label, 'whole study', () => wholeStudy(agent, server, dataset, settings, pid));
+    const connectionString = server.storageConnectionString;
+    if (study.ok && connectionString) {
+      // Ours only: the same storage calls through the SDK alone, for the share of the local ceiling.
+      const raw = await rawStudyDownload(connectionString, 'dicomweb', dataset.study, settings.rounds);
+      const share = (100 * study.value.megabytesPerSecond) / raw.megabytesPerSecond;
+      console.log(
+        `   whole study through the raw SDK (${raw.files} files, ${raw.depth} downloads in flight): ` +
+          `${one(raw.megabytesPerSecond)} MB/s; the server reaches ${share.toFixed(0)} % of it`,
+      );
+    }
     const studyMetadata = await attempt(label, 'study metadata', () =>
       latencies(agent, server, settings, JSON_ACCEPT, () => ({
         url: `${server.base}/studies/${dataset.study}/metadata`,
