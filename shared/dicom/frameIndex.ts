@@ -10,19 +10,45 @@ export interface ByteRange {
   readonly length: number;
 }
 
-export type FrameIndex =
-  | {
-      readonly kind: 'native';
-      /** File offset of the first frame. */
-      readonly offset: number;
-      readonly frameLength: number;
-      readonly count: number;
-    }
-  | {
-      readonly kind: 'encapsulated';
-      /** Per frame, its fragments' values (after each 8-byte item header), in order. */
-      readonly frames: ReadonlyArray<ReadonlyArray<ByteRange>>;
-    };
+export interface NativeFrameIndex {
+  readonly kind: 'native';
+  /** File offset of the first frame. */
+  readonly offset: number;
+  readonly frameLength: number;
+  readonly count: number;
+}
+
+/**
+ * Encapsulated frames as flat number arrays: cheap to build, serialise and parse for 100,000
+ * fragments (issue 13), where an object per fragment cost tens of milliseconds at each step.
+ */
+export interface FragmentFrameIndex {
+  readonly kind: 'fragments';
+  /**
+   * File offset of the first fragment's value. Fragments are contiguous: each later value
+   * follows the previous value and its own 8-byte item header (PixelDataRecorder checks this).
+   */
+  readonly first: number;
+  /** Each fragment's value length, in order. */
+  readonly lengths: readonly number[];
+  /** Index of each frame's first fragment; absent when every fragment is one frame. */
+  readonly frameStarts?: readonly number[];
+}
+
+export type FrameIndex = NativeFrameIndex | FragmentFrameIndex;
+
+/** How releases before the flat format stored encapsulated frames: still read, no longer written. */
+export interface LegacyEncapsulatedFrameIndex {
+  readonly kind: 'encapsulated';
+  /** Per frame, its fragments' values (after each 8-byte item header), in order. */
+  readonly frames: ReadonlyArray<ReadonlyArray<ByteRange>>;
+}
+
+/** A frame index as read back from storage. */
+export type StoredFrameIndex = FrameIndex | LegacyEncapsulatedFrameIndex;
+
+/** The size of an item header (tag and length) before each fragment value (PS3.5 A.4). */
+export const ITEM_HEADER_BYTES = 8;
 
 /** Native pixel data: frames of equal size laid end to end (PS3.5 8.1.1). */
 export function indexNativeFrames(
@@ -62,15 +88,14 @@ export function indexNativeFrames(
   return { kind: 'native', offset: value.offset, frameLength, count };
 }
 
-export interface Fragment extends ByteRange {
-  /** The fragment's first two bytes as a big-endian number, or -1 if it is shorter. */
-  readonly firstBytes: number;
-}
-
 export interface EncapsulatedPixelData {
   readonly basicOffsetTable: readonly number[];
   readonly extendedOffsetTable: readonly number[] | undefined;
-  readonly fragments: readonly Fragment[];
+  /** File offset of the first fragment's value; the others follow contiguously (see FragmentFrameIndex). */
+  readonly firstFragmentOffset: number;
+  readonly fragmentLengths: readonly number[];
+  /** Each fragment's first two bytes as a big-endian number, or -1 if it is shorter. */
+  readonly fragmentFirstBytes: readonly number[];
   /** Two bytes every frame of the transfer syntax starts with (JPEG FFD8, JPEG 2000 FF4F), if any. */
   readonly frameStartMarker: number | undefined;
 }
@@ -85,32 +110,36 @@ export function indexEncapsulatedFrames(
   warnings: string[],
 ): FrameIndex | undefined {
   const count = numberOfFrames(dataset, warnings);
-  const { fragments } = pixels;
-  if (fragments.length === 0) {
+  const fragmentCount = pixels.fragmentLengths.length;
+  if (fragmentCount === 0) {
     warnings.push('Encapsulated Pixel Data has no fragments: frames are not indexed');
     return undefined;
   }
   const starts =
     fromOffsetTable(pixels, pixels.basicOffsetTable, 'Basic', warnings) ??
     fromOffsetTable(pixels, pixels.extendedOffsetTable ?? [], 'Extended', warnings) ??
-    fromCount(fragments.length, count) ??
+    fromCount(fragmentCount, count) ??
     fromMarkers(pixels, count);
   if (!starts) {
     warnings.push(
-      `Cannot tell which of ${fragments.length} fragments belong to which of ${count ?? '?'} frames: frames are not indexed`,
+      `Cannot tell which of ${fragmentCount} fragments belong to which of ${count ?? '?'} frames: frames are not indexed`,
     );
     return undefined;
   }
   if (count !== undefined && starts.length !== count) {
     warnings.push(`The offset table lists ${starts.length} frames but Number of Frames is ${count}`);
   }
-  const frames = starts.map((start, i) =>
-    fragments.slice(start, starts[i + 1] ?? fragments.length).map(({ offset, length }) => ({ offset, length })),
-  );
-  return { kind: 'encapsulated', frames };
+  const lengths = pixels.fragmentLengths;
+  const first = pixels.firstFragmentOffset;
+  // Strictly increasing starts from 0, as many as fragments: one fragment per frame.
+  if (starts.length === fragmentCount) return { kind: 'fragments', first, lengths };
+  return { kind: 'fragments', first, lengths, frameStarts: starts };
 }
 
-/** Frame start fragment indexes from an offset table, or undefined if it is empty or does not match. */
+/**
+ * Frame start fragment indexes from an offset table, or undefined if it is empty or does not match.
+ * The table must be strictly increasing, so one walk along the fragments matches it.
+ */
 function fromOffsetTable(
   pixels: EncapsulatedPixelData,
   table: readonly number[],
@@ -118,15 +147,18 @@ function fromOffsetTable(
   warnings: string[],
 ): number[] | undefined {
   if (table.length === 0) return undefined;
-  // Offsets count from the item header of the first fragment after the Basic Offset Table.
-  const base = (pixels.fragments[0]?.offset ?? 8) - 8;
-  const byOffset = new Map<number, number>();
-  pixels.fragments.forEach((f, i) => byOffset.set(f.offset - 8 - base, i));
+  const lengths = pixels.fragmentLengths;
   const starts: number[] = [];
+  // Offsets count from the item header of the first fragment after the Basic Offset Table.
+  let index = 0;
+  let at = 0;
   for (const offset of table) {
-    const index = byOffset.get(offset);
+    while (index < lengths.length && at < offset) {
+      at += (lengths[index] ?? 0) + ITEM_HEADER_BYTES;
+      index += 1;
+    }
     const previous = starts[starts.length - 1];
-    if (index === undefined || (previous !== undefined && index <= previous)) {
+    if (index >= lengths.length || at !== offset || (previous !== undefined && index <= previous)) {
       warnings.push(`The ${name} Offset Table does not match the fragments; it is ignored`);
       return undefined;
     }
@@ -150,9 +182,8 @@ function fromMarkers(pixels: EncapsulatedPixelData, count: number | undefined): 
   const marker = pixels.frameStartMarker;
   if (marker === undefined || count === undefined) return undefined;
   const starts: number[] = [];
-  pixels.fragments.forEach((f, i) => {
-    if (f.firstBytes === marker) starts.push(i);
-  });
+  const firstBytes = pixels.fragmentFirstBytes;
+  for (let i = 0; i < firstBytes.length; i++) if (firstBytes[i] === marker) starts.push(i);
   return starts.length === count && starts[0] === 0 ? starts : undefined;
 }
 

@@ -5,10 +5,10 @@
  */
 import type { DicomJsonDataset } from './dicomJson';
 import {
+  ITEM_HEADER_BYTES,
   indexEncapsulatedFrames,
   indexNativeFrames,
   type ByteRange,
-  type Fragment,
   type FrameIndex,
 } from './frameIndex';
 import { frameStartMarker, type TransferSyntaxInfo } from './transferSyntax';
@@ -25,7 +25,10 @@ export class PixelDataRecorder {
   private encapsulated = false;
   private basicOffsetTable: number[] | undefined;
   private extendedOffsetTable: number[] | undefined;
-  private readonly fragments: Fragment[] = [];
+  // Flat arrays, not an object per fragment: an instance may have 100,000 of them.
+  private firstFragmentOffset = 0;
+  private readonly fragmentLengths: number[] = [];
+  private readonly fragmentFirstBytes: number[] = [];
   // The fragment streaming past now.
   private fragmentOffset = 0;
   private fragmentLength = 0;
@@ -60,7 +63,16 @@ export class PixelDataRecorder {
     this.extendedOffsetTable = readOffsets(value, 8);
   }
 
+  /**
+   * The frame index stores only the first fragment's offset: each later fragment must follow the
+   * previous value and its item header, as the parser reads them (nothing else may sit between).
+   */
   startFragment(valueOffset: number, length: number): void {
+    const count = this.fragmentLengths.length;
+    if (count === 0) this.firstFragmentOffset = valueOffset;
+    else if (valueOffset !== this.fragmentOffset + this.fragmentLength + ITEM_HEADER_BYTES) {
+      throw new Error(`Internal error: fragment ${count + 1} does not follow the previous fragment`);
+    }
     this.fragmentOffset = valueOffset;
     this.fragmentLength = length;
     this.firstBytes = 0;
@@ -78,14 +90,11 @@ export class PixelDataRecorder {
   }
 
   endFragment(): void {
-    if (this.fragments.length >= MAX_FRAGMENTS_PER_INSTANCE) {
+    if (this.fragmentLengths.length >= MAX_FRAGMENTS_PER_INSTANCE) {
       throw new DicomParseError(`Pixel Data has more than ${MAX_FRAGMENTS_PER_INSTANCE} fragments`);
     }
-    this.fragments.push({
-      offset: this.fragmentOffset,
-      length: this.fragmentLength,
-      firstBytes: this.firstBytesSeen === 2 ? this.firstBytes : -1,
-    });
+    this.fragmentLengths.push(this.fragmentLength);
+    this.fragmentFirstBytes.push(this.firstBytesSeen === 2 ? this.firstBytes : -1);
   }
 
   /** The frame index, or undefined (with a warning saying why) when frames cannot be located. */
@@ -108,7 +117,9 @@ export class PixelDataRecorder {
       {
         basicOffsetTable: this.basicOffsetTable ?? [],
         extendedOffsetTable: this.extendedOffsetTable,
-        fragments: this.fragments,
+        firstFragmentOffset: this.firstFragmentOffset,
+        fragmentLengths: this.fragmentLengths,
+        fragmentFirstBytes: this.fragmentFirstBytes,
         frameStartMarker: frameStartMarker(syntax.uid),
       },
       warnings,

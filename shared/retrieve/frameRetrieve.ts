@@ -5,7 +5,8 @@
 import { Readable } from 'node:stream';
 import type { HttpResponseInit } from '@azure/functions';
 import { getNumber, type DicomJsonDataset } from '../dicom/dicomJson';
-import type { ByteRange, FrameIndex } from '../dicom/frameIndex';
+import type { ByteRange, StoredFrameIndex } from '../dicom/frameIndex';
+import { frameCountOf, frameRangesOf } from '../dicom/frameRanges';
 import { Tag } from '../dicom/tags';
 import { TransferSyntax, describeTransferSyntax } from '../dicom/transferSyntax';
 import { NotAcceptableError, NotFoundError } from '../errors';
@@ -47,7 +48,7 @@ export async function retrieveFrames(
     throw new NotFoundError(
       'The specified instance has no pixel data (or its frames are not indexed): it has no frames.',
     );
-  const count = index.kind === 'native' ? index.count : index.frames.length;
+  const count = frameCountOf(index);
   const missing = frames.filter((frame) => frame > count);
   if (missing.length > 0) {
     throw new NotFoundError(
@@ -58,7 +59,7 @@ export async function retrieveFrames(
   const plan = planFrames(stored, representation.transferSyntax, instance);
   const blobName = fileBlobOf(scope.studyInstanceUid, instance);
   const contentType = `${OCTET_STREAM}; transfer-syntax=${plan.transferSyntax}`;
-  const ranges = frames.map((frame) => frameRanges(index, frame));
+  const ranges = frames.map((frame) => frameRangesOf(index, frame));
   // Refused before any read: the index gives every frame's length.
   checkFrameResponseBytes(ranges.map(rangesLength));
   const bytesOf = (frameRanges: readonly ByteRange[], chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> => {
@@ -88,20 +89,15 @@ export async function retrieveFrames(
   };
 }
 
-async function frameIndexOf(study: string, instance: VisibleInstance): Promise<FrameIndex | undefined> {
+/** The stored frame index: the flat format, or the per-fragment objects of earlier releases. */
+async function frameIndexOf(study: string, instance: VisibleInstance): Promise<StoredFrameIndex | undefined> {
   if (instance.FramesInBlob === true)
-    return JSON.parse(await readBlobText(framesBlobOf(study, instance))) as FrameIndex;
-  return typeof instance.Frames === 'string' ? (JSON.parse(instance.Frames) as FrameIndex) : undefined;
+    return JSON.parse(await readBlobText(framesBlobOf(study, instance))) as StoredFrameIndex;
+  return typeof instance.Frames === 'string' ? (JSON.parse(instance.Frames) as StoredFrameIndex) : undefined;
 }
 
 function rangesLength(ranges: readonly ByteRange[]): number {
   return ranges.reduce((sum, range) => sum + range.length, 0);
-}
-
-function frameRanges(index: FrameIndex, frame: number): readonly ByteRange[] {
-  if (index.kind === 'native')
-    return [{ offset: index.offset + (frame - 1) * index.frameLength, length: index.frameLength }];
-  return index.frames[frame - 1] ?? [];
 }
 
 /**

@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import * as dicomParser from 'dicom-parser';
 import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
 import type { FrameIndex } from '../../shared/dicom/frameIndex';
+import { frameCountOf, frameRangesOf } from '../../shared/dicom/frameRanges';
 import { seededRandom } from './part10Builder';
 import { FIXTURES, asJson, fixtureNames, parse, readFixture } from './parseHelpers';
 
@@ -25,12 +26,9 @@ function expected(name: string): Expected {
 }
 
 function frameHashes(file: Buffer, index: FrameIndex): { sha256: string; length: number }[] {
-  const frames =
-    index.kind === 'native'
-      ? Array.from({ length: index.count }, (_, i) =>
-          file.subarray(index.offset + i * index.frameLength, index.offset + (i + 1) * index.frameLength),
-        )
-      : index.frames.map((ranges) => Buffer.concat(ranges.map((r) => file.subarray(r.offset, r.offset + r.length))));
+  const frames = Array.from({ length: frameCountOf(index) }, (_, i) =>
+    Buffer.concat(frameRangesOf(index, i + 1).map((r) => file.subarray(r.offset, r.offset + r.length))),
+  );
   return frames.map((f) => ({ sha256: createHash('sha256').update(f).digest('hex'), length: f.length }));
 }
 

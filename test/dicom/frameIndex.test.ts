@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FrameIndex } from '../../shared/dicom/frameIndex';
+import { frameCountOf, frameRangesOf } from '../../shared/dicom/frameRanges';
 import { MAX_FRAGMENTS_PER_INSTANCE } from '../../shared/dicom/pixelDataRecorder';
 import { TS, buildPart10, encapsulatedPixels, type El } from './part10Builder';
 import { parse } from './parseHelpers';
@@ -19,12 +20,9 @@ function image(rows: number, columns: number, frames?: number, extra: El[] = [])
 /** The bytes each frame's ranges point at, concatenated per frame. */
 function frameBytes(file: Buffer, index: FrameIndex | undefined): Buffer[] {
   assert.ok(index, 'frames are indexed');
-  if (index.kind === 'native') {
-    return Array.from({ length: index.count }, (_, i) =>
-      file.subarray(index.offset + i * index.frameLength, index.offset + (i + 1) * index.frameLength),
-    );
-  }
-  return index.frames.map((ranges) => Buffer.concat(ranges.map((r) => file.subarray(r.offset, r.offset + r.length))));
+  return Array.from({ length: frameCountOf(index) }, (_, i) =>
+    Buffer.concat(frameRangesOf(index, i + 1).map((r) => file.subarray(r.offset, r.offset + r.length))),
+  );
 }
 
 function jpegFrame(n: number, length: number): Buffer {
@@ -153,7 +151,13 @@ describe('encapsulated', () => {
     const result = parse(file);
     assert.deepEqual(frameBytes(file, result.frames), whole);
     assert.deepEqual(result.warnings, []);
-    assert.equal(result.frames?.kind === 'encapsulated' && result.frames.frames[1]?.length, 2);
+    // Fragments are stored flat: each frame's first fragment, and every fragment's length.
+    assert.deepEqual(result.frames, {
+      kind: 'fragments',
+      first: result.frames?.kind === 'fragments' ? result.frames.first : -1,
+      lengths: [30, 20, 10, 12, 4, 6],
+      frameStarts: [0, 1, 3],
+    });
   });
 
   test('fragment offsets point at fragment values, counted from the file start', () => {
@@ -162,7 +166,7 @@ describe('encapsulated', () => {
     const result = parse(file);
     // The value follows: Pixel Data header (12), empty BOT item (8), fragment item header (8).
     const valueAt = file.length - pixels.length + 8 + 8;
-    assert.deepEqual(result.frames, { kind: 'encapsulated', frames: [[{ offset: valueAt, length: 4 }]] });
+    assert.deepEqual(result.frames, { kind: 'fragments', first: valueAt, lengths: [4] });
     assert.equal(file.toString('latin1', valueAt, valueAt + 4), 'ABCD');
   });
 
@@ -229,6 +233,24 @@ describe('encapsulated', () => {
     const result = parse(file);
     assert.deepEqual(frameBytes(file, result.frames), whole, 'the JPEG markers still work');
     assert.match(result.warnings.join(), /Basic Offset Table does not match/);
+  });
+
+  test('Basic Offset Tables out of order, repeating, between fragments or not starting at 0 are ignored', () => {
+    // The right table is [0, 38, 84]: each fragment's item header, from the first one's.
+    for (const [table, why] of [
+      [[0, 84, 38], /does not match/],
+      [[0, 38, 38], /does not match/],
+      [[0, 38, 124], /does not match/],
+      [[0, 38, 130], /does not match/],
+      [[38, 84], /does not start at the first fragment/],
+    ] as const) {
+      const file = encapsulatedFile(TS.rle, image(8, 8, 3), encapsulatedPixels(frames, [...table]));
+      const result = parse(file);
+      assert.equal(result.frames, undefined, `table ${table.join()}`);
+      assert.match(result.warnings.join(), why);
+    }
+    const file = encapsulatedFile(TS.rle, image(8, 8, 3), encapsulatedPixels(frames, [0, 38, 84]));
+    assert.deepEqual(frameBytes(file, parse(file).frames), whole);
   });
 
   test('encapsulated Pixel Data inside a sequence (an icon) is skipped, not indexed', () => {

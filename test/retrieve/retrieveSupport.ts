@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { getString } from '../../shared/dicom/dicomJson';
+import { frameRangesOf } from '../../shared/dicom/frameRanges';
 import { Part10StreamParser, type ParsedInstance } from '../../shared/dicom/part10StreamParser';
 import { Tag } from '../../shared/dicom/tags';
 import { parseMediaType } from '../../shared/http/mediaType';
@@ -68,11 +69,7 @@ export function parseDicom(file: Buffer, chunkSize = file.length): ParsedInstanc
 export function frameOf(file: Buffer, k: number): Buffer {
   const index = parseDicom(file).frames;
   assert.ok(index, 'the file has indexed frames');
-  if (index.kind === 'native') {
-    const start = index.offset + (k - 1) * index.frameLength;
-    return file.subarray(start, start + index.frameLength);
-  }
-  const ranges = index.frames[k - 1] ?? [];
+  const ranges = frameRangesOf(index, k);
   return Buffer.concat(ranges.map((r) => file.subarray(r.offset, r.offset + r.length)));
 }
 

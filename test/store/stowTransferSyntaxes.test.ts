@@ -3,13 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readFixture } from '../support/fixtures';
 import { firstValue, sequence, stowFiles } from '../support/stowClient';
+import type { StoredFrameIndex } from '../../shared/dicom/frameIndex';
+import { frameCountOf } from '../../shared/dicom/frameRanges';
 import { Tag } from '../../shared/dicom/tags';
 import { useTestServer } from '../support/serverFixture';
 
 interface Case {
   readonly file: string;
   readonly transferSyntax: string;
-  readonly frames: { kind: 'native' | 'encapsulated'; count: number } | undefined;
+  readonly frames: { kind: 'native' | 'fragments'; count: number } | undefined;
 }
 
 const RICH_UID = '2.25.329800735698586629295641978511506172919';
@@ -37,24 +39,24 @@ const CASES: readonly (Case & { uid?: [string, string] })[] = [
     frames: { kind: 'native', count: 1 },
     uid: [RICH_UID, RICH_UID.replace(/919$/, '803')],
   },
-  { file: 'jpeg-baseline.dcm', transferSyntax: '1.2.840.10008.1.2.4.50', frames: { kind: 'encapsulated', count: 1 } },
+  { file: 'jpeg-baseline.dcm', transferSyntax: '1.2.840.10008.1.2.4.50', frames: { kind: 'fragments', count: 1 } },
   { file: 'multiframe-native.dcm', transferSyntax: '1.2.840.10008.1.2.1', frames: { kind: 'native', count: 30 } },
   {
     file: 'multiframe-jpeg-bot.dcm',
     transferSyntax: '1.2.840.10008.1.2.4.50',
-    frames: { kind: 'encapsulated', count: 30 },
+    frames: { kind: 'fragments', count: 30 },
     uid: [MULTIFRAME_UID, MULTIFRAME_UID.replace(/938$/, '811')],
   },
   {
     file: 'multiframe-jpeg-nobot-fragmented.dcm',
     transferSyntax: '1.2.840.10008.1.2.4.50',
-    frames: { kind: 'encapsulated', count: 30 },
+    frames: { kind: 'fragments', count: 30 },
     uid: [MULTIFRAME_UID, MULTIFRAME_UID.replace(/938$/, '812')],
   },
   {
     file: 'multiframe-rle-nobot.dcm',
     transferSyntax: '1.2.840.10008.1.2.5',
-    frames: { kind: 'encapsulated', count: 30 },
+    frames: { kind: 'fragments', count: 30 },
     uid: [MULTIFRAME_UID, MULTIFRAME_UID.replace(/938$/, '813')],
   },
   { file: 'charset-japanese.dcm', transferSyntax: '1.2.840.10008.1.2.1', frames: undefined },
@@ -88,13 +90,10 @@ describe('STOW-RS across transfer syntaxes', () => {
       assert.ok(entity, 'an instance entity');
       assert.equal(entity.State, 'created');
       assert.equal(entity.TransferSyntaxUID, testCase.transferSyntax);
-      const frames =
-        typeof entity.Frames === 'string'
-          ? (JSON.parse(entity.Frames) as { kind: string; count?: number; frames?: unknown[] })
-          : undefined;
+      const frames = typeof entity.Frames === 'string' ? (JSON.parse(entity.Frames) as StoredFrameIndex) : undefined;
       if (testCase.frames) {
         assert.equal(frames?.kind, testCase.frames.kind);
-        assert.equal(frames?.kind === 'native' ? frames.count : frames?.frames?.length, testCase.frames.count);
+        assert.equal(frames && frameCountOf(frames), testCase.frames.count);
       }
 
       const [blob] = (await ctx.probe.blobNames(`${String(entity.partitionKey)}/`)).filter(
