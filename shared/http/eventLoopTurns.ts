@@ -9,7 +9,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export const SLICE_BYTES = 16 * 1024;
-export const TURN_EVERY_MS = 10;
+export const TURN_EVERY_MS = 4;
 
 export async function* withEventLoopTurns(
   source: AsyncIterable<Buffer>,
