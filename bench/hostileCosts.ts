@@ -208,7 +208,7 @@ async function main(): Promise<void> {
       const answers = await Promise.all(
         [0, 1, 2].map(() => b.stow(makeDicom({ elements: personNameFlood(32 * MiB) }))),
       );
-      return answers.map(describe).join(' | ');
+      return answers.map(describe).join('; ');
     });
     // The largest person-name instance the budget accepts: 12 elements of 32,767 values.
     const pnStudy = newUid();
