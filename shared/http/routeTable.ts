@@ -203,22 +203,23 @@ function withRequestPipeline(
       return preflightResponse(request, methods, access.cors);
     }
     const params = routeValues(request.params, parameterNames);
-    const facts = {
+    const describe = () => ({
       method: request.method,
       route: entry.template,
       transaction: entry.transaction,
-      path: new URL(request.url).pathname,
+      url: request.url,
       requestBytes: declaredLength(request.headers.get('content-length')),
       params,
       traceParent: context.traceContext?.traceParent ?? request.headers.get('traceparent') ?? undefined,
-    };
-    return startRequestSpan(facts, async (span) => {
+    });
+    return startRequestSpan(describe, async (span) => {
       let response: HttpResponseInit;
       let streamed = false;
       try {
         await authorizeRequest(request, context, entry.access, access.auth);
-        response = await primeResponseBody(await entry.handle(request, context, params), (bytes, error) => {
-          endRequestSpan(span, response.status ?? 200, bytes, error);
+        const handled = await entry.handle(request, context, params);
+        response = await primeResponseBody(handled, (bytes, error) => {
+          endRequestSpan(span, handled.status ?? 200, bytes, error);
         });
         streamed = isStream(response.body);
       } catch (error) {

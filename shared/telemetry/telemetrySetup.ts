@@ -49,7 +49,7 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry 
   if (isTrue(env[CONSOLE_SETTING])) processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   if (processors.length === 0) return undefined;
 
-  setTraceOptions({ includeUids: !isFalse(env[UIDS_SETTING]) });
+  setTraceOptions({ enabled: true, includeUids: !isFalse(env[UIDS_SETTING]) });
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.WEBSITE_SITE_NAME ?? 'dicomweb-functions' }),
     spanProcessors: processors,

@@ -9,6 +9,7 @@
  */
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -22,11 +23,16 @@ import type { StorageCall } from './storageCall';
 const TRACER_NAME = 'dicomweb-functions';
 
 export interface TraceOptions {
+  /** A provider is registered (shared/telemetry/telemetrySetup.ts): request spans are made. */
+  readonly enabled: boolean;
   /** Record study, series and SOP instance UIDs (in attributes, URL paths and blob names). */
   readonly includeUids: boolean;
 }
 
-let options: TraceOptions = { includeUids: true };
+let options: TraceOptions = { enabled: false, includeUids: true };
+
+/** What requests get while tracing is off: a span that records nothing, made once. */
+const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export function setTraceOptions(next: TraceOptions): void {
   options = next;
@@ -38,7 +44,8 @@ export interface RequestFacts {
   readonly route: string;
   /** The DICOMweb transaction, e.g. `retrieveSeries`. */
   readonly transaction: string;
-  readonly path: string;
+  /** The request URL (only its path is recorded, never the query: it can hold patient data). */
+  readonly url: string;
   readonly requestBytes: number | undefined;
   readonly params: Readonly<Record<string, string>>;
   /**
@@ -55,15 +62,20 @@ const UID_ATTRIBUTES: Readonly<Record<string, string>> = {
   instance: 'dicom.sop_instance_uid',
 };
 
-/** Runs `handle` inside a server span for the request; the caller ends it with endRequestSpan. */
-export function startRequestSpan<T>(facts: RequestFacts, handle: (span: Span) => Promise<T>): Promise<T> {
+/**
+ * Runs `handle` inside a server span for the request; the caller ends it with endRequestSpan.
+ * `describe` runs only while tracing is on, so an untraced request does no work for telemetry.
+ */
+export function startRequestSpan<T>(describe: () => RequestFacts, handle: (span: Span) => Promise<T>): Promise<T> {
+  if (!options.enabled) return handle(NOT_RECORDING);
+  const facts = describe();
   const attributes: Record<string, string | number> = {
     'http.request.method': facts.method,
     'http.route': facts.route,
     'dicom.transaction': facts.transaction,
   };
   if (options.includeUids) {
-    attributes['url.path'] = facts.path;
+    attributes['url.path'] = new URL(facts.url).pathname;
     for (const [name, value] of Object.entries(facts.params)) {
       const attribute = UID_ATTRIBUTES[name];
       if (attribute) attributes[attribute] = value;

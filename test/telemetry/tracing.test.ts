@@ -46,7 +46,7 @@ function call(target: string, partition: string, service: StorageCall['service']
 
 test('search-index keys never appear; UIDs only while allowed; fixed keys always', () => {
   try {
-    setTraceOptions({ includeUids: true });
+    setTraceOptions({ enabled: false, includeUids: true });
     assert.equal(recordablePartition(call('dicomIxPatNameWord', 'SMITH|3')), '(index value)');
     assert.equal(recordablePartition(call('dicomIxSopUidEq', '1.2.3.4|a')), '(index value)');
     assert.equal(recordablePartition(call('dicomInstances', '1.2.840.1')), '1.2.840.1');
@@ -55,12 +55,12 @@ test('search-index keys never appear; UIDs only while allowed; fixed keys always
       '1.2.3/4.5.6/7.8.9/v/file.dcm',
     );
     assert.equal(recordablePartition(call('dicomChangeFeed', 'feed')), 'feed');
-    setTraceOptions({ includeUids: false });
+    setTraceOptions({ enabled: false, includeUids: false });
     assert.equal(recordablePartition(call('dicomInstances', '1.2.840.1')), '(uid)');
     assert.equal(recordablePartition(call('dicomweb', '1.2.3/4.5.6/7.8.9/v/file.dcm', 'blob')), '(uid)');
     assert.equal(recordablePartition(call('dicomInstances', '~pending')), '~pending');
   } finally {
-    setTraceOptions({ includeUids: true });
+    setTraceOptions({ enabled: false, includeUids: true });
   }
 });
 
