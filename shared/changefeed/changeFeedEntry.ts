@@ -8,11 +8,6 @@ export interface ChangeFeedEvent {
   readonly sopInstanceUid: string;
   /** The stored version (blob set) of the instance the event is about. */
   readonly version: string;
-  /**
-   * For creates: the instance entity's properties, kept on the commit record so that recovery
-   * can finish a store whose process died between the commit and the entity update.
-   */
-  readonly commitRecord?: Readonly<Record<string, string | number | boolean | Date>>;
 }
 
 export interface CommittedChangeFeedEvent extends ChangeFeedEvent {
@@ -30,15 +25,43 @@ export function sequenceRowKey(sequence: number): string {
   return `seq-${sequence.toString().padStart(SEQUENCE_DIGITS, '0')}`;
 }
 
-/** The row that says "this version's create was committed", looked up by store recovery. */
-export function createdVersionRowKey(version: string): string {
-  return `created-${version}`;
+/**
+ * The events of one transaction share one block row (RowKey: the first event's sequence), so a
+ * commit writes two entities (counter and block) however many events it carries: the feed
+ * partition, which every store and delete writes, then takes 2 entity writes per transaction
+ * instead of 2 per event plus the counter (docs/scale.md). Earlier releases wrote one `seq-` row
+ * per event; readers take both.
+ */
+export const MAX_EVENTS_PER_BLOCK = 100;
+
+/** An event as the block's `Events` JSON holds it: [action, study, series, SOP instance, version]. */
+type EncodedEvent = [ChangeFeedAction, string, string, string, string];
+
+export function encodeEvents(events: readonly ChangeFeedEvent[]): string {
+  return JSON.stringify(
+    events.map((e): EncodedEvent => [e.action, e.studyInstanceUid, e.seriesInstanceUid, e.sopInstanceUid, e.version]),
+  );
+}
+
+export function decodeEvents(text: string): ChangeFeedEvent[] {
+  const parsed = JSON.parse(text) as EncodedEvent[];
+  return parsed.map(([action, studyInstanceUid, seriesInstanceUid, sopInstanceUid, version]) => ({
+    action,
+    studyInstanceUid,
+    seriesInstanceUid,
+    sopInstanceUid,
+    version,
+  }));
 }
 
 /**
- * The row that says "this version's delete reached the feed", written in the same transaction as
- * the delete entry, so that resuming an abandoned delete never appends its event twice.
+ * Rows of earlier releases that said "this version's create (delete) was committed", one per
+ * event; still looked up so that recovery finishes attempts those releases left.
  */
-export function deletedVersionRowKey(version: string): string {
+export function legacyCreatedRowKey(version: string): string {
+  return `created-${version}`;
+}
+
+export function legacyDeletedRowKey(version: string): string {
   return `deleted-${version}`;
 }

@@ -3,10 +3,10 @@ import { table } from '../storage/clients';
 import { asServiceUnavailable, isStorageStatus } from '../storage/storageErrors';
 import {
   COUNTER_ROW,
+  encodeEvents,
   FEED_PARTITION,
+  MAX_EVENTS_PER_BLOCK,
   sequenceRowKey,
-  createdVersionRowKey,
-  deletedVersionRowKey,
   type ChangeFeedEvent,
   type CommittedChangeFeedEvent,
 } from './changeFeedEntry';
@@ -24,21 +24,17 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-// Two rows per event plus the counter must fit in one entity-group transaction (at most 100
-// operations and 4 MiB); commit records are small, but a batch stops growing at 2 MiB of them.
-const MAX_EVENTS_PER_TRANSACTION = 49;
-const MAX_COMMIT_RECORD_CHARS_PER_TRANSACTION = 1024 * 1024;
 const MAX_CONFLICT_RETRIES = 50;
 
 /**
  * Appends events to the change feed with gapless, strictly increasing sequence numbers.
  *
- * The counter row and the numbered entry rows live in one partition and change in one
+ * The counter row and the block row holding the events live in one partition and change in one
  * transaction guarded by the counter's ETag, so a sequence is never handed out twice (another
  * writer's commit makes ours fail with 412 and we retry from the new counter) and a reader never
- * sees a gap that fills in later (entries appear together with the counter that covers them).
+ * sees a gap that fills in later (events appear together with the counter that covers them).
  * Events that arrive while a transaction is in flight are grouped into the next one: under load,
- * one round trip commits up to 49 events.
+ * one round trip and two entity writes commit up to 100 events.
  */
 export class ChangeFeedWriter {
   private readonly queue: Pending[] = [];
@@ -73,15 +69,8 @@ export class ChangeFeedWriter {
   }
 
   private takeBatch(): Pending[] {
-    let chars = 0;
-    let count = 0;
-    while (count < this.queue.length && count < MAX_EVENTS_PER_TRANSACTION) {
-      const record = this.queue[count]?.event.commitRecord;
-      chars += record ? JSON.stringify(record).length : 0;
-      if (count > 0 && chars > MAX_COMMIT_RECORD_CHARS_PER_TRANSACTION) break;
-      count += 1;
-    }
-    return this.queue.splice(0, count);
+    // 100 events of UIDs (at most 64 characters each) stay well inside a 64 KiB string property.
+    return this.queue.splice(0, MAX_EVENTS_PER_BLOCK);
   }
 
   private async commit(events: readonly ChangeFeedEvent[]): Promise<CommittedChangeFeedEvent[]> {
@@ -90,13 +79,11 @@ export class ChangeFeedWriter {
       // Timestamps never go backwards, even if this machine's clock is behind the last writer's.
       const timestamp = new Date(Math.max(Date.now(), counter.lastTimestamp));
       const committed = events.map((event, i) => ({ ...event, sequence: counter.last + 1 + i, timestamp }));
-      // The commit record goes on the created-version row only, keeping feed entries lean.
       const last = counter.last + events.length;
-      const actions: TransactionAction[] = [counterAction(counter, last, timestamp.getTime())];
-      for (const entry of committed) {
-        actions.push(['create', entryEntity(entry)]);
-        actions.push(['create', versionRecordEntity(entry)]);
-      }
+      const actions: TransactionAction[] = [
+        counterAction(counter, last, timestamp.getTime()),
+        ['create', blockEntity(counter.last + 1, events, timestamp)],
+      ];
       try {
         const response = await this.client().submitTransaction(actions);
         // The counter is the first operation; sub-responses come in operation order.
@@ -132,33 +119,15 @@ function counterAction(counter: CounterState, last: number, lastTimestamp: numbe
   return counter.etag === undefined ? ['create', entity] : ['update', entity, 'Replace', { etag: counter.etag }];
 }
 
-function entryEntity(entry: CommittedChangeFeedEvent) {
+function blockEntity(first: number, events: readonly ChangeFeedEvent[], timestamp: Date) {
   return {
     partitionKey: FEED_PARTITION,
-    rowKey: sequenceRowKey(entry.sequence),
-    Sequence: entry.sequence,
-    Action: entry.action,
-    StudyInstanceUid: entry.studyInstanceUid,
-    SeriesInstanceUid: entry.seriesInstanceUid,
-    SopInstanceUid: entry.sopInstanceUid,
-    Version: entry.version,
+    rowKey: sequenceRowKey(first),
+    First: first,
+    Count: events.length,
+    Events: encodeEvents(events),
     // `Timestamp` is the table service's own property name, hence EventTime.
-    EventTime: entry.timestamp,
-  };
-}
-
-/**
- * The record that an event about this version was committed, read by recovery: a create's carries
- * the instance entity's properties, a delete's only says it happened.
- */
-function versionRecordEntity(entry: CommittedChangeFeedEvent) {
-  const isCreate = entry.action === 'create';
-  return {
-    ...(isCreate ? entry.commitRecord : {}),
-    partitionKey: FEED_PARTITION,
-    rowKey: isCreate ? createdVersionRowKey(entry.version) : deletedVersionRowKey(entry.version),
-    Sequence: entry.sequence,
-    EventTime: entry.timestamp,
+    EventTime: timestamp,
   };
 }
 

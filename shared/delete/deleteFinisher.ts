@@ -1,13 +1,12 @@
-import { deletedVersionRowKey, FEED_PARTITION } from '../changefeed/changeFeedEntry';
 import { changeFeed } from '../changefeed/changeFeedWriter';
+import { findEvent } from '../changefeed/feedEventLookup';
+import { commitWindowOf } from '../store/commitWindow';
 import { refreshStudy } from '../search/summaryRefresh';
 import { unindexInstance } from '../search/instanceIndex';
 import { versionPrefix } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix } from '../storage/blobUpload';
-import { table } from '../storage/clients';
-import { isStorageStatus } from '../storage/storageErrors';
 import type { HiddenInstance } from './deleteScope';
-import { deleteInstanceEntity, deletePendingMarker } from '../storage/instanceRecords';
+import { deleteInstanceEntity, deletePendingMarker, type InstanceEntity } from '../storage/instanceRecords';
 
 /**
  * The invisible half of a delete, once its feed event is committed: the version's blobs, the
@@ -28,20 +27,11 @@ export async function removeInstanceData(instance: HiddenInstance): Promise<void
   await unindexInstance(instance.key, instance.version);
 }
 
-/** Appends the delete event unless the feed already holds it (the writer records `deleted-{version}`). */
-export async function ensureDeleteEvent(instance: HiddenInstance): Promise<void> {
-  if (await deleteEventRecorded(instance.version)) return;
+/**
+ * Appends the delete event unless the feed already holds it: the delete that hid `entity` (now
+ * `deleting`) may have died before or after its append (shared/store/commitWindow.ts bounds when).
+ */
+export async function ensureDeleteEvent(instance: HiddenInstance, entity: InstanceEntity): Promise<void> {
+  if (await findEvent('delete', instance.version, commitWindowOf(entity))) return;
   await changeFeed().append({ action: 'delete', ...instance.key, version: instance.version });
-}
-
-async function deleteEventRecorded(version: string): Promise<boolean> {
-  try {
-    await table('changeFeed').getEntity(FEED_PARTITION, deletedVersionRowKey(version), {
-      queryOptions: { select: ['Sequence'] },
-    });
-    return true;
-  } catch (error) {
-    if (isStorageStatus(error, 404)) return false;
-    throw error;
-  }
 }

@@ -20,7 +20,7 @@ export async function resumeAbandonedDelete(record: InstanceRecord): Promise<boo
     version: entity.Version,
     etag,
   };
-  await ensureDeleteEvent(instance);
+  await ensureDeleteEvent(instance, entity);
   await finishDelete(instance);
   return true;
 }

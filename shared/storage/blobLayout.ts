@@ -34,3 +34,11 @@ export function metadataBlobName(key: InstanceKey, version: string): string {
 export function framesBlobName(key: InstanceKey, version: string): string {
   return `${versionPrefix(key, version)}frames.json`;
 }
+
+/** When the attempt that made `version` began (its time part), if the version is one of ours. */
+export function versionTime(version: string): Date | undefined {
+  const base36 = /^([0-9a-z]{9})-/.exec(version)?.[1];
+  if (base36 === undefined) return undefined;
+  const ms = parseInt(base36, 36);
+  return Number.isSafeInteger(ms) ? new Date(ms) : undefined;
+}

@@ -63,8 +63,13 @@ export function batched(): PartitionBatcher {
 export type ReserveResult = { kind: 'reserved'; etag: string } | { kind: 'exists'; record: InstanceRecord };
 
 /** Creates the `creating` entity; if one exists already, returns it instead. */
-export async function reserveInstance(key: InstanceKey, version: string, leaseUntil: Date): Promise<ReserveResult> {
-  const entity = reservationEntity(key, version, leaseUntil);
+export async function reserveInstance(
+  key: InstanceKey,
+  version: string,
+  leaseUntil: Date,
+  leaseSeconds?: number,
+): Promise<ReserveResult> {
+  const entity = reservationEntity(key, version, leaseUntil, leaseSeconds);
   try {
     return { kind: 'reserved', etag: requireEtag(await batched().submit(['create', entity])) };
   } catch (error) {
@@ -72,12 +77,20 @@ export async function reserveInstance(key: InstanceKey, version: string, leaseUn
   }
   const record = await getInstanceRecord(key);
   // Deleted between our create and our read: try once more.
-  if (!record) return reserveInstance(key, version, leaseUntil);
+  if (!record) return reserveInstance(key, version, leaseUntil, leaseSeconds);
   return { kind: 'exists', record };
 }
 
-/** The `creating` entity that holds an instance for one store attempt until `leaseUntil`. */
-export function reservationEntity(key: InstanceKey, version: string, leaseUntil: Date): InstanceEntity {
+/**
+ * The `creating` entity that holds an instance for one store attempt until `leaseUntil`. The
+ * lease's length tells recovery when the attempt can have committed (shared/store/commitWindow.ts).
+ */
+export function reservationEntity(
+  key: InstanceKey,
+  version: string,
+  leaseUntil: Date,
+  leaseSeconds?: number,
+): InstanceEntity {
   return {
     partitionKey: key.studyInstanceUid,
     rowKey: instanceRowKey(key),
@@ -86,6 +99,7 @@ export function reservationEntity(key: InstanceKey, version: string, leaseUntil:
     SeriesInstanceUID: key.seriesInstanceUid,
     SOPInstanceUID: key.sopInstanceUid,
     LeaseUntil: leaseUntil,
+    ...(leaseSeconds === undefined ? {} : { LeaseSeconds: leaseSeconds }),
   };
 }
 
@@ -94,6 +108,7 @@ export async function takeOverReservation(
   record: InstanceRecord,
   version: string,
   leaseUntil: Date,
+  leaseSeconds: number,
 ): Promise<string | undefined> {
   const entity: InstanceEntity = {
     partitionKey: record.entity.partitionKey,
@@ -103,6 +118,7 @@ export async function takeOverReservation(
     SeriesInstanceUID: record.entity.SeriesInstanceUID,
     SOPInstanceUID: record.entity.SOPInstanceUID,
     LeaseUntil: leaseUntil,
+    LeaseSeconds: leaseSeconds,
   };
   try {
     const response = await instances().updateEntity(entity, 'Replace', { etag: record.etag });

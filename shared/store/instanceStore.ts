@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { ApiVersion } from '../http/apiVersion';
 import { changeFeed } from '../changefeed/changeFeedWriter';
+import { findEvent } from '../changefeed/feedEventLookup';
 import { DicomParseError } from '../dicom/dicomParseError';
 import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { getString } from '../dicom/dicomJson';
@@ -23,7 +24,7 @@ import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
 import { LeaseKeeper } from './leaseKeeper';
 import { reserveForStore, type StoreReservation } from './reservation';
-import { isCommitted } from './storeRecovery';
+import { unknownOutcomeWindow } from './commitWindow';
 import type { FailedInstance, InstanceOutcome } from './stowOutcome';
 import { makeVisible } from './visibility';
 
@@ -197,8 +198,7 @@ export async function storeInstance(
     ]);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 
-    const commitRecord = { ...properties, Version: version } as Record<string, string | number | boolean | Date>;
-    const event = await commitCreate(key, version, commitRecord);
+    const event = await commitCreate(key, version);
     committed = true;
     await lease.stop();
     await makeVisible(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
@@ -283,16 +283,12 @@ async function cancelUpload(
 }
 
 /** Commits the create to the change feed; if the outcome is unknown, asks the feed whether it happened. */
-async function commitCreate(
-  key: InstanceKey,
-  version: string,
-  commitRecord: Record<string, string | number | boolean | Date>,
-) {
+async function commitCreate(key: InstanceKey, version: string) {
   try {
-    return await changeFeed().append({ action: 'create', ...key, version, commitRecord });
+    return await changeFeed().append({ action: 'create', ...key, version });
   } catch (error) {
-    const sequence = await isCommitted(version).catch(() => undefined);
-    if (sequence !== undefined) return { sequence, timestamp: new Date() };
+    const found = await findEvent('create', version, unknownOutcomeWindow(version)).catch(() => undefined);
+    if (found) return found;
     throw error;
   }
 }

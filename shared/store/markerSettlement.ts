@@ -52,8 +52,8 @@ async function settle(marker: PendingMarker, stale: boolean): Promise<Settlement
   if (current?.entity.State === 'deleting') {
     return (await resumeAbandonedDelete(current)) ? 'deleteFinished' : 'leaseHeld';
   }
-  const commit = await findCommit(marker.version);
   if (current) {
+    const commit = await findCommit(current);
     if (commit) {
       await rollForward(current, commit).catch(ignoreConflict);
       return 'rolledForward';
@@ -64,8 +64,9 @@ async function settle(marker: PendingMarker, stale: boolean): Promise<Settlement
     await deleteInstanceEntity(marker.key, current.etag);
     return 'rolledBack';
   }
-  // This version was created and has since been replaced or deleted: a stray marker.
-  if (commit) return 'done';
+  // Not the entity's version: an attempt that lost its reservation (never committed), or one that
+  // was created and has since been deleted (the delete removes the same blobs). Either way its
+  // blobs are no instance's, once its reservation cannot be on its way any more.
   if (!stale) return 'tooYoung';
   await deleteBlobsWithPrefix(versionPrefix(marker.key, marker.version));
   return 'rolledBack';

@@ -42,7 +42,7 @@ async function tryReserve(
   log: (message: string) => void,
 ): Promise<StoreReservation | 'changed'> {
   const leaseUntil = leaseEnd(leaseSeconds);
-  const result = await reserveInstance(key, version, leaseUntil);
+  const result = await reserveInstance(key, version, leaseUntil, leaseSeconds);
   if (result.kind === 'reserved') return { ...result, leaseUntil };
   const { entity } = result.record;
   if (entity.State === 'created') {
@@ -53,7 +53,7 @@ async function tryReserve(
   const heldUntil = entity.LeaseUntil instanceof Date ? entity.LeaseUntil.getTime() : 0;
   if (entity.State !== 'creating' || heldUntil > Date.now()) return { kind: 'busy' };
 
-  const commit = await findCommit(entity.Version);
+  const commit = await findCommit(result.record);
   if (commit) {
     try {
       await rollForward(result.record, commit);
@@ -62,7 +62,7 @@ async function tryReserve(
     }
     return 'changed'; // now `created` (and flagged): the next round repairs it
   }
-  const etag = await takeOverReservation(result.record, version, leaseUntil);
+  const etag = await takeOverReservation(result.record, version, leaseUntil, leaseSeconds);
   if (etag === undefined) return { kind: 'busy' };
   const abandoned = versionPrefix(key, entity.Version);
   deleteBlobsWithPrefix(abandoned).catch((error: unknown) =>

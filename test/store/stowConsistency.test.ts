@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { Tag } from '../../shared/dicom/tags';
 import { makeDicom } from '../support/dicomFactory';
 import { firstValue, sequence, stowFiles } from '../support/stowClient';
+import { storedFeedEvents } from '../support/feedRows';
 import { useTestServer } from '../support/serverFixture';
 import { insertCommitRecord, insertReservation, newInstanceKey } from '../support/storeAttempts';
 
@@ -95,11 +96,7 @@ describe('STOW-RS consistency', () => {
   });
 
   async function feedSequences(): Promise<number[]> {
-    const rows = await ctx.probe.entities(
-      'ChangeFeed',
-      `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`,
-    );
-    return rows.map((r) => Number(r.Sequence)).sort((a, b) => a - b);
+    return (await storedFeedEvents(ctx.probe)).map((e) => e.sequence);
   }
 });
 

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Tag } from '../../shared/dicom/tags';
+import { storedFeedEvents } from '../support/feedRows';
 import { readFixture, TUTORIAL } from '../support/fixtures';
 import { multipartBody } from '../support/multipartBody';
 import { firstValue, post, sequence } from '../support/stowClient';
@@ -111,11 +112,7 @@ describe('STOW-RS: the tutorial requests', () => {
       const frames = JSON.parse(String(entity.Frames)) as { kind: string; count: number; frameLength: number };
       assert.deepEqual([frames.kind, frames.count, frames.frameLength], ['native', 1, 979 * 985 * 3]);
     }
-    const entries = (
-      await ctx.probe.entities('ChangeFeed', `PartitionKey eq 'feed' and RowKey ge 'seq-' and RowKey lt 'seq.'`)
-    )
-      .map((e) => ({ sequence: Number(e.Sequence), action: e.Action, sop: e.SopInstanceUid }))
-      .sort((a, b) => a.sequence - b.sequence);
+    const entries = (await storedFeedEvents(ctx.probe)).map((e) => ({ ...e, sop: e.sopInstanceUid }));
     assert.deepEqual(
       entries.map((e) => e.sequence),
       [1, 2, 3],
