@@ -20,13 +20,19 @@ export const AZURE_TARGETS = {
   blobRequestsPerSecond: 500,
 } as const;
 
-export type PartitionClass = 'global' | 'index' | 'object';
+export type PartitionClass = 'global' | 'sharded' | 'index' | 'object';
+
+/** Fixed-key partitions spread over shards by a hash of the study: `~pending-00` to `~pending-0f`. */
+const SHARDED_PARTITION = /^(.*\/~pending)-[0-9a-f]{2}$/;
+const PENDING_SHARDS = 16;
 
 /**
  * What a partition is keyed by, which decides how many requests share it:
  * - `object`: a study, series or instance UID (shared only by requests about that object);
  * - `index`: a search value and shard (shared by every object with that value);
- * - `global`: a fixed key (`feed`, `~pending`), shared by every request of the kind.
+ * - `sharded`: one of a fixed set of keys picked by a hash of the study (the pending markers'
+ *   `~pending-00` to `~pending-0f`), each shared by a sixteenth of the requests of the kind;
+ * - `global`: a fixed key (`feed`; `~pending` of earlier releases), shared by every request of the kind.
  */
 export function partitionClass(tableAndPartition: string): PartitionClass {
   const slash = tableAndPartition.indexOf('/');
@@ -34,7 +40,25 @@ export function partitionClass(tableAndPartition: string): PartitionClass {
   const partition = tableAndPartition.slice(slash + 1);
   if (/\d+\.\d+\.\d+/.test(partition)) return 'object';
   if (/Ix[A-Z]/.test(table)) return 'index';
+  if (SHARDED_PARTITION.test(tableAndPartition)) return 'sharded';
   return 'global';
+}
+
+/**
+ * Entity writes per fixed-key partition under load from many studies: a global partition takes
+ * all of its writes, each shard of a sharded one a sixteenth (keyed by the shard set's name).
+ */
+export function fixedPartitionWrites(partitionWrites: Record<string, number>, scale: number): Record<string, number> {
+  const writes: Record<string, number> = {};
+  for (const [partition, count] of Object.entries(partitionWrites)) {
+    const kind = partitionClass(partition);
+    if (kind === 'global') writes[partition] = (writes[partition] ?? 0) + count * scale;
+    if (kind === 'sharded') {
+      const name = `${SHARDED_PARTITION.exec(partition)?.[1] ?? partition}-* (each of ${PENDING_SHARDS})`;
+      writes[name] = (writes[name] ?? 0) + (count * scale) / PENDING_SHARDS;
+    }
+  }
+  return writes;
 }
 
 export interface OperationCeiling {
@@ -58,14 +82,13 @@ export function operationCeiling(row: OperationCalls): OperationCeiling {
   const callsPer = row.calls / row.per;
   const entityWritesPer = row.entityWrites / row.per;
   let globalPartition: string | undefined;
-  let globalWrites = 0;
-  for (const [partition, writes] of Object.entries(row.partitionWrites)) {
-    if (partitionClass(partition) === 'global' && writes > globalWrites) {
+  let globalWritesPer = 0;
+  for (const [partition, writes] of Object.entries(fixedPartitionWrites(row.partitionWrites, 1 / row.per))) {
+    if (writes > globalWritesPer) {
       globalPartition = partition;
-      globalWrites = writes;
+      globalWritesPer = writes;
     }
   }
-  const globalWritesPer = globalWrites / row.per;
   const byAccountRequests = callsPer > 0 ? AZURE_TARGETS.accountRequestsPerSecond / callsPer : Infinity;
   const byGlobalPartition = globalWritesPer > 0 ? AZURE_TARGETS.partitionEntitiesPerSecond / globalWritesPer : Infinity;
   const partitionBinds = byGlobalPartition < byAccountRequests;
@@ -105,9 +128,8 @@ export function mixCeiling(rows: readonly OperationCalls[], mix: readonly MixSha
     const row = rows.find((r) => r.operation === operation);
     if (!row) throw new Error(`the bench output has no operation "${operation}"`);
     calls += (share * row.calls) / row.per;
-    for (const [partition, writes] of Object.entries(row.partitionWrites)) {
-      if (partitionClass(partition) !== 'global') continue;
-      globalWrites[partition] = (globalWrites[partition] ?? 0) + (share * writes) / row.per;
+    for (const [partition, writes] of Object.entries(fixedPartitionWrites(row.partitionWrites, share / row.per))) {
+      globalWrites[partition] = (globalWrites[partition] ?? 0) + writes;
     }
   }
   let ceiling = calls > 0 ? AZURE_TARGETS.accountRequestsPerSecond / calls : Infinity;

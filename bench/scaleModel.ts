@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { AZURE_TARGETS, mixCeiling, operationCeiling, partitionClass, type MixShare } from './ceilingModel';
+import { AZURE_TARGETS, fixedPartitionWrites, mixCeiling, operationCeiling, type MixShare } from './ceilingModel';
 import type { OperationCalls } from './storageCalls';
 
 interface BenchOutput {
@@ -54,13 +54,15 @@ function render(bench: BenchOutput): string {
     '',
     '(standard general-purpose v2 account; Microsoft Learn, "Scalability and performance targets" for storage',
     "accounts, Table and Blob storage). A partition keyed by a fixed value (`global` below: the change feed's",
-    "`feed`, the pending markers' `~pending`) is shared by every request of its kind, so its entity target caps the",
-    'whole service; partitions keyed by a UID are shared only by requests about that study, and index partitions',
-    'are spread over 16 shards of each value.',
+    "`feed`) is shared by every request of its kind, so its entity target caps the whole service; the pending markers'",
+    '16 partitions `~pending-00` to `~pending-0f` are picked by a hash of the study, so under load from many studies each',
+    'takes a sixteenth of their writes (shown as `~pending-* (each of 16)`). Partitions keyed by a UID are shared',
+    'only by requests about that study, and index partitions are spread over 16 shards of each value.',
     '',
-    'Stores run one at a time here, so each commits its change-feed events alone (counter, entry and commit',
-    'record: 3 entity writes); concurrent stores share one transaction of up to 49 events, which brings `feed`',
-    'towards 2 writes per instance under load. The figures below are therefore the conservative end.',
+    'A change-feed commit writes two entities (the counter and one block row holding all its events). A request',
+    "commits its instances' events together (up to 100 per transaction), and concurrent requests share",
+    'transactions too; requests run one at a time here, so single-instance requests show the conservative end',
+    '(2 `feed` writes per instance); the concurrent rows show what sharing does.',
     '',
     '## Calls per operation',
     '',
@@ -117,10 +119,9 @@ function render(bench: BenchOutput): string {
   );
   const seen = new Map<string, string[]>();
   for (const r of bench.rows) {
-    for (const [partition, writes] of Object.entries(r.partitionWrites)) {
-      if (partitionClass(partition) !== 'global') continue;
+    for (const [partition, writes] of Object.entries(fixedPartitionWrites(r.partitionWrites, 1 / r.per))) {
       const list = seen.get(partition) ?? [];
-      list.push(`${r.operation}: ${dec(writes / r.per)} per ${r.perLabel}`);
+      list.push(`${r.operation}: ${dec(writes)} per ${r.perLabel}`);
       seen.set(partition, list);
     }
   }

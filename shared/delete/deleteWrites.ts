@@ -1,5 +1,5 @@
 import type { InstanceKey } from '../storage/blobLayout';
-import { batched, instanceRowKey, PENDING_PARTITION, pendingRowKey } from '../storage/instanceRecords';
+import { batched, instanceRowKey, pendingPartition, pendingRowKey } from '../storage/instanceRecords';
 import { isStorageStatus } from '../storage/storageErrors';
 
 /**
@@ -11,7 +11,7 @@ export async function writeDeleteMarker(key: InstanceKey, version: string): Prom
   await batched().submit([
     'upsert',
     {
-      partitionKey: PENDING_PARTITION,
+      partitionKey: pendingPartition(key.studyInstanceUid),
       rowKey: pendingRowKey(key, version),
       Version: version,
       Purpose: 'delete',

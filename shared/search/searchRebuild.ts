@@ -8,7 +8,6 @@
  */
 import { odata, type TableEntity } from '@azure/data-tables';
 import { table } from '../storage/clients';
-import { PENDING_PARTITION } from '../storage/instanceRecords';
 import { refreshStudies, type RefreshOptions } from './summaryRefresh';
 
 /** Studies collected before their refreshes run, so memory stays bounded on any store size. */
@@ -20,7 +19,8 @@ export async function rebuildSearch(
 ): Promise<number> {
   const pages = table('instances')
     .listEntities<TableEntity>({
-      queryOptions: { filter: odata`PartitionKey ne ${PENDING_PARTITION}`, select: ['PartitionKey'] },
+      // Study UIDs start with a digit; the service's own partitions (markers) with `~`.
+      queryOptions: { filter: odata`PartitionKey lt ${'~'}`, select: ['PartitionKey'] },
     })
     .byPage({ maxPageSize: 1000 });
   let done = 0;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { table } from './clients';
 import type { InstanceKey } from './blobLayout';
@@ -34,8 +35,21 @@ export interface InstanceRecord {
   readonly etag: string;
 }
 
-/** Pending markers of stores in progress, in one partition, so a sweeper finds abandoned ones cheaply. */
-export const PENDING_PARTITION = '~pending';
+/**
+ * Pending markers of stores and deletes in progress live in 16 partitions (by study), so a sweeper
+ * finds abandoned ones with one range query, and no single partition takes every request's marker
+ * writes (docs/scale.md). Earlier releases used one partition, `~pending`, still listed.
+ */
+const PENDING_PREFIX = '~pending';
+const PENDING_SHARDS = 16;
+/** Every marker partition, this release's and the earlier one: a range of PartitionKeys. */
+export const PENDING_MARKERS_FILTER = `PartitionKey ge '${PENDING_PREFIX}' and PartitionKey lt '${PENDING_PREFIX}.'`;
+
+/** The marker partition of a study: `~pending-00` to `~pending-0f`. */
+export function pendingPartition(studyInstanceUid: string): string {
+  const shard = createHash('sha256').update(studyInstanceUid).digest()[0] ?? 0;
+  return `${PENDING_PREFIX}-${(shard % PENDING_SHARDS).toString(16).padStart(2, '0')}`;
+}
 
 export function instanceRowKey(key: InstanceKey): string {
   return `${key.seriesInstanceUid}|${key.sopInstanceUid}`;
@@ -202,7 +216,12 @@ export async function writePendingMarker(key: InstanceKey, version: string): Pro
   return requireEtag(
     await batched().submit([
       'create',
-      { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version), Version: version, ...key },
+      {
+        partitionKey: pendingPartition(key.studyInstanceUid),
+        rowKey: pendingRowKey(key, version),
+        Version: version,
+        ...key,
+      },
     ]),
   );
 }
@@ -216,9 +235,10 @@ export async function deletePendingMarkerIfUnchanged(
   key: InstanceKey,
   version: string,
   etag: string,
+  partition = pendingPartition(key.studyInstanceUid),
 ): Promise<boolean> {
   try {
-    await instances().deleteEntity(PENDING_PARTITION, pendingRowKey(key, version), { etag });
+    await instances().deleteEntity(partition, pendingRowKey(key, version), { etag });
     return true;
   } catch (error) {
     if (isStorageStatus(error, 404, 412)) return false;
@@ -228,7 +248,10 @@ export async function deletePendingMarkerIfUnchanged(
 
 export async function deletePendingMarker(key: InstanceKey, version: string): Promise<void> {
   try {
-    await batched().submit(['delete', { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version) }]);
+    await batched().submit([
+      'delete',
+      { partitionKey: pendingPartition(key.studyInstanceUid), rowKey: pendingRowKey(key, version) },
+    ]);
   } catch (error) {
     if (!isStorageStatus(error, 404)) throw error;
   }
@@ -240,6 +263,8 @@ function requireEtag(etag: string | undefined): string {
 }
 
 export interface PendingMarker {
+  /** Its partition: the study's shard, or the single partition of earlier releases. */
+  readonly partition: string;
   readonly key: InstanceKey;
   readonly version: string;
   /** When the marker was written (the table service's own timestamp). */
@@ -253,6 +278,7 @@ type MarkerEntity = InstanceKey & { Version: string; Purpose?: string };
 
 function pendingMarkerOf(entity: TableEntityResult<MarkerEntity>): PendingMarker {
   return {
+    partition: entity.partitionKey ?? pendingPartition(entity.studyInstanceUid),
     key: {
       studyInstanceUid: entity.studyInstanceUid,
       seriesInstanceUid: entity.seriesInstanceUid,
@@ -268,7 +294,7 @@ function pendingMarkerOf(entity: TableEntityResult<MarkerEntity>): PendingMarker
 /** Every pending marker written before `olderThan`, in key order. */
 export async function* pendingMarkers(olderThan: Date, abortSignal?: AbortSignal): AsyncGenerator<PendingMarker> {
   const entities = instances().listEntities<MarkerEntity>({
-    queryOptions: { filter: `PartitionKey eq '${PENDING_PARTITION}'` },
+    queryOptions: { filter: PENDING_MARKERS_FILTER },
     abortSignal,
   });
   for await (const entity of entities) {
@@ -289,6 +315,10 @@ export async function listPendingMarkers(olderThan: Date, max: number): Promise<
 
 /** The marker of this attempt, if it is still there. */
 export async function getPendingMarker(key: InstanceKey, version: string): Promise<PendingMarker | undefined> {
-  const entity = await getEntityIfExists<MarkerEntity>(instances(), PENDING_PARTITION, pendingRowKey(key, version));
+  const entity = await getEntityIfExists<MarkerEntity>(
+    instances(),
+    pendingPartition(key.studyInstanceUid),
+    pendingRowKey(key, version),
+  );
   return entity && pendingMarkerOf(entity);
 }

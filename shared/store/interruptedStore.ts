@@ -43,5 +43,7 @@ export async function judgeCreated(record: InstanceRecord, staleAfterMs: number)
     return 'exists';
   }
   await refreshStudy(key.studyInstanceUid);
-  return (await deletePendingMarkerIfUnchanged(key, entity.Version, marker.etag)) ? 'repaired' : 'changed';
+  return (await deletePendingMarkerIfUnchanged(key, entity.Version, marker.etag, marker.partition))
+    ? 'repaired'
+    : 'changed';
 }

@@ -34,7 +34,7 @@ export async function settleMarker(marker: PendingMarker, staleBefore: Date): Pr
   // A visible instance whose request died before refreshing the study's search summary.
   if (outcome === 'done' || outcome === 'rolledForward') await refreshStudy(marker.key.studyInstanceUid);
   if (outcome !== 'leaseHeld' && outcome !== 'tooYoung') {
-    await deletePendingMarkerIfUnchanged(marker.key, marker.version, marker.etag);
+    await deletePendingMarkerIfUnchanged(marker.key, marker.version, marker.etag, marker.partition);
   }
   return outcome;
 }

@@ -25,6 +25,7 @@ function row(operation: string, calls: number, per: number, partitionWrites: Rec
 test('partitions are classed by what keys them', () => {
   assert.equal(partitionClass('dicomChangeFeed/feed'), 'global');
   assert.equal(partitionClass('dicomInstances/~pending'), 'global');
+  assert.equal(partitionClass('dicomInstances/~pending-0a'), 'sharded');
   assert.equal(partitionClass('dicomInstances/1.2.840.113619.2'), 'object');
   assert.equal(partitionClass('dicomIxModalityEq/CT|3'), 'index');
   assert.equal(partitionClass('dicomIxSopUidEq/1.2.3.4|a'), 'object');
@@ -56,4 +57,14 @@ test('a mix weighs each operation by its share', () => {
   // 20,000 / 2.8 = 7,143 by requests; 2,000 / 0.3 = 6,667 by the feed partition.
   assert.equal(Math.round(mix.ceiling), 6667);
   assert.throws(() => mixCeiling(rows, [{ operation: 'missing', share: 1 }]), /no operation "missing"/);
+});
+
+test('a sharded partition takes a sixteenth of the writes under load from many studies', () => {
+  const store = row('store', 40, 10, { 'dicomInstances/~pending-03': 320, 'dicomChangeFeed/feed': 20 });
+  const ceiling = operationCeiling(store);
+  // 32 marker writes per instance, spread over 16 shards: 2 per shard, as many as the feed's 2.
+  assert.equal(ceiling.globalWritesPer, 2);
+  assert.equal(ceiling.byGlobalPartition, AZURE_TARGETS.partitionEntitiesPerSecond / 2);
+  const mix = mixCeiling([store], [{ operation: 'store', share: 1 }]);
+  assert.equal(mix.globalWritesPerOperation['dicomInstances/~pending-* (each of 16)'], 2);
 });

@@ -6,6 +6,7 @@ import { backgroundDeletesSettled } from '../../shared/delete/backgroundDeletes'
 import { newUid } from '../support/dicomFactory';
 import { useTestServer } from '../support/serverFixture';
 import { httpDelete, readWholeFeed, storeInstance, type StoredInstance } from '../changefeed/feedClient';
+import { PENDING_MARKERS_FILTER } from '../../shared/storage/instanceRecords';
 
 describe('delete', () => {
   const ctx = useTestServer();
@@ -24,7 +25,7 @@ describe('delete', () => {
         false,
       );
     }
-    const markers = await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`);
+    const markers = await ctx.probe.entities('Instances', PENDING_MARKERS_FILTER);
     assert.deepEqual(
       markers.filter((m) => instances.some((i) => m.sopInstanceUid === i.sop)),
       [],

@@ -7,6 +7,7 @@ import { makeDicom, newUid } from '../support/dicomFactory';
 import { useTestServer } from '../support/serverFixture';
 import { insertPendingMarker, insertReservation, instanceRowKey, newInstanceKey } from '../support/storeAttempts';
 import { stowFiles } from '../support/stowClient';
+import { PENDING_MARKERS_FILTER } from '../../shared/storage/instanceRecords';
 
 describe('abandoned store sweeper', () => {
   const ctx = useTestServer();
@@ -48,7 +49,7 @@ describe('abandoned store sweeper', () => {
       .table('Instances')
       .getEntity<{ State: string; Sequence: number }>(kept.key.studyInstanceUid, kept.rowKey);
     assert.deepEqual([entity.State, entity.Sequence], ['created', 4242]);
-    assert.deepEqual(await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`), []);
+    assert.deepEqual(await ctx.probe.entities('Instances', PENDING_MARKERS_FILTER), []);
     // The rolled-forward instance is searchable: the sweeper refreshed its study's summary.
     assert.equal((await searchStudy(kept.key.studyInstanceUid)).status, 200);
     assert.equal((await searchStudy(lost.key.studyInstanceUid)).status, 204);
@@ -94,6 +95,6 @@ describe('abandoned store sweeper', () => {
     await insertPendingMarker(ctx.probe, key, 'v-live');
     const result = await sweepAbandonedStores(new Date(Date.now() + 1000), () => undefined);
     assert.equal(result.markersRemoved, 0);
-    assert.equal((await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`)).length, 1);
+    assert.equal((await ctx.probe.entities('Instances', PENDING_MARKERS_FILTER)).length, 1);
   });
 });

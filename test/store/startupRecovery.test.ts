@@ -19,6 +19,7 @@ import {
   newInstanceKey,
 } from '../support/storeAttempts';
 import { firstValue, sequence, stowFiles } from '../support/stowClient';
+import { PENDING_MARKERS_FILTER } from '../../shared/storage/instanceRecords';
 
 describe('start-up recovery', () => {
   const ctx = useTestServer();
@@ -67,7 +68,7 @@ describe('start-up recovery', () => {
   }
 
   async function markerCount(key: InstanceKey): Promise<number> {
-    const markers = await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`);
+    const markers = await ctx.probe.entities('Instances', PENDING_MARKERS_FILTER);
     return markers.filter((m) => m.sopInstanceUid === key.sopInstanceUid).length;
   }
 

@@ -7,6 +7,7 @@ import { readFixture, TUTORIAL } from '../support/fixtures';
 import { multipartBody } from '../support/multipartBody';
 import { firstValue, post, sequence } from '../support/stowClient';
 import { useTestServer } from '../support/serverFixture';
+import { PENDING_MARKERS_FILTER } from '../../shared/storage/instanceRecords';
 
 describe('STOW-RS: the tutorial requests', () => {
   const ctx = useTestServer();
@@ -124,10 +125,10 @@ describe('STOW-RS: the tutorial requests', () => {
     );
     // Markers are removed after the response; give that a moment.
     const deadline = Date.now() + 5000;
-    let pending = await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`);
+    let pending = await ctx.probe.entities('Instances', PENDING_MARKERS_FILTER);
     while (pending.length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      pending = await ctx.probe.entities('Instances', `PartitionKey eq '~pending'`);
+      pending = await ctx.probe.entities('Instances', PENDING_MARKERS_FILTER);
     }
     assert.equal(pending.length, 0, 'no store left a pending marker');
   });

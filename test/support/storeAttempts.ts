@@ -6,7 +6,7 @@
 import type { InstanceKey } from '../../shared/storage/blobLayout';
 import {
   instanceRowKey,
-  PENDING_PARTITION,
+  pendingPartition,
   pendingRowKey,
   reservationEntity,
 } from '../../shared/storage/instanceRecords';
@@ -34,7 +34,12 @@ export async function insertPendingMarker(probe: StorageProbe, key: InstanceKey,
   await probe
     .table('Instances')
     .upsertEntity(
-      { partitionKey: PENDING_PARTITION, rowKey: pendingRowKey(key, version), Version: version, ...key },
+      {
+        partitionKey: pendingPartition(key.studyInstanceUid),
+        rowKey: pendingRowKey(key, version),
+        Version: version,
+        ...key,
+      },
       'Replace',
     );
 }
