@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { table } from '../storage/clients';
 import { asServiceUnavailable, isStorageStatus } from '../storage/storageErrors';
@@ -53,6 +54,9 @@ export class ChangeFeedWriter {
   private async drain(): Promise<void> {
     this.running = true;
     try {
+      // Events appended in the same turn of the event loop (a request's commit group) share the
+      // first transaction.
+      await setImmediate();
       while (this.queue.length > 0) {
         const batch = this.takeBatch();
         try {

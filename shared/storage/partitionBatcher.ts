@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 
 interface Queued {
@@ -11,7 +12,7 @@ const MAX_OPERATIONS_PER_TRANSACTION = 100;
 /**
  * Groups concurrent writes to the same partition into entity-group transactions: while one
  * transaction is in flight, writes for that partition queue up and go together in the next one.
- * A lone write goes out as a plain request, so nothing waits when there is no concurrency.
+ * A lone write goes out as a plain request, after one turn of the event loop.
  *
  * Each write keeps its own outcome: if a transaction fails (one entity exists, one ETag is
  * stale), its writes are retried one by one, and only the write at fault fails.
@@ -36,6 +37,9 @@ export class PartitionBatcher {
   private async drain(partition: string, queue: Queued[]): Promise<void> {
     this.draining.add(partition);
     try {
+      // Writes made in the same turn of the event loop (a request's instances made visible
+      // together) go in the first transaction, not the second.
+      await setImmediate();
       while (queue.length > 0) {
         const batch = takeDistinctRows(queue);
         if (batch.length === 1) {

@@ -41,6 +41,11 @@ export interface StoreInstanceOptions {
    * redo that refresh and that the request may not have answered.
    */
   readonly onVisible: (key: InstanceKey, version: string, markerEtag: string) => void;
+  /**
+   * Resolves when the instance, uploaded and indexed, may commit: the request holds commits back
+   * briefly so that its instances commit together (shared/store/commitGroup.ts).
+   */
+  readonly commitGate?: (heldBytes: number) => Promise<void>;
 }
 
 const PREAMBLE_BYTES = 128;
@@ -196,6 +201,7 @@ export async function storeInstance(
         ? Promise.resolve()
         : uploadTextBlob(framesBlobName(key, version), framesForBlob, 'application/json'),
     ]);
+    await options.commitGate?.(metadataForBlob?.length ?? JSON.stringify(properties).length);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 
     const event = await commitCreate(key, version);

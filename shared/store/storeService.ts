@@ -1,4 +1,5 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { getConfig } from '../config';
 import { NotAcceptableError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
@@ -11,6 +12,8 @@ import { asServiceUnavailable } from '../storage/storageErrors';
 import { refreshStudies } from '../search/summaryRefresh';
 import type { InstanceKey } from '../storage/blobLayout';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
+import { MAX_EVENTS_PER_BLOCK } from '../changefeed/changeFeedEntry';
+import { CommitGroup } from './commitGroup';
 import { deletePendingMarkerIfUnchanged } from '../storage/instanceRecords';
 import { emptyPartFailure, storeInstance, type StoreInstanceOptions } from './instanceStore';
 import type { InstanceOutcome } from './stowOutcome';
@@ -81,28 +84,49 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   // The source's errors (client gone) fail the request where `body` is read.
   source.on('error', (error) => body.destroy(error));
   source.pipe(body);
-  const outcomes: InstanceOutcome[] = [];
+  // Parts are read one after the other; each one's store goes on (waiting to commit with the
+  // next ones) while the following part is read, and outcomes keep the parts' order.
+  const commits = new CommitGroup(MAX_COMMIT_GROUP, COMMIT_WAIT_MS, COMMIT_GROUP_BYTES);
+  const stores: Promise<InstanceOutcome | undefined>[] = [];
+  const headerlessParts = new Set<number>();
+  const storeBody = async (partBody: Readable, hasHeaders: boolean) => {
+    const store = storeInstance(withEventLoopTurns(partBody), {
+      ...options,
+      commitGate: (bytes) => commits.join(bytes),
+    });
+    if (!hasHeaders) headerlessParts.add(stores.length);
+    stores.push(store);
+    // On to the next part once this one's bytes are read (or its store has ended early).
+    await Promise.race([store.catch(() => undefined), finished(partBody).catch(() => undefined)]);
+  };
+  let failure: { error: unknown } | undefined;
   try {
     if (boundary === undefined) {
       // A single application/dicom body is one instance; an empty one is an empty request (204).
-      const outcome = await storeInstance(withEventLoopTurns(body), options);
-      if (outcome) outcomes.push(outcome);
+      await storeBody(body, false);
     } else {
       for await (const part of readMultipart(body, boundary, { maxParts })) {
-        const outcome = await storeInstance(withEventLoopTurns(part.body), options);
-        // .NET's MultipartContent with no content sends one part with no headers and no bytes:
-        // that is an empty request, not a failed instance.
-        if (outcome) outcomes.push(outcome);
-        else if (part.headers.size > 0) outcomes.push(emptyPartFailure());
+        await storeBody(part.body, part.headers.size > 0);
       }
     }
   } catch (error) {
-    throw asServiceUnavailable(error, 'store');
-  } finally {
-    discardRest(source, body);
-    // Also after a failed request: what became visible must be searchable.
-    await refreshSearch(visible, request.log);
+    failure = { error };
   }
+  // Parts already read still commit: what a broken request stored before it broke stays stored.
+  commits.close();
+  const settled = await Promise.allSettled(stores);
+  const outcomes: InstanceOutcome[] = [];
+  settled.forEach((result, i) => {
+    if (result.status === 'rejected') failure ??= { error: result.reason };
+    // .NET's MultipartContent with no content sends one part with no headers and no bytes:
+    // that is an empty request, not a failed instance.
+    else if (result.value) outcomes.push(result.value);
+    else if (boundary !== undefined && !headerlessParts.has(i)) outcomes.push(emptyPartFailure());
+  });
+  discardRest(source, body);
+  // Also after a failed request: what became visible must be searchable.
+  await refreshSearch(visible, request.log);
+  if (failure) throw asServiceUnavailable(failure.error, 'store');
   return buildStowResponse(outcomes, {
     versionBaseUrl: request.versionBaseUrl,
     requestStudyInstanceUid: request.studyInstanceUid,
@@ -122,6 +146,12 @@ interface VisibleInstance {
  * between their removal and the client receiving the answer from turning its retry into a 45070.
  */
 const MARKER_GRACE_MS = 2000;
+/** Instances committed in one change-feed transaction at most (its block's limit). */
+const MAX_COMMIT_GROUP = MAX_EVENTS_PER_BLOCK;
+/** How long an uploaded instance waits for others to commit with: a fraction of any lease. */
+const COMMIT_WAIT_MS = 2000;
+/** Decoded metadata the waiting instances may hold between them before they commit. */
+const COMMIT_GROUP_BYTES = 32 * 1024 * 1024;
 const MARKER_DELETE_CONCURRENCY = 8;
 
 /**
