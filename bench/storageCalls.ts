@@ -52,6 +52,8 @@ interface Workload {
   readonly recorder: StorageCallRecorder;
 }
 
+const CONCURRENT_CLIENTS = 16;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { json: { type: 'string' }, 'study-size': { type: 'string', default: '50' } },
@@ -110,6 +112,40 @@ async function runWorkload(w: Workload, studySize: number, rows: OperationCalls[
   rows.push(
     await measure(w, `STOW, ${studySize} instances (${studySize} series) in one request`, studySize, 'instance', () =>
       stow(w.base, batch),
+    ),
+  );
+  // The usual shape of a study sent whole (a modality or router forwarding it): few series.
+  const typicalStudy = newUid();
+  const typicalSeries = [newUid(), newUid()];
+  const typical = Array.from({ length: studySize }, (_, i) =>
+    makeDicom({ studyInstanceUid: typicalStudy, seriesInstanceUid: typicalSeries[i % 2], pixelDataBytes: 8192 }),
+  );
+  rows.push(
+    await measure(w, `STOW, ${studySize} instances (2 series) in one request`, studySize, 'instance', () =>
+      stow(w.base, typical),
+    ),
+  );
+  // Many clients at once, one instance per request, into studies that exist: what concurrent
+  // requests share (change-feed transactions).
+  const clients = Array.from({ length: CONCURRENT_CLIENTS }, () => ({ study: newUid(), series: newUid() }));
+  await Promise.all(
+    clients.map((c) => stow(w.base, [makeDicom({ studyInstanceUid: c.study, seriesInstanceUid: c.series })])),
+  );
+  const perClient = 4;
+  rows.push(
+    await measure(
+      w,
+      `STOW, ${CONCURRENT_CLIENTS} clients at once, one instance per request`,
+      CONCURRENT_CLIENTS * perClient,
+      'instance',
+      () =>
+        Promise.all(
+          clients.map(async (c) => {
+            for (let i = 0; i < perClient; i += 1) {
+              await stow(w.base, [makeDicom({ studyInstanceUid: c.study, seriesInstanceUid: c.series })]);
+            }
+          }),
+        ).then(() => undefined),
     ),
   );
   const smallStudies = Array.from({ length: 10 }, () => {

@@ -42,3 +42,18 @@ export function versionTime(version: string): Date | undefined {
   const ms = parseInt(base36, 36);
   return Number.isSafeInteger(ms) ? new Date(ms) : undefined;
 }
+
+/**
+ * The version of the `attempt`-th instance of a request: the request's own version, a dot, and the
+ * attempt's number, so that one pending marker per request and study covers all of them
+ * (docs/consistency.md) and recovery finds them by a range of versions.
+ */
+export function attemptVersion(requestVersion: string, attempt: number): string {
+  return `${requestVersion}.${attempt.toString(36)}`;
+}
+
+/** The request version an attempt version belongs to; undefined for versions of earlier releases. */
+export function requestOfVersion(version: string): string | undefined {
+  const dot = version.indexOf('.');
+  return dot > 0 ? version.slice(0, dot) : undefined;
+}

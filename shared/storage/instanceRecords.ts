@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { table } from './clients';
-import type { InstanceKey } from './blobLayout';
+import { requestOfVersion, type InstanceKey } from './blobLayout';
 import { PartitionBatcher } from './partitionBatcher';
 import { deleteIfUnchanged } from './conditionalDelete';
 import { getEntityIfExists } from './entityReads';
@@ -263,6 +263,12 @@ function requireEtag(etag: string | undefined): string {
 }
 
 export interface PendingMarker {
+  /**
+   * `request`: one per STOW request and study, covering every attempt whose version starts with
+   * the request's (`key` then names only the study, `version` is the request's); `instance`: one
+   * attempt's or delete's.
+   */
+  readonly kind: 'request' | 'instance';
   /** Its partition: the study's shard, or the single partition of earlier releases. */
   readonly partition: string;
   readonly key: InstanceKey;
@@ -274,15 +280,16 @@ export interface PendingMarker {
   readonly etag: string;
 }
 
-type MarkerEntity = InstanceKey & { Version: string; Purpose?: string };
+type MarkerEntity = InstanceKey & { Version: string; Purpose?: string; Kind?: string };
 
 function pendingMarkerOf(entity: TableEntityResult<MarkerEntity>): PendingMarker {
   return {
+    kind: entity.Kind === 'request' ? 'request' : 'instance',
     partition: entity.partitionKey ?? pendingPartition(entity.studyInstanceUid),
     key: {
       studyInstanceUid: entity.studyInstanceUid,
-      seriesInstanceUid: entity.seriesInstanceUid,
-      sopInstanceUid: entity.sopInstanceUid,
+      seriesInstanceUid: entity.seriesInstanceUid ?? '',
+      sopInstanceUid: entity.sopInstanceUid ?? '',
     },
     version: entity.Version,
     writtenAt: entity.timestamp ? new Date(entity.timestamp) : new Date(0),
@@ -313,12 +320,73 @@ export async function listPendingMarkers(olderThan: Date, max: number): Promise<
   return markers;
 }
 
-/** The marker of this attempt, if it is still there. */
+/**
+ * The marker that covers this attempt, if it is still there: its request's (attempts of this
+ * release), or its own (attempts of earlier releases, and what tests write).
+ */
 export async function getPendingMarker(key: InstanceKey, version: string): Promise<PendingMarker | undefined> {
-  const entity = await getEntityIfExists<MarkerEntity>(
-    instances(),
-    pendingPartition(key.studyInstanceUid),
-    pendingRowKey(key, version),
-  );
+  const partition = pendingPartition(key.studyInstanceUid);
+  const requestVersion = requestOfVersion(version);
+  if (requestVersion !== undefined) {
+    const entity = await getEntityIfExists<MarkerEntity>(
+      instances(),
+      partition,
+      requestMarkerRowKey(key.studyInstanceUid, requestVersion),
+    );
+    if (entity) return pendingMarkerOf(entity);
+  }
+  const entity = await getEntityIfExists<MarkerEntity>(instances(), partition, pendingRowKey(key, version));
   return entity && pendingMarkerOf(entity);
+}
+
+/** Two segments, where an attempt's or a delete's marker has four. */
+export function requestMarkerRowKey(studyInstanceUid: string, requestVersion: string): string {
+  return `${studyInstanceUid}|${requestVersion}`;
+}
+
+/**
+ * Writes (or rewrites, refreshing its timestamp) the marker of a STOW request's attempts in one
+ * study; resolves with its ETag.
+ */
+export async function writeRequestMarker(studyInstanceUid: string, requestVersion: string): Promise<string> {
+  return requireEtag(
+    await batched().submit([
+      'upsert',
+      {
+        partitionKey: pendingPartition(studyInstanceUid),
+        rowKey: requestMarkerRowKey(studyInstanceUid, requestVersion),
+        Kind: 'request',
+        Version: requestVersion,
+        studyInstanceUid,
+      },
+      'Replace',
+    ]),
+  );
+}
+
+/** Removes a request's marker while it is as written with `etag`; false when it changed or is gone. */
+export async function deleteRequestMarker(
+  studyInstanceUid: string,
+  requestVersion: string,
+  etag: string,
+  partition = pendingPartition(studyInstanceUid),
+): Promise<boolean> {
+  try {
+    await instances().deleteEntity(partition, requestMarkerRowKey(studyInstanceUid, requestVersion), { etag });
+    return true;
+  } catch (error) {
+    if (isStorageStatus(error, 404, 412)) return false;
+    throw error;
+  }
+}
+
+/** The instance entities a request's attempts hold in one study: a range of versions. */
+export async function listRequestAttempts(studyInstanceUid: string, requestVersion: string): Promise<InstanceRecord[]> {
+  // Attempt versions are `{request}.{n}`; `/` is the character after `.`.
+  const filter = odata`PartitionKey eq ${studyInstanceUid} and Version ge ${`${requestVersion}.`} and Version lt ${`${requestVersion}/`}`;
+  const records: InstanceRecord[] = [];
+  for await (const entity of instances().listEntities<InstanceEntity>({ queryOptions: { filter } })) {
+    records.push({ entity, etag: entity.etag });
+  }
+  return records;
 }

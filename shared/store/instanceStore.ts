@@ -9,16 +9,9 @@ import { Part10StreamParser, type ParsedInstance } from '../dicom/part10StreamPa
 import { Tag } from '../dicom/tags';
 import { validateInstance } from '../dicom/validation';
 import { DicomWebError } from '../errors';
-import {
-  fileBlobName,
-  framesBlobName,
-  metadataBlobName,
-  newVersion,
-  versionPrefix,
-  type InstanceKey,
-} from '../storage/blobLayout';
+import { fileBlobName, framesBlobName, metadataBlobName, versionPrefix, type InstanceKey } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix, uploadStreamToBlob, uploadTextBlob } from '../storage/blobUpload';
-import { deleteInstanceEntity, deletePendingMarker, writePendingMarker } from '../storage/instanceRecords';
+import { deleteInstanceEntity } from '../storage/instanceRecords';
 import { indexInstance } from '../search/instanceIndex';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
@@ -35,12 +28,17 @@ export interface StoreInstanceOptions {
   readonly maxHeaderBytes: number;
   readonly leaseSeconds: number;
   readonly log: (message: string) => void;
+  /** A fresh version for this attempt: the request's own, numbered (shared/storage/blobLayout.ts). */
+  readonly attemptVersion: () => string;
   /**
-   * The instance just became visible. The caller refreshes its study's search summary and then
-   * removes the pending marker (written with `markerEtag`), which until then tells recovery to
-   * redo that refresh and that the request may not have answered.
+   * Resolves once a pending marker covering this request's attempts in the study is in place
+   * (shared/store/requestMarkers.ts); the upload cannot complete before.
    */
-  readonly onVisible: (key: InstanceKey, version: string, markerEtag: string) => void;
+  readonly markerFor: (studyInstanceUid: string) => Promise<void>;
+  /** The attempt left work for recovery (clean-up deferred, or a commit not made visible): keep the marker. */
+  readonly keepMarker: (studyInstanceUid: string) => void;
+  /** The instance just became visible: the caller refreshes its study's search summary. */
+  readonly onVisible: (key: InstanceKey) => void;
   /**
    * Resolves when the instance, uploaded and indexed, may commit: the request holds commits back
    * briefly so that its instances commit together (shared/store/commitGroup.ts).
@@ -123,15 +121,18 @@ export async function storeInstance(
     );
   }
 
-  const version = newVersion();
-  const marker = writePendingMarker(key, version);
+  const version = options.attemptVersion();
+  const marker = options.markerFor(key.studyInstanceUid);
   const reservation = reserveForStore(key, version, options.leaseSeconds, options.log);
   // The upload starts at once, hidden behind the reservation's round trip. It cannot complete
-  // before the pending marker exists, so a crash never leaves a blob the sweeper cannot find.
+  // before the request's marker and the reservation exist, so a crash never leaves a blob that
+  // recovery cannot find (the marker leads to the reservation, which names the version).
   const stopUpload = new AbortController();
+  const gate = uploadGate(marker, reservation);
+  gate.catch(() => undefined); // an upload stopped before it reaches the gate never awaits it
   const upload = uploadStreamToBlob(
     fileBlobName(key, version),
-    continueThroughParser(head, input, parser, parsed === undefined, marker, stopUpload.signal),
+    continueThroughParser(head, input, parser, parsed === undefined, gate, stopUpload.signal),
     'application/dicom',
     stopUpload.signal,
   );
@@ -173,7 +174,7 @@ export async function storeInstance(
     parsed ??= parser.end();
     const validation = validateInstance(parsed.dataset, options.apiVersion);
     if (options.apiVersion === 'v1' && validation.attributeFailures.length > 0) {
-      await abandon(key, version, lease, options.log);
+      await abandon(key, version, lease, options);
       return failed(
         FailureReason.ValidationFailed,
         parsed.dataset,
@@ -208,7 +209,7 @@ export async function storeInstance(
     committed = true;
     await lease.stop();
     await makeVisible(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
-    options.onVisible(key, version, await marker);
+    options.onVisible(key);
     return {
       kind: 'stored',
       ...key,
@@ -216,8 +217,12 @@ export async function storeInstance(
       warnings: options.apiVersion === 'v2' ? validation.attributeFailures.map((f) => f.message) : [],
     };
   } catch (error) {
-    if (committed) throw error; // the store happened; recovery finishes making it visible
-    await abandon(key, version, lease, options.log);
+    if (committed) {
+      // The store happened; recovery finishes making it visible.
+      options.keepMarker(key.studyInstanceUid);
+      throw error;
+    }
+    await abandon(key, version, lease, options);
     if (error instanceof DicomParseError) {
       return failAndDrain(input, FailureReason.ValidationFailed, dataset, `Not a valid DICOM file: ${error.message}`);
     }
@@ -270,6 +275,16 @@ async function* continueThroughParser(
   stop.throwIfAborted();
 }
 
+/**
+ * Lets the upload complete only once the request's marker exists and the reservation is ours: a
+ * refused attempt's upload fails before it leaves a blob (only staged blocks, which Blob Storage
+ * discards by itself).
+ */
+async function uploadGate(marker: Promise<void>, reservation: Promise<StoreReservation>): Promise<void> {
+  const [, reserved] = await Promise.all([marker, reservation]);
+  if (reserved.kind !== 'reserved') throw new Error(`The reservation was refused (${reserved.kind}).`);
+}
+
 /** Stops an upload whose reservation failed and removes whatever it wrote. */
 async function cancelUpload(
   stop: AbortController,
@@ -282,7 +297,6 @@ async function cancelUpload(
   await upload.catch(() => undefined);
   try {
     await deleteBlobsWithPrefix(versionPrefix(key, version));
-    await deletePendingMarker(key, version);
   } catch (error) {
     log(`Clean-up of refused store ${key.sopInstanceUid}/${version} left for the sweeper: ${String(error)}`);
   }
@@ -299,8 +313,11 @@ async function commitCreate(key: InstanceKey, version: string) {
   }
 }
 
-/** Undoes an attempt that did not commit: its blobs, its reservation, its pending marker. */
-async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, log: (m: string) => void): Promise<void> {
+/**
+ * Undoes an attempt that did not commit: its blobs and its reservation. If either fails, the
+ * request's marker stays, and recovery finishes the clean-up.
+ */
+async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, options: StoreInstanceOptions) {
   await lease.stop();
   // Each step on its own: releasing the reservation matters most (it unlocks the instance for a
   // retry), and must not wait on blob clean-up that may be what is failing.
@@ -309,21 +326,10 @@ async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, lo
     deleteBlobsWithPrefix(versionPrefix(key, version)),
   ]);
   const failures = [released, blobsDeleted].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failures.length === 0) {
-    await deletePendingMarkerQuietly(key, version, log);
-    return;
-  }
-  // The pending marker stays behind, so the sweeper finishes this clean-up later.
+  if (failures.length === 0) return;
+  options.keepMarker(key.studyInstanceUid);
   const reasons = failures.map((f) => String(f.reason)).join('; ');
-  log(`Clean-up of abandoned store ${key.sopInstanceUid}/${version} deferred: ${reasons}`);
-}
-
-async function deletePendingMarkerQuietly(key: InstanceKey, version: string, log: (m: string) => void): Promise<void> {
-  try {
-    await deletePendingMarker(key, version);
-  } catch (error) {
-    log(`Pending marker of ${key.sopInstanceUid} left for the sweeper: ${String(error)}`);
-  }
+  options.log(`Clean-up of abandoned store ${key.sopInstanceUid}/${version} deferred: ${reasons}`);
 }
 
 function instanceKeyOf(dataset: DicomJsonDataset): InstanceKey {

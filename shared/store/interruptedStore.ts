@@ -1,7 +1,9 @@
 import { refreshStudy } from '../search/summaryRefresh';
+import { settleMarker } from './markerSettlement';
 import type { InstanceKey } from '../storage/blobLayout';
 import {
   deletePendingMarkerIfUnchanged,
+  getInstanceRecord,
   getPendingMarker,
   setRecovered,
   type InstanceRecord,
@@ -37,6 +39,15 @@ export async function judgeCreated(record: InstanceRecord, staleAfterMs: number)
     return (await setRecovered(key, etag, false)) === undefined ? 'changed' : 'repaired';
   }
   const marker = await getPendingMarker(key, entity.Version);
+  if (marker?.kind === 'request') {
+    if (Date.now() - marker.writtenAt.getTime() < staleAfterMs) return 'exists';
+    // Its request ended long ago without removing it: settling it flags this instance `Recovered`,
+    // which repairs it here (the marker covers the request's other instances too, so it stays theirs).
+    await settleMarker(marker, new Date(Date.now() - staleAfterMs));
+    const settled = await getInstanceRecord(key);
+    if (settled?.entity.Version !== entity.Version || settled.entity.Recovered !== true) return 'changed';
+    return judgeCreated(settled, staleAfterMs);
+  }
   // A delete's marker (same key) is the delete's business; a young store marker may belong to a
   // request that is answering right now.
   if (!marker || marker.purpose !== undefined || Date.now() - marker.writtenAt.getTime() < staleAfterMs) {

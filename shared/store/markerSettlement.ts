@@ -5,8 +5,11 @@ import { deleteBlobsWithPrefix } from '../storage/blobUpload';
 import {
   deleteInstanceEntity,
   deletePendingMarkerIfUnchanged,
+  deleteRequestMarker,
   getInstanceRecord,
+  listRequestAttempts,
   setRecovered,
+  type InstanceRecord,
   type PendingMarker,
 } from '../storage/instanceRecords';
 import { isStorageStatus } from '../storage/storageErrors';
@@ -29,14 +32,20 @@ export type Settlement = 'done' | 'rolledForward' | 'rolledBack' | 'leaseHeld' |
  * commit point. Markers are removed only as they were listed (their ETag): a delete of the same
  * version reuses the key.
  */
-export async function settleMarker(marker: PendingMarker, staleBefore: Date): Promise<Settlement> {
+export async function settleMarker(marker: PendingMarker, staleBefore: Date): Promise<SettleResult> {
+  if (marker.kind === 'request') return settleRequestMarker(marker, marker.writtenAt < staleBefore);
   const outcome = await settle(marker, marker.writtenAt < staleBefore);
   // A visible instance whose request died before refreshing the study's search summary.
   if (outcome === 'done' || outcome === 'rolledForward') await refreshStudy(marker.key.studyInstanceUid);
-  if (outcome !== 'leaseHeld' && outcome !== 'tooYoung') {
-    await deletePendingMarkerIfUnchanged(marker.key, marker.version, marker.etag, marker.partition);
-  }
-  return outcome;
+  const settled = outcome !== 'leaseHeld' && outcome !== 'tooYoung';
+  if (settled) await deletePendingMarkerIfUnchanged(marker.key, marker.version, marker.etag, marker.partition);
+  return { outcome, markerRemoved: settled };
+}
+
+export interface SettleResult {
+  readonly outcome: Settlement;
+  /** False when the marker stays: work left (a lease held), or a request marker too young to remove. */
+  readonly markerRemoved: boolean;
 }
 
 async function settle(marker: PendingMarker, stale: boolean): Promise<Settlement> {
@@ -72,6 +81,57 @@ async function settle(marker: PendingMarker, stale: boolean): Promise<Settlement
   return 'rolledBack';
 }
 
+/**
+ * Settles the attempts of a STOW request in one study (its marker names the request's version;
+ * every attempt's version starts with it), each by the rules above. The marker itself goes only
+ * once it is older than a lease and no attempt holds a lease: a request still running rewrites
+ * its marker well within a lease (shared/store/requestMarkers.ts), so a marker that old belongs
+ * to a request that has ended.
+ */
+async function settleRequestMarker(marker: PendingMarker, stale: boolean): Promise<SettleResult> {
+  const study = marker.key.studyInstanceUid;
+  const outcomes: Settlement[] = [];
+  for (const attempt of await listRequestAttempts(study, marker.version)) outcomes.push(await settleAttempt(attempt));
+  if (outcomes.some((o) => o === 'done' || o === 'rolledForward')) await refreshStudy(study);
+  if (outcomes.includes('leaseHeld')) return { outcome: 'leaseHeld', markerRemoved: false };
+  const outcome = outcomes.includes('rolledForward')
+    ? 'rolledForward'
+    : outcomes.includes('rolledBack')
+      ? 'rolledBack'
+      : 'done';
+  // Everything settled, but the request may still be running: the sweeper removes the marker later.
+  if (!stale) return { outcome, markerRemoved: false };
+  await deleteRequestMarker(study, marker.version, marker.etag, marker.partition);
+  return { outcome, markerRemoved: true };
+}
+
+/** One attempt of a request, found by its version: its entity is the attempt's own. */
+async function settleAttempt(current: InstanceRecord): Promise<Settlement> {
+  const { entity } = current;
+  const key = {
+    studyInstanceUid: entity.partitionKey,
+    seriesInstanceUid: entity.SeriesInstanceUID,
+    sopInstanceUid: entity.SOPInstanceUID,
+  };
+  if (entity.State === 'created') {
+    // The request may have died before answering: the instance's next store answers success.
+    if (entity.Recovered !== true) await setRecovered(key, current.etag, true);
+    return 'done';
+  }
+  // Being deleted: the delete's own marker sees it through.
+  if (entity.State === 'deleting') return 'done';
+  const commit = await findCommit(current);
+  if (commit) {
+    await rollForward(current, commit).catch(ignoreConflict);
+    return 'rolledForward';
+  }
+  const heldUntil = entity.LeaseUntil instanceof Date ? entity.LeaseUntil.getTime() : 0;
+  if (heldUntil > Date.now()) return 'leaseHeld';
+  await deleteBlobsWithPrefix(versionPrefix(key, entity.Version));
+  await deleteInstanceEntity(key, current.etag);
+  return 'rolledBack';
+}
+
 function ignoreConflict(error: unknown): void {
   if (!isStorageStatus(error, 412, 404)) throw error;
 }
@@ -93,12 +153,12 @@ export class SweepTally {
   markersRemoved = 0;
   deletesFinished = 0;
 
-  add(outcome: Settlement): void {
+  add({ outcome, markerRemoved }: SettleResult): void {
     this.examined += 1;
     if (outcome === 'rolledForward') this.rolledForward += 1;
     if (outcome === 'rolledBack') this.rolledBack += 1;
     if (outcome === 'deleteFinished') this.deletesFinished += 1;
-    if (outcome !== 'leaseHeld' && outcome !== 'tooYoung') this.markersRemoved += 1;
+    if (markerRemoved) this.markersRemoved += 1;
   }
 
   failed(): void {

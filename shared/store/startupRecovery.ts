@@ -62,9 +62,9 @@ export async function recoverAtStartup(
     while (next < markers.length && Date.now() < deadline) {
       const marker = markers[next++] as PendingMarker;
       try {
-        const outcome = await settleMarker(marker, options.staleBefore);
-        tally.add(outcome);
-        if (outcome === 'leaseHeld' || outcome === 'tooYoung') left += 1;
+        const result = await settleMarker(marker, options.staleBefore);
+        tally.add(result);
+        if (result.outcome === 'leaseHeld' || result.outcome === 'tooYoung') left += 1;
       } catch (error) {
         tally.failed();
         left += 1;

@@ -10,11 +10,10 @@ import { boundaryFromContentType, readMultipart } from '../multipart/multipartRe
 import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
 import { refreshStudies } from '../search/summaryRefresh';
-import type { InstanceKey } from '../storage/blobLayout';
-import { mapConcurrently } from '../changefeed/mapConcurrently';
+import { attemptVersion, newVersion } from '../storage/blobLayout';
 import { MAX_EVENTS_PER_BLOCK } from '../changefeed/changeFeedEntry';
 import { CommitGroup } from './commitGroup';
-import { deletePendingMarkerIfUnchanged } from '../storage/instanceRecords';
+import { RequestMarkers } from './requestMarkers';
 import { emptyPartFailure, storeInstance, type StoreInstanceOptions } from './instanceStore';
 import type { InstanceOutcome } from './stowOutcome';
 import { buildStowResponse, type StowResponse } from './stowResponse';
@@ -69,14 +68,21 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   const boundary = isMultipart ? boundaryFromContentType(mediaType) : undefined;
 
   await ensureStorage();
-  const visible: VisibleInstance[] = [];
+  const visible = new Set<string>();
+  const requestVersion = newVersion();
+  let attempts = 0;
+  // Rewritten well before a lease has passed: the sweeper settles only markers older than a lease.
+  const markers = new RequestMarkers(requestVersion, (leaseSeconds * 1000) / 3);
   const options: StoreInstanceOptions = {
     apiVersion: request.apiVersion,
     requestStudyInstanceUid: request.studyInstanceUid,
     maxHeaderBytes,
     leaseSeconds,
     log: request.log,
-    onVisible: (key, version, markerEtag) => visible.push({ key, version, markerEtag }),
+    attemptVersion: () => attemptVersion(requestVersion, attempts++),
+    markerFor: (study) => markers.ensure(study),
+    keepMarker: (study) => markers.keep(study),
+    onVisible: (key) => visible.add(key.studyInstanceUid),
   };
   // Converted only now: a request refused above leaves its body untouched for the host to discard.
   const source = request.body ? Readable.fromWeb(request.body) : Readable.from([]);
@@ -117,7 +123,11 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   const settled = await Promise.allSettled(stores);
   const outcomes: InstanceOutcome[] = [];
   settled.forEach((result, i) => {
-    if (result.status === 'rejected') failure ??= { error: result.reason };
+    if (result.status === 'rejected') {
+      failure ??= { error: result.reason };
+      // Whatever the failed store left is recovery's: every marker of the request stays.
+      for (const study of markers.studies()) markers.keep(study);
+    }
     // .NET's MultipartContent with no content sends one part with no headers and no bytes:
     // that is an empty request, not a failed instance.
     else if (result.value) outcomes.push(result.value);
@@ -125,7 +135,7 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   });
   discardRest(source, body);
   // Also after a failed request: what became visible must be searchable.
-  await refreshSearch(visible, request.log);
+  await refreshSearch(visible, markers, request.log);
   if (failure) throw asServiceUnavailable(failure.error, 'store');
   return buildStowResponse(outcomes, {
     versionBaseUrl: request.versionBaseUrl,
@@ -133,17 +143,11 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   });
 }
 
-interface VisibleInstance {
-  readonly key: InstanceKey;
-  readonly version: string;
-  readonly markerEtag: string;
-}
-
 /**
- * How long the pending markers of a request's stores outlive its answer. A crash before they are
- * gone makes recovery treat those stores as unanswered, so that a re-store of them answers
- * success (docs/consistency.md); removing them only once the answer is on its way keeps a crash
- * between their removal and the client receiving the answer from turning its retry into a 45070.
+ * How long the pending markers of a request outlive its answer. A crash before they are gone
+ * makes recovery treat its stores as unanswered, so that a re-store of them answers success
+ * (docs/consistency.md); removing them only once the answer is on its way keeps a crash between
+ * their removal and the client receiving the answer from turning its retry into a 45070.
  */
 const MARKER_GRACE_MS = 2000;
 /** Instances committed in one change-feed transaction at most (its block's limit). */
@@ -152,36 +156,26 @@ const MAX_COMMIT_GROUP = MAX_EVENTS_PER_BLOCK;
 const COMMIT_WAIT_MS = 2000;
 /** Decoded metadata the waiting instances may hold between them before they commit. */
 const COMMIT_GROUP_BYTES = 32 * 1024 * 1024;
-const MARKER_DELETE_CONCURRENCY = 8;
 
 /**
- * Brings the search summaries of the stored instances' studies up to date (once per study, not
- * per instance), then, after the answer, drops their pending markers. A failure leaves the
- * markers, and recovery refreshes those studies later; the instances are stored either way, so
- * the request succeeds.
+ * Brings the search summaries of the studies that received instances up to date (once per study,
+ * not per instance), then, after the answer, drops the request's pending markers. A failure
+ * leaves the markers, and recovery refreshes those studies later; the instances are stored either
+ * way, so the request succeeds.
  */
-async function refreshSearch(visible: readonly VisibleInstance[], log: (m: string) => void) {
-  if (visible.length === 0) return;
-  try {
-    await refreshStudies(visible.map((v) => v.key.studyInstanceUid));
-  } catch (error) {
-    log(`Search summaries of stored studies left for the sweeper: ${String(error)}`);
-    return;
+async function refreshSearch(studies: ReadonlySet<string>, markers: RequestMarkers, log: (m: string) => void) {
+  if (studies.size > 0) {
+    try {
+      await refreshStudies(studies);
+    } catch (error) {
+      log(`Search summaries of stored studies left for the sweeper: ${String(error)}`);
+      return;
+    }
   }
-  // Not awaited: a marker left behind only costs recovery one more refresh.
+  // Not awaited: a marker left behind only costs recovery one more look.
   // The invocation is over by then: its context's logger would only warn of a late call, so the
   // worker's console (which the Functions worker forwards to the host's log) takes the messages.
-  setTimeout(() => void removeMarkers(visible, console.warn), MARKER_GRACE_MS).unref();
-}
-
-async function removeMarkers(visible: readonly VisibleInstance[], log: (m: string) => void): Promise<void> {
-  await mapConcurrently(visible, MARKER_DELETE_CONCURRENCY, async ({ key, version, markerEtag }) => {
-    try {
-      await deletePendingMarkerIfUnchanged(key, version, markerEtag);
-    } catch (error) {
-      log(`Pending marker of ${key.sopInstanceUid} left for the sweeper: ${String(error)}`);
-    }
-  });
+  setTimeout(() => void markers.removeAll(console.warn), MARKER_GRACE_MS).unref();
 }
 
 /**

@@ -3,10 +3,11 @@
  * (docs/consistency.md), so recovery can be tested without killing a process. Keys come from the
  * production code; the entities are written raw, as a dead process would have left them.
  */
-import type { InstanceKey } from '../../shared/storage/blobLayout';
+import { requestOfVersion, type InstanceKey } from '../../shared/storage/blobLayout';
 import {
   instanceRowKey,
   pendingPartition,
+  requestMarkerRowKey,
   pendingRowKey,
   reservationEntity,
 } from '../../shared/storage/instanceRecords';
@@ -29,19 +30,34 @@ export async function insertReservation(
   await probe.table('Instances').createEntity(reservationEntity(key, version, new Date(Date.now() + leaseFromNowMs)));
 }
 
-/** A store attempt's pending marker (replacing the one a live store may still hold for its answer's grace). */
+/**
+ * The pending marker covering a store attempt (replacing the one a live store may still hold for
+ * its answer's grace): its request's for versions of this release, its own for other versions.
+ */
 export async function insertPendingMarker(probe: StorageProbe, key: InstanceKey, version: string): Promise<void> {
-  await probe
-    .table('Instances')
-    .upsertEntity(
+  const requestVersion = requestOfVersion(version);
+  if (requestVersion !== undefined) {
+    await probe.table('Instances').upsertEntity(
       {
         partitionKey: pendingPartition(key.studyInstanceUid),
-        rowKey: pendingRowKey(key, version),
-        Version: version,
-        ...key,
+        rowKey: requestMarkerRowKey(key.studyInstanceUid, requestVersion),
+        Kind: 'request',
+        Version: requestVersion,
+        studyInstanceUid: key.studyInstanceUid,
       },
       'Replace',
     );
+    return;
+  }
+  await probe.table('Instances').upsertEntity(
+    {
+      partitionKey: pendingPartition(key.studyInstanceUid),
+      rowKey: pendingRowKey(key, version),
+      Version: version,
+      ...key,
+    },
+    'Replace',
+  );
 }
 
 /** The change feed's record that this version's create was committed. */
