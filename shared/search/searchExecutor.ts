@@ -7,7 +7,6 @@
  * stop with it.
  */
 import { Tag } from '../dicom/tags';
-import { mapOrdered } from '../retrieve/orderedConcurrency';
 import { chooseDriver, indexCandidates, walkCandidates, type Candidate } from './candidateSource';
 import { attributeValues, matchesFilter } from './matcher';
 import type { InstanceHit, SearchReads } from './searchReads';
@@ -37,11 +36,12 @@ export function executeSearch(query: SearchQuery, reads: SearchReads): AsyncGene
   const driver = chooseDriver(query.filters);
   const candidates = (level: 'study' | 'series' | 'instance'): AsyncGenerator<Candidate> =>
     driver ? indexCandidates(driver, reads.cost, pageSize) : walkCandidates(level, reads.cost, pageSize);
+  const wanted = query.offset + query.limit;
   switch (query.resource) {
     case 'studies':
-      return studies(candidates('study'), reads, checks);
+      return studies(candidates('study'), reads, checks, wanted);
     case 'series':
-      return series(candidates('series'), reads, checks);
+      return series(candidates('series'), reads, checks, wanted);
     case 'instances':
       return instances(candidates('instance'), reads, checks);
     case 'studySeries':
@@ -57,25 +57,27 @@ async function* studies(
   source: AsyncIterable<Candidate>,
   reads: SearchReads,
   checks: Checks,
+  wanted: number,
 ): AsyncGenerator<SearchHit> {
-  const checked = mapOrdered(
+  const checked = checkAhead(
     distinct(source, (c) => c.studyInstanceUid),
-    CHECK_CONCURRENCY,
+    wanted,
     async (c) => {
       const study = c.study ?? (await reads.study(c.studyInstanceUid));
-      return study && checks.study(study) ? study : undefined;
+      return study && checks.study(study) ? [{ study }] : [];
     },
   );
-  for await (const study of checked) if (study) yield { study };
+  for await (const hits of checked) yield* hits;
 }
 
 async function* series(
   source: AsyncIterable<Candidate>,
   reads: SearchReads,
   checks: Checks,
+  wanted: number,
 ): AsyncGenerator<SearchHit> {
   const key = (c: Candidate) => `${c.studyInstanceUid}|${c.seriesInstanceUid ?? ''}`;
-  const checked = mapOrdered(distinct(source, key), CHECK_CONCURRENCY, async (c): Promise<SearchHit[]> => {
+  const checked = checkAhead(distinct(source, key), wanted, async (c): Promise<SearchHit[]> => {
     if (c.seriesInstanceUid === undefined) {
       const study = await reads.studyWithSeries(c.studyInstanceUid);
       if (!study || !checks.study(study)) return [];
@@ -109,6 +111,38 @@ async function* instances(
     if (study && s && instance && checks.study(study) && checks.series(s) && checks.instance(instance)) {
       yield { study, series: s, instance };
     }
+  }
+}
+
+/**
+ * Checks candidates in order, up to CHECK_CONCURRENCY at once, but never more at once than the
+ * results still wanted: when every candidate matches (one indexed filter, the usual case), a
+ * page of `limit` results reads `limit` candidates, not `limit` plus the look-ahead.
+ */
+async function* checkAhead<T>(
+  source: AsyncIterable<T>,
+  wanted: number,
+  check: (candidate: T) => Promise<SearchHit[]>,
+): AsyncGenerator<SearchHit[]> {
+  const window: Promise<SearchHit[]>[] = [];
+  let found = 0;
+  const room = () => Math.max(1, Math.min(CHECK_CONCURRENCY, wanted - found));
+  const next = async () => {
+    const hits = await (window.shift() as Promise<SearchHit[]>);
+    found += hits.length;
+    return hits;
+  };
+  try {
+    for await (const candidate of source) {
+      const checking = check(candidate);
+      // Failures surface when their turn comes; until then they must not count as unhandled.
+      checking.catch(() => undefined);
+      window.push(checking);
+      while (window.length >= room()) yield await next();
+    }
+    while (window.length > 0) yield await next();
+  } finally {
+    window.length = 0;
   }
 }
 

@@ -117,6 +117,16 @@ describe('QIDO-RS search cost', () => {
     assert.ok(cost.entities >= listed, `a walk reads at least one entity per study: ${JSON.stringify(cost)}`);
   });
 
+  test('a page reads the summaries of its results, not a look-ahead past them', async () => {
+    // Every filler is a CT study: the Modality index matches all of them.
+    const reply = await search(ctx.baseUrl, '/v2/studies?ModalitiesInStudy=CT&limit=5');
+    assert.equal(reply.status, 200, reply.text);
+    assert.equal(reply.json?.length, 5);
+    const cost = costOf(reply);
+    // One index page (its entries) and five summary reads; 16 more before the look-ahead was bounded.
+    assert.ok(cost.requests <= 1 + 5, JSON.stringify(cost));
+  });
+
   test(`with ${FILLERS} more studies stored, every indexed search costs the same`, async () => {
     assert.ok(measuredBefore.size >= 8, 'the earlier tests measured');
     await storeInBatches(ctx.baseUrl, fillers(FILLERS));
