@@ -76,6 +76,11 @@ export interface OperationCeiling {
   /** The lower of the two, and which one it is. */
   readonly ceiling: number;
   readonly binding: string;
+  /**
+   * Operations per second one Functions worker process can serve before its CPU is the limit: the
+   * app's JavaScript runs on one thread, so a second of CPU a second (undefined when not measured).
+   */
+  readonly perWorker: number | undefined;
 }
 
 export function operationCeiling(row: OperationCalls): OperationCeiling {
@@ -103,6 +108,7 @@ export function operationCeiling(row: OperationCalls): OperationCeiling {
     byGlobalPartition,
     ceiling: Math.min(byAccountRequests, byGlobalPartition),
     binding: partitionBinds ? `partition ${globalPartition ?? ''}` : 'account requests',
+    perWorker: row.cpuMs ? 1000 / (row.cpuMs / row.per) : undefined,
   };
 }
 
@@ -114,6 +120,8 @@ export interface MixShare {
 
 export interface MixCeiling {
   readonly callsPerOperation: number;
+  /** CPU milliseconds per operation, when every operation of the mix was measured. */
+  readonly cpuMsPerOperation: number | undefined;
   /** Entity writes per operation into each fixed-key partition. */
   readonly globalWritesPerOperation: Record<string, number>;
   readonly ceiling: number;
@@ -123,11 +131,13 @@ export interface MixCeiling {
 /** The sustained rate of a weighted mix: every share's calls and fixed-partition writes together. */
 export function mixCeiling(rows: readonly OperationCalls[], mix: readonly MixShare[]): MixCeiling {
   let calls = 0;
+  let cpuMs: number | undefined = 0;
   const globalWrites: Record<string, number> = {};
   for (const { operation, share } of mix) {
     const row = rows.find((r) => r.operation === operation);
     if (!row) throw new Error(`the bench output has no operation "${operation}"`);
     calls += (share * row.calls) / row.per;
+    cpuMs = row.cpuMs === undefined || cpuMs === undefined ? undefined : cpuMs + (share * row.cpuMs) / row.per;
     for (const [partition, writes] of Object.entries(fixedPartitionWrites(row.partitionWrites, share / row.per))) {
       globalWrites[partition] = (globalWrites[partition] ?? 0) + writes;
     }
@@ -141,5 +151,11 @@ export function mixCeiling(rows: readonly OperationCalls[], mix: readonly MixSha
       binding = `partition ${partition}`;
     }
   }
-  return { callsPerOperation: calls, globalWritesPerOperation: globalWrites, ceiling, binding };
+  return {
+    callsPerOperation: calls,
+    cpuMsPerOperation: cpuMs,
+    globalWritesPerOperation: globalWrites,
+    ceiling,
+    binding,
+  };
 }

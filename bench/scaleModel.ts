@@ -2,7 +2,11 @@
  * Writes docs/scale.md from a `bench/storageCalls.ts --json` run: the storage calls per operation,
  * each operation's ceiling on one Azure storage account, and a mixed hospital workload's.
  *
- *   node dist/bench/scaleModel.js <storage-calls.json> <docs/scale.md>   (npm run bench:scale does both steps)
+ *   node dist/bench/scaleModel.js <storage-calls.json> <docs/scale.md> [<before.json>]
+ *
+ * (npm run bench:scale does both steps.) With a third file, a run of an earlier commit's code with the
+ * same workload (bench/scale-before.json: commit a83e53d, before the store redesign of issue 17), the
+ * document ends with the two models side by side.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,13 +16,16 @@ import type { OperationCalls } from './storageCalls';
 interface BenchOutput {
   readonly studySize: number;
   readonly rows: OperationCalls[];
+  /** The commit the run measured, when it was not this one. */
+  readonly commit?: string;
 }
 
 function main(): void {
-  const [input, output] = process.argv.slice(2);
-  if (!input || !output) throw new Error('usage: scaleModel <storage-calls.json> <scale.md>');
+  const [input, output, beforeInput] = process.argv.slice(2);
+  if (!input || !output) throw new Error('usage: scaleModel <storage-calls.json> <scale.md> [<before.json>]');
   const bench = JSON.parse(readFileSync(input, 'utf8')) as BenchOutput;
-  writeFileSync(output, render(bench));
+  const before = beforeInput ? (JSON.parse(readFileSync(beforeInput, 'utf8')) as BenchOutput) : undefined;
+  writeFileSync(output, render(bench, before));
   console.log(`wrote ${output}`);
 }
 
@@ -35,7 +42,7 @@ function hospitalMix(bench: BenchOutput): MixShare[] {
   ];
 }
 
-function render(bench: BenchOutput): string {
+function render(bench: BenchOutput, before: BenchOutput | undefined): string {
   const commit = gitCommit();
   const lines: string[] = [];
   lines.push(
@@ -83,15 +90,20 @@ function render(bench: BenchOutput): string {
     '## Ceiling per operation on one account',
     '',
     "Each operation alone: the rate the account's request target allows, the rate its busiest fixed-key partition",
-    'allows, and which binds first.',
+    'allows, and which binds first; and, apart from the account, the rate one Functions worker process can serve',
+    "before its CPU binds (its JavaScript runs on one thread: 1,000 ms of CPU a second; the CPU is this bench process's,",
+    "host, app and HTTP client together, so an upper bound on the app's; on these 2-core machines, not Azure's). The",
+    'service scales out by adding instances, so the account is the ceiling and the worker figure says how many',
+    'instances reach it.',
     '',
-    '| Operation | Calls | By account requests (/s) | Busiest fixed-key partition | Its writes | By that partition (/s) | Ceiling (/s) | Binds |',
-    '| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |',
+    '| Operation | Calls | By account requests (/s) | Busiest fixed-key partition | Its writes | By that partition (/s) | Ceiling (/s) | Binds | CPU ms | Per worker (/s) |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |',
   );
   for (const row of bench.rows) {
     const c = operationCeiling(row);
+    const cpu = row.cpuMs === undefined ? '-' : dec(row.cpuMs / row.per);
     lines.push(
-      `| ${c.operation} | ${dec(c.callsPer)} / ${c.perLabel} | ${fmt(c.byAccountRequests)} | ${c.globalPartition ?? '-'} | ${dec(c.globalWritesPer)} | ${fmt(c.byGlobalPartition)} | ${fmt(c.ceiling)} | ${c.binding} |`,
+      `| ${c.operation} | ${dec(c.callsPer)} / ${c.perLabel} | ${fmt(c.byAccountRequests)} | ${c.globalPartition ?? '-'} | ${dec(c.globalWritesPer)} | ${fmt(c.byGlobalPartition)} | ${fmt(c.ceiling)} | ${c.binding} | ${cpu} | ${c.perWorker === undefined ? '-' : fmt(c.perWorker)} |`,
     );
   }
   const mix = hospitalMix(bench);
@@ -110,7 +122,14 @@ function render(bench: BenchOutput): string {
       `- ${dec(writes)} entity writes per operation into \`${partition}\`: ${fmt(AZURE_TARGETS.partitionEntitiesPerSecond / writes)} operations per second by its partition target;`,
     );
   }
-  lines.push(`- **sustained: about ${fmt(m.ceiling)} operations per second, bound by ${m.binding}.**`, '');
+  lines.push(`- **sustained: about ${fmt(m.ceiling)} operations per second, bound by ${m.binding}.**`);
+  if (m.cpuMsPerOperation !== undefined) {
+    const perWorker = 1000 / m.cpuMsPerOperation;
+    lines.push(
+      `- ${dec(m.cpuMsPerOperation)} ms of CPU per operation: about ${fmt(perWorker)} operations per second per Functions worker, so about ${fmt(Math.ceil(m.ceiling / perWorker))} workers reach the account's ceiling.`,
+    );
+  }
+  lines.push('');
   lines.push(
     '## Hot partitions',
     '',
@@ -126,6 +145,7 @@ function render(bench: BenchOutput): string {
     }
   }
   for (const [partition, uses] of seen) lines.push(`- \`${partition}\` — ${uses.join('; ')}`);
+  if (before) lines.push(...comparison(before, bench));
   lines.push(
     '',
     '## Not in this model',
@@ -136,6 +156,48 @@ function render(bench: BenchOutput): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** The stores, deletes and the mix, modelled from both runs. */
+function comparison(before: BenchOutput, after: BenchOutput): string[] {
+  const lines = [
+    '',
+    `## Before and after the store redesign`,
+    '',
+    `The same workload run against commit \`${before.commit ?? 'unknown'}\` (bench/scale-before.json), before: one pending`,
+    'marker per instance in one `~pending` partition, and per event a change-feed entry row and a commit record',
+    'beside the counter; each instance of a request committed on its own. After: one marker per request and study in',
+    'one of 16 partitions, one block row per change-feed commit, the instances of a request committed together, and',
+    'QIDO pages that read only the summaries of their results.',
+    '',
+    '| Operation | Calls before | Calls after | `feed` writes before | after | Ceiling before (/s) | after (/s) | Binds after |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const row of after.rows) {
+    if (!/^(STOW|DELETE)/.test(row.operation)) continue;
+    const old = before.rows.find((r) => r.operation === row.operation);
+    if (!old) continue;
+    const [b, a] = [operationCeiling(old), operationCeiling(row)];
+    lines.push(
+      `| ${row.operation} | ${dec(b.callsPer)} | ${dec(a.callsPer)} | ${dec(feedWrites(old))} | ${dec(feedWrites(row))} | ${fmt(b.ceiling)} | ${fmt(a.ceiling)} | ${a.binding} |`,
+    );
+  }
+  const [mixBefore, mixAfter] = [
+    mixCeiling(before.rows, hospitalMix(before)),
+    mixCeiling(after.rows, hospitalMix(after)),
+  ];
+  lines.push(
+    '',
+    `The hospital mix: ${dec(mixBefore.callsPerOperation)} calls per operation before, ${dec(mixAfter.callsPerOperation)} after;`,
+    `sustained ${fmt(mixBefore.ceiling)} operations per second before (bound by ${mixBefore.binding}), ${fmt(mixAfter.ceiling)} after (bound by ${mixAfter.binding}).`,
+  );
+  return lines;
+}
+
+/** Entity writes per operation into the change feed's partition. */
+function feedWrites(row: OperationCalls): number {
+  const writes = Object.entries(row.partitionWrites).find(([partition]) => partition.endsWith('/feed'))?.[1] ?? 0;
+  return writes / row.per;
 }
 
 function gitCommit(): string {

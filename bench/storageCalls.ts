@@ -45,6 +45,12 @@ export interface OperationCalls {
   readonly hottestShare: number;
   /** Entity writes by `table/partition` (table writes only), for the ceiling model (bench/ceilingModel.ts). */
   readonly partitionWrites: Record<string, number>;
+  /**
+   * CPU milliseconds (user + system) of this process over the operation: the Functions host, the
+   * app and the bench's HTTP client share it (Azurite runs in a child process), so this is an upper
+   * bound on what the app spends.
+   */
+  readonly cpuMs?: number;
 }
 
 interface Workload {
@@ -208,9 +214,11 @@ async function measure(
   run: () => Promise<void>,
 ): Promise<OperationCalls> {
   w.recorder.take(); // the previous operation ended with a quiet period; nothing of it is left
+  const cpuBefore = process.cpuUsage();
   await run();
   const calls = await quiet(w.recorder);
-  return summarize(operation, per, perLabel, calls);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ...summarize(operation, per, perLabel, calls), cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Collects calls until none has completed for QUIET_MS. */
@@ -266,9 +274,9 @@ export function summarize(
 function printTable(rows: readonly OperationCalls[]): void {
   console.log('\nStorage calls per operation (counted on the wire; Azurite, in-memory)\n');
   console.log(
-    '| Operation | Calls per | Entity writes per | KiB up per | Partitions | Hottest partition (share) | Calls by kind (total) |',
+    '| Operation | Calls per | Entity writes per | KiB up per | CPU ms per | Partitions | Hottest partition (share) | Calls by kind (total) |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | --- | --- |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
   for (const r of rows) {
     const kinds = Object.entries(r.byOperation)
       .sort((a, b) => b[1] - a[1])
@@ -276,7 +284,7 @@ function printTable(rows: readonly OperationCalls[]): void {
       .join(', ');
     const hottest = `${shorten(r.hottest)} (${Math.round(r.hottestShare * 100)}%)`;
     console.log(
-      `| ${r.operation} | ${fixed(r.calls / r.per)} / ${r.perLabel} | ${fixed(r.entityWrites / r.per)} | ${fixed(r.requestBytes / r.per / 1024)} | ${r.partitions} | ${hottest} | ${kinds} |`,
+      `| ${r.operation} | ${fixed(r.calls / r.per)} / ${r.perLabel} | ${fixed(r.entityWrites / r.per)} | ${fixed(r.requestBytes / r.per / 1024)} | ${fixed((r.cpuMs ?? 0) / r.per)} | ${r.partitions} | ${hottest} | ${kinds} |`,
     );
   }
 }

@@ -68,3 +68,11 @@ test('a sharded partition takes a sixteenth of the writes under load from many s
   const mix = mixCeiling([store], [{ operation: 'store', share: 1 }]);
   assert.equal(mix.globalWritesPerOperation['dicomInstances/~pending-* (each of 16)'], 2);
 });
+
+test('a worker serves as many operations a second as its one JavaScript thread has CPU for', () => {
+  const measured = { ...row('read', 20, 10, {}), cpuMs: 40 };
+  assert.equal(operationCeiling(measured).perWorker, 250);
+  assert.equal(operationCeiling(row('read', 20, 10, {})).perWorker, undefined);
+  const mix = mixCeiling([measured, row('other', 1, 1, {})], [{ operation: 'read', share: 1 }]);
+  assert.equal(mix.cpuMsPerOperation, 4);
+});

@@ -158,6 +158,17 @@ async function storeOne(baseUrl: string, instance: Sent): Promise<Stored | undef
   return { ...instance, acknowledgedAt: Date.now() };
 }
 
+const STUDY_SIZE = 4;
+
+/** True when every instance of the request was acknowledged (200). */
+async function storeAll(baseUrl: string, instances: readonly Sent[]): Promise<boolean> {
+  const result = await stowFiles(
+    `${baseUrl}/v2/studies`,
+    instances.map((i) => i.expected),
+  );
+  return result.status === 200;
+}
+
 /** Stores `count` instances one after the other; throws unless each is acknowledged. */
 export async function storeInstances(baseUrl: string, count: number): Promise<Stored[]> {
   const stored: Stored[] = [];
@@ -177,28 +188,33 @@ async function storeUntilKilled(
 ): Promise<{ acknowledged: Stored[]; unacknowledged: Sent[] }> {
   const acknowledged: Stored[] = [];
   const unacknowledged: Sent[] = [];
-  const worker = async (): Promise<void> => {
-    // A few instances per study, so that stores share partitions as a real upload does.
+  // Half the clients send one instance per request, a few per study, so that stores share
+  // partitions as a real upload does; the other half send a whole study of 4 in one request, whose
+  // instances commit together (one change-feed transaction, one pending marker).
+  const worker = async (client: number): Promise<void> => {
     let study = newUid();
     for (let n = 0; ; n++) {
-      if (n % 4 === 0) study = newUid();
-      const instance = newInstance(study);
-      let stored: Stored | undefined;
+      if (n % STUDY_SIZE === 0 || client % 2 === 1) study = newUid();
+      const instances = Array.from({ length: client % 2 === 1 ? STUDY_SIZE : 1 }, () => newInstance(study));
+      let stored: boolean;
       try {
-        stored = await storeOne(baseUrl, instance);
+        stored = await storeAll(baseUrl, instances);
       } catch {
-        unacknowledged.push(instance);
+        unacknowledged.push(...instances);
         return; // connection refused or reset: the server is gone
       }
       if (!stored) {
-        unacknowledged.push(instance);
+        unacknowledged.push(...instances);
         continue;
       }
-      acknowledged.push(stored);
-      onAck(acknowledged.length);
+      const acknowledgedAt = Date.now();
+      for (const instance of instances) {
+        acknowledged.push({ ...instance, acknowledgedAt });
+        onAck(acknowledged.length);
+      }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, (_, client) => worker(client)));
   return { acknowledged, unacknowledged };
 }
 
