@@ -65,16 +65,12 @@ export async function summarizeStudy(
     instances: entry.instances,
     sequence: entry.latest.Sequence,
   }));
-  const modalities = new Set<string>();
-  for (const s of seriesSummaries) {
-    for (const modality of getStrings(s.attributes, Tag.Modality)) if (modality) modalities.add(modality);
-  }
   return {
     studyInstanceUid,
     attributes: levelAttributes(parseAttributes(latest.QidoAttributes), 'study'),
     instances,
     seriesCount: seriesSummaries.length,
-    modalities: [...modalities].sort(),
+    modalities: modalitiesOf(seriesSummaries),
     sequence: latest.Sequence,
     series: seriesSummaries.sort((a, b) => compare(a.seriesInstanceUid, b.seriesInstanceUid)),
   };
@@ -116,4 +112,49 @@ export function parseModalities(json: string | undefined): string[] {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The summary of `base` with `added` instances made visible since it was written, without reading
+ * the study's instances again; undefined when that cannot be known to be right: no summary yet, or
+ * an added instance not newer than everything the summary covers (a summary covers exactly the
+ * instances up to its sequence that were visible when it was written, so an older one may already
+ * be in it). Attributes then follow the newest instance, as summarizeStudy's do.
+ */
+export function mergeIntoSummary(
+  base: StudySummary | undefined,
+  added: readonly SummaryInstanceRow[],
+): StudySummary | undefined {
+  if (!base || added.length === 0 || added.some((row) => row.Sequence <= base.sequence)) return undefined;
+  const series = new Map(base.series.map((s) => [s.seriesInstanceUid, s]));
+  let latest: SummaryInstanceRow | undefined;
+  for (const row of [...added].sort((a, b) => a.Sequence - b.Sequence)) {
+    latest = row;
+    const known = series.get(row.SeriesInstanceUID);
+    series.set(row.SeriesInstanceUID, {
+      seriesInstanceUid: row.SeriesInstanceUID,
+      attributes: levelAttributes(parseAttributes(row.QidoAttributes), 'series'),
+      instances: (known?.instances ?? 0) + 1,
+      sequence: row.Sequence,
+    });
+  }
+  if (!latest) return undefined;
+  const seriesSummaries = [...series.values()].sort((a, b) => compare(a.seriesInstanceUid, b.seriesInstanceUid));
+  return {
+    studyInstanceUid: base.studyInstanceUid,
+    attributes: levelAttributes(parseAttributes(latest.QidoAttributes), 'study'),
+    instances: base.instances + added.length,
+    seriesCount: seriesSummaries.length,
+    modalities: modalitiesOf(seriesSummaries),
+    sequence: latest.Sequence,
+    series: seriesSummaries,
+  };
+}
+
+function modalitiesOf(series: readonly SeriesSummary[]): string[] {
+  const modalities = new Set<string>();
+  for (const s of series) {
+    for (const modality of getStrings(s.attributes, Tag.Modality)) if (modality) modalities.add(modality);
+  }
+  return [...modalities].sort();
 }

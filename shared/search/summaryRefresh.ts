@@ -29,7 +29,7 @@ import {
   type StoredIntent,
   type StoredStudy,
 } from './summaryRows';
-import { summarizeStudy, type StudySummary, type SummaryInstanceRow } from './studySummary';
+import { mergeIntoSummary, summarizeStudy, type StudySummary, type SummaryInstanceRow } from './studySummary';
 
 const MAX_ATTEMPTS = 20;
 /** What a summary needs of each instance besides the keys every listing returns. */
@@ -48,7 +48,7 @@ export interface RefreshOptions {
 /** Refreshes several studies, a few at a time. */
 export async function refreshStudies(studyInstanceUids: Iterable<string>, options: RefreshOptions = {}): Promise<void> {
   await mapConcurrently([...new Set(studyInstanceUids)], 4, (uid) =>
-    options.rewriteIndex === true ? refreshOnce(uid, true) : refreshStudy(uid),
+    options.rewriteIndex === true ? refreshOnce(uid, true).then(() => undefined) : refreshStudy(uid),
   );
 }
 
@@ -76,7 +76,7 @@ export function refreshStudy(studyInstanceUid: string): Promise<void> {
 }
 
 function startFlight(studyInstanceUid: string): Promise<void> {
-  const flight: Flight = { running: refreshOnce(studyInstanceUid), next: undefined };
+  const flight: Flight = { running: refreshOnce(studyInstanceUid).then(() => undefined), next: undefined };
   flights.set(studyInstanceUid, flight);
   void flight.running
     .finally(() => {
@@ -87,27 +87,56 @@ function startFlight(studyInstanceUid: string): Promise<void> {
 }
 
 /**
+ * Brings a study's summary up to date after a store made `added` instances visible: merged into
+ * the stored summary when that is sound (studySummary.ts, mergeIntoSummary), which reads the
+ * study's summary rows but not its instances; otherwise a full refresh. Not coalesced: each
+ * request merges its own instances.
+ */
+export async function refreshStudyAdding(
+  studyInstanceUid: string,
+  added: readonly SummaryInstanceRow[],
+): Promise<void> {
+  if (!(await refreshOnce(studyInstanceUid, false, added))) await refreshStudy(studyInstanceUid);
+}
+
+/**
  * One refresh, not coalesced with this process's others: what another instance of the app runs
  * concurrently with this one. Tests use it to race refreshes; everything else calls refreshStudy.
  */
-export function refreshStudyAlone(studyInstanceUid: string): Promise<void> {
-  return refreshOnce(studyInstanceUid);
+export async function refreshStudyAlone(studyInstanceUid: string): Promise<void> {
+  await refreshOnce(studyInstanceUid);
 }
 
-async function refreshOnce(studyInstanceUid: string, rewriteIndex = false): Promise<void> {
+/**
+ * With `added`, merges them into the stored summary, and resolves false (having written nothing)
+ * when the merge is not sound; without, recomputes the summary from the study's instances.
+ */
+async function refreshOnce(
+  studyInstanceUid: string,
+  rewriteIndex = false,
+  added?: readonly SummaryInstanceRow[],
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
-    // Read together: any change either read misses is followed by its own refresh, whose write makes
-    // this one's ETag check fail (or comes after it), so the last summary written is always current.
-    const [stored, summary] = await Promise.all([
-      readStoredStudy(studyInstanceUid),
-      summarizeStudy(studyInstanceUid, visibleInstanceRows(studyInstanceUid)),
-    ]);
+    let stored: StoredStudy;
+    let summary: StudySummary | undefined;
+    if (added) {
+      stored = await readStoredStudy(studyInstanceUid);
+      summary = stored.indexPending ? undefined : mergeIntoSummary(stored.summary, added);
+      if (!summary) return false;
+    } else {
+      // Read together: any change either read misses is followed by its own refresh, whose write
+      // makes this one's ETag check fail (or comes after it), so the last summary written is current.
+      [stored, summary] = await Promise.all([
+        readStoredStudy(studyInstanceUid),
+        summarizeStudy(studyInstanceUid, visibleInstanceRows(studyInstanceUid)),
+      ]);
+    }
     if (sameSummary(stored.summary, summary)) {
       // Nothing to write. Rewriting the row anyway would fail every other refresh's finish.
       if (rewriteIndex || stored.indexPending || stored.intents.length > 0) {
         await settleIndex(studyInstanceUid, planWholeIndex(stored, []), versionOf(stored));
       }
-      return;
+      return true;
     }
     const plan = planIndexChanges(stored, summary, rewriteIndex);
     let written: WrittenVersion;
@@ -118,7 +147,7 @@ async function refreshOnce(studyInstanceUid: string, rewriteIndex = false): Prom
       throw error;
     }
     if (touchesIndex(plan)) await settleIndex(studyInstanceUid, plan, written);
-    return;
+    return true;
   }
 }
 

@@ -13,6 +13,7 @@ import { fileBlobName, framesBlobName, metadataBlobName, versionPrefix, type Ins
 import { deleteBlobsWithPrefix, uploadStreamToBlob, uploadTextBlob } from '../storage/blobUpload';
 import { deleteInstanceEntity } from '../storage/instanceRecords';
 import { indexInstance } from '../search/instanceIndex';
+import type { SummaryInstanceRow } from '../search/studySummary';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
 import { LeaseKeeper } from './leaseKeeper';
@@ -37,8 +38,11 @@ export interface StoreInstanceOptions {
   readonly markerFor: (studyInstanceUid: string) => Promise<void>;
   /** The attempt left work for recovery (clean-up deferred, or a commit not made visible): keep the marker. */
   readonly keepMarker: (studyInstanceUid: string) => void;
-  /** The instance just became visible: the caller refreshes its study's search summary. */
-  readonly onVisible: (key: InstanceKey) => void;
+  /**
+   * The instance just became visible: the caller brings its study's search summary up to date,
+   * merging in what a summary needs of it.
+   */
+  readonly onVisible: (key: InstanceKey, summaryRow: SummaryInstanceRow) => void;
   /**
    * Resolves when the instance, uploaded and indexed, may commit: the request holds commits back
    * briefly so that its instances commit together (shared/store/commitGroup.ts).
@@ -209,7 +213,11 @@ export async function storeInstance(
     committed = true;
     await lease.stop();
     await makeVisible(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
-    options.onVisible(key);
+    options.onVisible(key, {
+      SeriesInstanceUID: key.seriesInstanceUid,
+      Sequence: event.sequence,
+      QidoAttributes: String(properties.QidoAttributes),
+    });
     return {
       kind: 'stored',
       ...key,

@@ -9,7 +9,9 @@ import { withEventLoopTurns } from '../http/eventLoopTurns';
 import { boundaryFromContentType, readMultipart } from '../multipart/multipartReader';
 import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
-import { refreshStudies } from '../search/summaryRefresh';
+import { refreshStudyAdding } from '../search/summaryRefresh';
+import type { SummaryInstanceRow } from '../search/studySummary';
+import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { attemptVersion, newVersion } from '../storage/blobLayout';
 import { MAX_EVENTS_PER_BLOCK } from '../changefeed/changeFeedEntry';
 import { CommitGroup } from './commitGroup';
@@ -68,7 +70,8 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   const boundary = isMultipart ? boundaryFromContentType(mediaType) : undefined;
 
   await ensureStorage();
-  const visible = new Set<string>();
+  /** The instances made visible, by study: what each study's search summary must take in. */
+  const visible = new Map<string, SummaryInstanceRow[]>();
   const requestVersion = newVersion();
   let attempts = 0;
   // Rewritten well before a lease has passed: the sweeper settles only markers older than a lease.
@@ -82,7 +85,11 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
     attemptVersion: () => attemptVersion(requestVersion, attempts++),
     markerFor: (study) => markers.ensure(study),
     keepMarker: (study) => markers.keep(study),
-    onVisible: (key) => visible.add(key.studyInstanceUid),
+    onVisible: (key, row) => {
+      const rows = visible.get(key.studyInstanceUid);
+      if (rows) rows.push(row);
+      else visible.set(key.studyInstanceUid, [row]);
+    },
   };
   // Converted only now: a request refused above leaves its body untouched for the host to discard.
   const source = request.body ? Readable.fromWeb(request.body) : Readable.from([]);
@@ -154,6 +161,7 @@ const MARKER_GRACE_MS = 2000;
 const MAX_COMMIT_GROUP = MAX_EVENTS_PER_BLOCK;
 /** How long an uploaded instance waits for others to commit with: a fraction of any lease. */
 const COMMIT_WAIT_MS = 2000;
+const STUDY_REFRESH_CONCURRENCY = 4;
 /** Decoded metadata the waiting instances may hold between them before they commit. */
 const COMMIT_GROUP_BYTES = 32 * 1024 * 1024;
 
@@ -163,10 +171,16 @@ const COMMIT_GROUP_BYTES = 32 * 1024 * 1024;
  * leaves the markers, and recovery refreshes those studies later; the instances are stored either
  * way, so the request succeeds.
  */
-async function refreshSearch(studies: ReadonlySet<string>, markers: RequestMarkers, log: (m: string) => void) {
+async function refreshSearch(
+  studies: ReadonlyMap<string, readonly SummaryInstanceRow[]>,
+  markers: RequestMarkers,
+  log: (m: string) => void,
+) {
   if (studies.size > 0) {
     try {
-      await refreshStudies(studies);
+      await mapConcurrently([...studies], STUDY_REFRESH_CONCURRENCY, ([study, rows]) =>
+        refreshStudyAdding(study, rows),
+      );
     } catch (error) {
       log(`Search summaries of stored studies left for the sweeper: ${String(error)}`);
       return;
