@@ -66,7 +66,7 @@ describe('UPS-RS workitems', () => {
       assert.deepEqual(stored[T.SOPInstanceUID]?.Value, [uid]);
       assert.deepEqual(stored[T.WorklistLabel]?.Value, ['worklist']);
       assert.deepEqual(stored[T.ProcedureStepState]?.Value, ['SCHEDULED']);
-      assert.match(String(stored[T.ScheduledProcedureStepModificationDateTime]?.Value?.[0]), /^\d{14}\.\d{6}$/);
+      assert.match(stored[T.ScheduledProcedureStepModificationDateTime]?.Value?.[0] as string, /^\d{14}\.\d{6}$/);
       assert.equal(stored[T.TransactionUID], undefined);
       assert.deepEqual(stored[T.PatientName]?.Value, [{ Alphabetic: 'Doe^Jane' }]);
     });
@@ -395,7 +395,7 @@ describe('UPS-RS workitems', () => {
           assert.deepEqual(canceled[T.ProcedureStepState]?.Value, ['CANCELED']);
           const progress = (canceled[T.ProcedureStepProgressInformationSequence]?.Value as DicomJsonDataset[])[0];
           assert.deepEqual(progress?.[T.ReasonForCancellation]?.Value, ['patient left']);
-          assert.match(String(progress?.[T.ProcedureStepCancellationDateTime]?.Value?.[0]), /^\d{14}/);
+          assert.match(progress?.[T.ProcedureStepCancellationDateTime]?.Value?.[0] as string, /^\d{14}/);
           const contact = (progress?.[T.ProcedureStepCommunicationsURISequence]?.Value as DicomJsonDataset[])[0];
           assert.deepEqual(contact?.[T.ContactURI]?.Value, ['tel:+1-555-0100']);
           assert.equal((progress?.[T.ProcedureStepDiscontinuationReasonCodeSequence]?.Value ?? []).length, 1);
