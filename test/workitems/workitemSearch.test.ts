@@ -206,6 +206,22 @@ describe('UPS-RS search', () => {
     assert.equal(wrongAccept.status, 406);
   });
 
+  test('an entry a crashed or losing write left behind costs a read, never a wrong answer', async () => {
+    // What a claim that wrote its index entry and then lost the ETag race (or died) leaves.
+    const scheduled = seeded[0] as Seeded;
+    const key = `IN PROGRESS|${(scheduled.spec.start ?? '').padEnd(14, '0')}`;
+    await ctx.probe
+      .table('WiStateDate')
+      .upsertEntity({ partitionKey: shardedKey(key, scheduled.uid), rowKey: scheduled.uid });
+    const reply = await search('ProcedureStepState=IN%20PROGRESS');
+    assert.equal(reply.status, 200);
+    assert.deepEqual(
+      uidsOf(reply.json),
+      expect((s) => s.state === 'IN PROGRESS'),
+    );
+    assert.ok(costOf(reply.headers).entities <= 4, 'two entries, two workitems read');
+  });
+
   test('a candidate whose entity cannot be read as a workitem: 206 with a Warning, the readable ones still returned', async () => {
     const broken = newUid();
     await ctx.probe
