@@ -19,6 +19,7 @@ export const MAX_SEQUENCE_DEPTH = 8;
 export const MAX_VALUES_PER_ELEMENT = 1000;
 
 const TAG_KEY = /^[0-9A-F]{8}$/;
+const ELEMENT_KEYS: ReadonlySet<string> = new Set(['vr', 'Value', 'InlineBinary', 'BulkDataURI']);
 
 export function requireDicomJsonContent(request: HttpRequest): void {
   const type = parseMediaType(request.headers.get('content-type'));
@@ -82,6 +83,13 @@ function checkElement(element: unknown, depth: number, path: string): void {
   }
   const { vr, Value: values } = element as { vr?: unknown; Value?: unknown };
   if (typeof vr !== 'string' || !KNOWN_VRS.has(vr)) throw invalid(path, 'its "vr" is not a DICOM VR');
+  for (const [key, member] of Object.entries(element)) {
+    // Anything else would be stored and serialized unchecked (a deep array there overflows the stack).
+    if (!ELEMENT_KEYS.has(key)) throw invalid(path, `an element holds only ${[...ELEMENT_KEYS].join(', ')}`);
+    if ((key === 'InlineBinary' || key === 'BulkDataURI') && typeof member !== 'string') {
+      throw invalid(path, `"${key}" must be a string`);
+    }
+  }
   if (values === undefined) return;
   if (!Array.isArray(values)) throw invalid(path, '"Value" must be an array');
   if (values.length > MAX_VALUES_PER_ELEMENT) throw invalid(path, `at most ${MAX_VALUES_PER_ELEMENT} values`);

@@ -19,14 +19,16 @@ import { tableNamed } from '../storage/clients';
 import { isStorageStatus } from '../storage/storageErrors';
 import { workitemIndexEntries } from './workitemIndexEntries';
 import type { StoredWorkitem, WorkitemRecord } from './workitemRecord';
-import { createWorkitemEntity, readWorkitem, replaceWorkitemEntity } from './workitemStore';
+import { createWorkitemEntity, entityOf, readWorkitem, replaceWorkitemEntity } from './workitemStore';
 
 export async function createWorkitem(record: WorkitemRecord): Promise<void> {
+  entityOf(record); // 413 before any write when the dataset is over the cap
   await upsertEntries(workitemIndexEntries(record));
   await createWorkitemEntity(record);
 }
 
 export async function replaceWorkitem(before: StoredWorkitem, after: WorkitemRecord): Promise<void> {
+  entityOf(after); // 413 before any write when the dataset is over the cap
   const old = workitemIndexEntries(before.record);
   const wanted = workitemIndexEntries(after);
   const oldIds = new Set(old.map(entryId));

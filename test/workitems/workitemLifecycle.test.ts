@@ -167,6 +167,13 @@ describe('UPS-RS workitems', () => {
         /eight uppercase hexadecimal/,
       );
       failure(await send('POST', url(`workitems?${uid}`), '[{"00100010":{"vr":"XX"}}]'), 400, /not a DICOM VR/);
+      const deepArray = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      failure(
+        await send('POST', url(`workitems?${uid}`), `[{"00100010":{"vr":"PN","junk":${deepArray}}}]`),
+        400,
+        /an element holds only vr, Value, InlineBinary, BulkDataURI/,
+      );
+      failure(await send('POST', url(`workitems?${uid}`), `[${deepArray}]`), 400, /a dataset must be a JSON object/);
       failure(await send('POST', url('workitems?1..2'), [workitemDataset()]), 400, /workitem UID '1\.\.2' is invalid/);
       const deep = JSON.parse(body) as DicomJsonDataset[];
       let item: DicomJsonDataset = deep[0] as DicomJsonDataset;
@@ -260,6 +267,17 @@ describe('UPS-RS workitems', () => {
         );
       }
       failure(await update(uid, { [T.ProcedureStepLabel]: { vr: 'LO', Value: [''] } }), 400, /must not be empty/);
+    });
+
+    test('an update that would take the stored dataset over its cap: 413, the workitem unchanged', async () => {
+      const big = workitemDataset();
+      big[T.CommentsOnTheScheduledProcedureStep] = { vr: 'LT', Value: ['c'.repeat(200_000)] };
+      const uid = await create(big);
+      const before = await retrieve(uid);
+      const reply = await update(uid, { [T.ProcedureStepLabel]: { vr: 'LO', Value: ['l'.repeat(60_000)] } });
+      assert.equal(reply.status, 413, reply.text);
+      assert.match(reply.text, /at most 239992 characters/);
+      assert.deepEqual(await retrieve(uid), before);
     });
 
     test('final states: COMPLETED answers 400, CANCELED 409', async () => {
