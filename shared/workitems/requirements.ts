@@ -26,11 +26,8 @@ function req(tag: string, type: RequirementType, items?: readonly Requirement[])
   return items ? { tag, type, items } : { tag, type };
 }
 
-const CODE_ITEM: readonly Requirement[] = [
-  req(T.CodeValue, '1'),
-  req(T.CodingSchemeDesignator, '1'),
-  req(T.CodeMeaning, '1'),
-];
+/** UPS Code Sequence Macro (PS3.4 Table CC.2.5-2a): CodeMeaning is Type 1, the value and scheme 1C. */
+const CODE_ITEM: readonly Requirement[] = [req(T.CodeMeaning, '1')];
 
 /** N-CREATE (the SCP-set SOP Class, modification time, label and state are written before the check). */
 export const CREATE_REQUIREMENTS: readonly Requirement[] = [

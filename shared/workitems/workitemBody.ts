@@ -5,7 +5,7 @@
  */
 import type { HttpRequest } from '@azure/functions';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { DicomJsonDataset } from '../dicom/dicomJson';
+import type { DicomJsonDataset, DicomJsonElement } from '../dicom/dicomJson';
 import { KNOWN_VRS } from '../dicom/vr';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, WorkitemError } from '../errors';
 import { parseMediaType } from '../http/mediaType';
@@ -42,9 +42,7 @@ export async function readWorkitemDataset(request: HttpRequest): Promise<DicomJs
   if (!Array.isArray(parsed) || parsed.length === 0) {
     throw new WorkitemError(400, 'The request body must be a JSON array holding one DICOM JSON dataset.');
   }
-  const dataset: unknown = parsed[0];
-  checkDataset(dataset, 0, '');
-  return dataset as DicomJsonDataset;
+  return checkDataset(parsed[0], 0, '');
 }
 
 async function readBoundedText(body: WebReadableStream<Uint8Array> | null): Promise<string> {
@@ -65,19 +63,24 @@ function invalid(path: string, rule: string): WorkitemError {
   return new WorkitemError(400, `The DICOM JSON element ${path || '(dataset)'} is invalid: ${rule}.`);
 }
 
-function checkDataset(value: unknown, depth: number, path: string): void {
+/** The dataset, checked, with its tags in upper case (fo-dicom, and so Azure, reads `0040e020` too). */
+function checkDataset(value: unknown, depth: number, path: string): DicomJsonDataset {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid(path, 'a dataset must be a JSON object');
   }
   if (depth > MAX_SEQUENCE_DEPTH) throw invalid(path, `sequences may be nested at most ${MAX_SEQUENCE_DEPTH} deep`);
-  for (const [tag, element] of Object.entries(value)) {
+  const dataset: DicomJsonDataset = {};
+  for (const [key, element] of Object.entries(value)) {
+    const tag = key.toUpperCase();
     const at = path ? `${path}.${tag}` : tag;
-    if (!TAG_KEY.test(tag)) throw invalid(at, 'a key must be a tag of eight uppercase hexadecimal digits');
-    checkElement(element, depth, at);
+    if (!TAG_KEY.test(tag)) throw invalid(at, 'a key must be a tag of eight hexadecimal digits');
+    if (tag in dataset) throw invalid(at, 'the tag is given twice');
+    dataset[tag] = checkElement(element, depth, at);
   }
+  return dataset;
 }
 
-function checkElement(element: unknown, depth: number, path: string): void {
+function checkElement(element: unknown, depth: number, path: string): DicomJsonElement {
   if (typeof element !== 'object' || element === null || Array.isArray(element)) {
     throw invalid(path, 'an element must be a JSON object with a "vr"');
   }
@@ -90,16 +93,18 @@ function checkElement(element: unknown, depth: number, path: string): void {
       throw invalid(path, `"${key}" must be a string`);
     }
   }
-  if (values === undefined) return;
+  const checked = element as DicomJsonElement;
+  if (values === undefined) return checked;
   if (!Array.isArray(values)) throw invalid(path, '"Value" must be an array');
   if (values.length > MAX_VALUES_PER_ELEMENT) throw invalid(path, `at most ${MAX_VALUES_PER_ELEMENT} values`);
+  if (vr === 'SQ') return { ...checked, Value: values.map((item) => checkDataset(item, depth + 1, path)) };
   for (const item of values) {
-    if (vr === 'SQ') checkDataset(item, depth + 1, path);
-    else if (vr === 'PN') checkPersonName(item, path);
+    if (vr === 'PN') checkPersonName(item, path);
     else if (item !== null && typeof item !== 'string' && typeof item !== 'number') {
       throw invalid(path, 'a value must be a string, a number or null');
     }
   }
+  return checked;
 }
 
 function checkPersonName(value: unknown, path: string): void {

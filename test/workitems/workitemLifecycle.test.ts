@@ -9,6 +9,7 @@ import { rawRequest } from '../support/rawRequest';
 import { useTestServer } from '../support/serverFixture';
 import {
   cancellationProgress,
+  codeSequence,
   performedProcedure,
   send,
   stateChange,
@@ -161,10 +162,11 @@ describe('UPS-RS workitems', () => {
       failure(await send('POST', url(`workitems?${uid}`), '[]'), 400, /JSON array/);
       failure(await send('POST', url(`workitems?${uid}`), '[{'), 400, /syntax of the request body is invalid/);
       failure(await send('POST', url(`workitems?${uid}`), ''), 400, /request body is missing/);
+      failure(await send('POST', url(`workitems?${uid}`), '[{"0010":{"vr":"PN"}}]'), 400, /eight hexadecimal digits/);
       failure(
-        await send('POST', url(`workitems?${uid}`), '[{"0010":{"vr":"PN"}}]'),
+        await send('POST', url(`workitems?${uid}`), '[{"0040e020":{"vr":"CS"},"0040E020":{"vr":"CS"}}]'),
         400,
-        /eight uppercase hexadecimal/,
+        /0040E020 is invalid: the tag is given twice/,
       );
       failure(await send('POST', url(`workitems?${uid}`), '[{"00100010":{"vr":"XX"}}]'), 400, /not a DICOM VR/);
       const deepArray = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
@@ -197,6 +199,51 @@ describe('UPS-RS workitems', () => {
       );
       assert.equal((await send('GET', url('workitems/1..2'))).status, 400);
     });
+  });
+
+  test("the shapes of the Azure Postman collection's workitem requests, in its order", async () => {
+    // Lower-case tag keys, a code item with only its meaning, an empty item, extra attributes.
+    const uid = newUid();
+    const dataset: DicomJsonDataset = {
+      ...workitemDataset({ patientName: 'Lastname^Firstname', accession: 'ACC-9' }),
+      [T.AdmittingDiagnosesCodeSequence]: { vr: 'SQ', Value: [{ [T.CodeMeaning]: { vr: 'LO', Value: ['Cough'] } }] },
+      [T.IssuerOfAdmissionIDSequence]: { vr: 'SQ', Value: [{}] },
+      [T.ScheduledProcedureStepStartDateTime]: { vr: 'DT', Value: ['20261207101112.345'] },
+      [T.ProcedureStepState]: { vr: 'CS', Value: ['SCHEDULED'] },
+      '0040e020': { vr: 'CS', Value: ['DICOM'] },
+    };
+    assert.equal((await send('POST', url(`workitems?${uid}`), [dataset])).status, 201);
+    const found = await send('GET', url('workitems?PatientName=Lastname^Firstname'));
+    assert.equal(found.status, 200, found.text);
+    assert.deepEqual(
+      (found.json as DicomJsonDataset[]).map((d) => d[T.SOPInstanceUID]?.Value?.[0]),
+      [uid],
+    );
+    const other = await create();
+    const cancel = await cancelRequest(other, {
+      [T.ReasonForCancellation]: { vr: 'LT', Value: ['Not needed any more.'] },
+      [T.ContactURI]: { vr: 'UR', Value: ['https://example.org/ward'] },
+      [T.ContactDisplayName]: { vr: 'LO', Value: ['Ward'] },
+      [T.ProcedureStepDiscontinuationReasonCodeSequence]: codeSequence('110500'),
+    });
+    assert.equal(cancel.status, 202, cancel.text);
+    const lock = newUid();
+    assert.equal((await changeState(uid, 'IN PROGRESS', lock)).status, 200);
+    const changes = (label: string): DicomJsonDataset => ({
+      [T.WorklistLabel]: { vr: 'LO', Value: [label] },
+      '0040e020': { vr: 'CS', Value: ['DICOM'] },
+      '00081199': {
+        vr: 'SQ',
+        Value: [{ '00081150': { vr: 'UI', Value: ['1.2.3'] }, '00081155': { vr: 'UI', Value: ['1.2.4'] } }],
+      },
+    });
+    assert.equal((await update(uid, changes('first'))).status, 400, 'claimed: the lock is needed');
+    assert.equal((await update(uid, changes('second'), lock)).status, 200);
+    const stored = await retrieve(uid);
+    assert.deepEqual(stored[T.WorklistLabel]?.Value, ['second']);
+    assert.deepEqual(stored['0040E020']?.Value, ['DICOM']);
+    assert.equal(stored['0040e020'], undefined, 'tags are stored upper-case');
+    assert.equal(stored[T.TransactionUID], undefined);
   });
 
   describe('update (N-SET)', () => {
