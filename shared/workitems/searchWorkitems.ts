@@ -11,7 +11,7 @@ import { getConfig } from '../config';
 import { SearchCost } from '../search/searchCost';
 import { table } from '../storage/clients';
 import { ensureStorage } from '../storage/provision';
-import { asServiceUnavailable } from '../storage/storageErrors';
+import { asServiceUnavailable, isStorageStatus } from '../storage/storageErrors';
 import { returnedDataset } from './workitemResults';
 import { DICOM_JSON } from './workitemBody';
 import { planScans, scanCandidates } from './workitemCandidates';
@@ -106,7 +106,7 @@ async function readCandidate(uid: string, cost: SearchCost): Promise<DicomJsonDa
     entity = await table('workitems').getEntity(uid, ROW_KEY);
   } catch (error) {
     cost.read(0);
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    if (isStorageStatus(error, 404)) return undefined;
     throw error;
   }
   cost.read(1);
