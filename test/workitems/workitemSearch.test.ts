@@ -206,6 +206,36 @@ describe('UPS-RS search', () => {
     assert.equal(wrongAccept.status, 406);
   });
 
+  test('racing updates of the start time: the version that won is always found by its start', async () => {
+    const uid = newUid();
+    assert.equal(
+      (await send('POST', `${ctx.baseUrl}/v2/workitems?${uid}`, [workitemDataset({ patientId: 'RACE' })])).status,
+      201,
+    );
+    const starts = ['20270101080000', '20270101090000', '20270101100000'];
+    for (let round = 0; round < 6; round++) {
+      const replies = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          send('POST', `${ctx.baseUrl}/v2/workitems/${uid}`, [
+            { [T.ScheduledProcedureStepStartDateTime]: { vr: 'DT', Value: [starts[(i + round) % starts.length]] } },
+          ]),
+        ),
+      );
+      assert.ok(
+        replies.every((r) => r.status === 200 || r.status === 409),
+        replies.map((r) => r.status).join(','),
+      );
+      assert.ok(replies.some((r) => r.status === 200));
+      const stored = await send('GET', `${ctx.baseUrl}/v2/workitems/${uid}`);
+      const start = (stored.json as DicomJsonDataset)[T.ScheduledProcedureStepStartDateTime]?.Value?.[0] as string;
+      const found = await search(`ScheduledProcedureStepStartDateTime=${start}&ProcedureStepState=SCHEDULED`);
+      assert.deepEqual(uidsOf(found.json), [uid], `round ${round}: start ${start}`);
+      for (const other of starts.filter((s) => s !== start)) {
+        assert.equal((await search(`ScheduledProcedureStepStartDateTime=${other}&PatientID=RACE`)).status, 204);
+      }
+    }
+  });
+
   test('an entry a crashed or losing write left behind costs a read, never a wrong answer', async () => {
     // What a claim that wrote its index entry and then lost the ETag race (or died) leaves.
     const scheduled = seeded[0] as Seeded;
