@@ -41,6 +41,13 @@ describe('UPS-RS search', () => {
     return { requests: Number(m[1]), entities: Number(m[2]) };
   };
 
+  const stateDateEntries = async (uid: string) => {
+    const keys: string[] = [];
+    const entries = ctx.probe.table('WiStateDate').listEntities({ queryOptions: { filter: `RowKey eq '${uid}'` } });
+    for await (const entry of entries) keys.push((entry.partitionKey ?? '').replace(/\|[0-9a-f]$/, ''));
+    return keys;
+  };
+
   before(async () => {
     for (const spec of SPECS) {
       const uid = newUid();
@@ -233,7 +240,22 @@ describe('UPS-RS search', () => {
       for (const other of starts.filter((s) => s !== start)) {
         assert.equal((await search(`ScheduledProcedureStepStartDateTime=${other}&PatientID=RACE`)).status, 204);
       }
+      // Winners dropped the old entry, losers withdrew theirs: exactly the winner's entry is left.
+      const entries = await stateDateEntries(uid);
+      assert.deepEqual(entries, [`SCHEDULED|${start}`], `round ${round}`);
     }
+  });
+
+  test('a create that finds its UID taken withdraws the index entries it wrote', async () => {
+    const uid = newUid();
+    const create = (patientId: string) =>
+      send('POST', `${ctx.baseUrl}/v2/workitems?${uid}`, [workitemDataset({ patientId, start: '20280101000000' })]);
+    assert.equal((await create('FIRST')).status, 201);
+    assert.equal((await create('GHOST')).status, 409);
+    const ghost = await search('PatientID=GHOST');
+    assert.equal(ghost.status, 204);
+    assert.equal(costOf(ghost.headers).entities, 0, 'no entry left for the refused dataset');
+    assert.deepEqual(await stateDateEntries(uid), ['SCHEDULED|20280101000000']);
   });
 
   test('an entry a crashed or losing write left behind costs a read, never a wrong answer', async () => {
