@@ -80,3 +80,19 @@ export class MethodNotAllowedError extends DicomWebError {
     super(message);
   }
 }
+
+/**
+ * A UPS-RS (workitem) failure. The Azure DICOM service answers these with the message as a JSON
+ * string literal under application/dicom+json, some with a `Warning: 299` header (the full header
+ * value, host included, is carried here).
+ */
+export class WorkitemError extends DicomWebError {
+  readonly code = 'WorkitemFailure';
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+    readonly warning?: string,
+  ) {
+    super(message);
+  }
+}

@@ -13,6 +13,8 @@ export const TABLES = {
   changeFeed: 'ChangeFeed',
   /** Search summaries: per study (RowKey `~`) and per series (RowKey series UID), PartitionKey study UID. */
   studies: 'Studies',
+  /** UPS-RS workitems: one entity per workitem (PartitionKey its UID), docs/workitems.md. */
+  workitems: 'Workitems',
 } as const;
 export type TableKey = keyof typeof TABLES;
 

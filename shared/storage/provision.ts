@@ -1,4 +1,5 @@
 import { SEARCH_INDEXES } from '../search/searchIndexes';
+import { WORKITEM_INDEXES } from '../workitems/workitemAttributes';
 import { blobContainer, tableNamed, TABLES } from './clients';
 
 let provisioned: Promise<void> | undefined;
@@ -18,7 +19,7 @@ export function ensureStorage(): Promise<void> {
 
 /** Every table name the service uses, without the prefix. */
 export function allTableNames(): string[] {
-  return [...Object.values(TABLES), ...SEARCH_INDEXES.map((i) => i.table)];
+  return [...Object.values(TABLES), ...SEARCH_INDEXES.map((i) => i.table), ...WORKITEM_INDEXES.map((i) => i.table)];
 }
 
 async function provision(): Promise<void> {

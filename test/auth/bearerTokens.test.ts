@@ -95,6 +95,30 @@ describe('Entra ID bearer tokens (auth on)', () => {
     assert.equal(response.status, 403);
   });
 
+  test('workitems: Reader may retrieve and search but not create or change state (403); Owner may', async () => {
+    const workitem = async (token: string, method: string, path: string) =>
+      (
+        await fetch(`${ctx.baseUrl}/v2/${path}`, {
+          method,
+          headers: {
+            Authorization: `Bearer ${token}`,
+            Accept: 'application/dicom+json',
+            'Content-Type': 'application/dicom+json',
+          },
+          body: method === 'GET' ? undefined : '[{}]',
+        })
+      ).status;
+    const asReader = await reader();
+    assert.equal(await workitem(asReader, 'POST', 'workitems?1.2.3'), 403);
+    assert.equal(await workitem(asReader, 'PUT', 'workitems/1.2.3/state'), 403);
+    assert.equal(await workitem(asReader, 'POST', 'workitems/1.2.3/cancelrequest'), 403);
+    assert.equal(await workitem(asReader, 'POST', 'workitems/1.2.3'), 403);
+    assert.equal(await workitem(asReader, 'GET', 'workitems/1.2.3'), 404);
+    assert.equal(await workitem(asReader, 'GET', 'workitems?PatientID=X'), 204);
+    // Past authorization: the empty dataset fails its requirements.
+    assert.equal(await workitem(await owner(), 'POST', 'workitems?1.2.3'), 400);
+  });
+
   test('a token without a known role may do nothing (403)', async () => {
     const token = await signToken({ key, claims: { roles: ['Something.Else'] } });
     assert.equal((await read(token)).status, 403);

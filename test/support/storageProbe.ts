@@ -4,7 +4,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { getConfig } from '../../shared/config';
 
 /** The service's own tables (the search indexes among them), by name without the prefix. */
-export type ProbedTable = 'Instances' | 'ChangeFeed' | 'Studies' | `Ix${string}`;
+export type ProbedTable = 'Instances' | 'ChangeFeed' | 'Studies' | 'Workitems' | `Ix${string}` | `Wi${string}`;
 
 export interface StorageProbe {
   readonly container: ContainerClient;
