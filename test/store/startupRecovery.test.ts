@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Tag } from '../../shared/dicom/tags';
-import type { InstanceKey } from '../../shared/storage/blobLayout';
+import { requestOfVersion, versionPrefix, type InstanceKey } from '../../shared/storage/blobLayout';
 import { getInstanceRecord, reservationEntity } from '../../shared/storage/instanceRecords';
 import { judgeCreated } from '../../shared/store/interruptedStore';
 import { recoverAtStartup, type StartupRecoveryResult } from '../../shared/store/startupRecovery';
@@ -67,9 +67,14 @@ describe('start-up recovery', () => {
     return response.status === 200 ? body : undefined;
   }
 
+  /** Markers covering the instance: its own (earlier releases, deletes) or its study's request markers. */
   async function markerCount(key: InstanceKey): Promise<number> {
     const markers = await ctx.probe.entities('Instances', PENDING_MARKERS_FILTER);
-    return markers.filter((m) => m.sopInstanceUid === key.sopInstanceUid).length;
+    return markers.filter(
+      (m) =>
+        m.sopInstanceUid === key.sopInstanceUid ||
+        (m.Kind === 'request' && m.studyInstanceUid === key.studyInstanceUid),
+    ).length;
   }
 
   /** A re-store answers success (200, referenced, no failure) once, then 45070. */
@@ -105,10 +110,44 @@ describe('start-up recovery', () => {
     expected.fill(0, 0, 128);
     assert.ok((await retrieved(key))?.equals(expected), 'retrievable byte for byte');
     assert.equal(await studyFound(key), true, 'searchable');
+    assert.equal(await markerCount(key), 1, 'its request may still be storing: the marker goes once it is a lease old');
+    await recover(new Date(Date.now() + 1000));
     assert.equal(await markerCount(key), 0);
 
     await assertRestoreRepairsOnce(key, file);
     assert.equal((await entityOf(key)).Recovered, false);
+  });
+
+  test("one request's marker settles each of its attempts by its own state", async () => {
+    // Two instances of one study in one request: attempt versions {request}.0 and {request}.1.
+    const study = newInstanceKey().studyInstanceUid;
+    const visible = { ...newInstanceKey(), studyInstanceUid: study };
+    const committed = { ...newInstanceKey(), studyInstanceUid: study };
+    const files = [visible, committed].map((key) => makeDicom({ ...key, pixelDataBytes: 1024 }));
+    const stored = await stowFiles(`${ctx.baseUrl}/v2/studies`, files);
+    assert.equal(stored.status, 200, stored.text);
+    const versions = [(await entityOf(visible)).Version, (await entityOf(committed)).Version];
+    const requestVersion = requestOfVersion(versions[0] ?? '');
+    assert.ok(requestVersion !== undefined && versions.every((v) => requestOfVersion(v) === requestVersion));
+    // The crash: one attempt committed but not yet visible, a third one uploaded but not committed.
+    await ctx.probe
+      .table('Instances')
+      .updateEntity(reservationEntity(committed, versions[1] ?? '', new Date(Date.now() + 60_000)), 'Replace');
+    const uncommitted = { ...newInstanceKey(), studyInstanceUid: study };
+    const uncommittedVersion = `${requestVersion}.9`;
+    await insertReservation(ctx.probe, uncommitted, uncommittedVersion, -1000);
+    const blob = `${versionPrefix(uncommitted, uncommittedVersion)}file.dcm`;
+    await ctx.probe.container.getBlockBlobClient(blob).upload('bytes', 5);
+    await insertPendingMarker(ctx.probe, visible, versions[0] ?? '');
+
+    const result = await recover(new Date(Date.now() + 1000));
+    assert.equal(result.rolledForward, 1, JSON.stringify(result));
+    assert.deepEqual([(await entityOf(visible)).State, (await entityOf(visible)).Recovered], ['created', true]);
+    assert.deepEqual([(await entityOf(committed)).State, (await entityOf(committed)).Recovered], ['created', true]);
+    assert.ok(await retrieved(committed), 'the committed attempt is retrievable');
+    await assert.rejects(entityOf(uncommitted), 'the uncommitted attempt is rolled back');
+    assert.deepEqual(await ctx.probe.blobNames(blob), []);
+    assert.equal(await markerCount(visible), 0, 'nothing left under the marker: it is removed');
   });
 
   test('refreshes the study of a visible instance whose request died before refreshing it', async () => {
@@ -118,7 +157,7 @@ describe('start-up recovery', () => {
     await forgetSummary(key, version);
     assert.equal(await studyFound(key), false, 'retrievable but not searchable before recovery');
 
-    await recover();
+    await recover(new Date(Date.now() + 1000));
     assert.equal(await studyFound(key), true);
     assert.equal((await entityOf(key)).Recovered, true);
     assert.equal(await markerCount(key), 0);
