@@ -206,7 +206,9 @@ export async function storeInstance(
         ? Promise.resolve()
         : uploadTextBlob(framesBlobName(key, version), framesForBlob, 'application/json'),
     ]);
-    await options.commitGate?.(metadataForBlob?.length ?? JSON.stringify(properties).length);
+    // What this instance keeps in memory while it waits: about its decoded metadata and frame index.
+    const held = (metadataForBlob?.length ?? 0) + (framesForBlob?.length ?? 0) + JSON.stringify(properties).length;
+    await options.commitGate?.(held);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 
     const event = await commitCreate(key, version);

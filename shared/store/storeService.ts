@@ -162,8 +162,11 @@ const MAX_COMMIT_GROUP = MAX_EVENTS_PER_BLOCK;
 /** How long an uploaded instance waits for others to commit with: a fraction of any lease. */
 const COMMIT_WAIT_MS = 2000;
 const STUDY_REFRESH_CONCURRENCY = 4;
-/** Decoded metadata the waiting instances may hold between them before they commit. */
-const COMMIT_GROUP_BYTES = 32 * 1024 * 1024;
+/**
+ * Decoded metadata the waiting instances may hold between them before they commit: about a
+ * hundred typical instances, or one of the largest (which then commits alone, as before).
+ */
+const COMMIT_GROUP_BYTES = 8 * 1024 * 1024;
 
 /**
  * Brings the search summaries of the studies that received instances up to date (once per study,
