@@ -172,6 +172,10 @@ export async function storeInstance(
   }
 
   const lease = new LeaseKeeper(key, reserved.etag, options.leaseSeconds, reserved.leaseUntil);
+  // Before the instance is visible, so a visible instance is always found by its SOP Instance UID;
+  // started now, the instance being ours, so its round trip hides behind the upload's.
+  const indexed = indexInstance(key, version);
+  indexed.catch(() => undefined); // awaited below; an upload that fails first must not leave it unhandled
   let committed = false;
   try {
     const fileSize = await upload;
@@ -197,8 +201,7 @@ export async function storeInstance(
     // And one before the uploads, whose first step encodes the metadata document (up to 64 MiB) as UTF-8.
     await setImmediate();
     await Promise.all([
-      // Before the instance is visible, so a visible instance is always found by its SOP Instance UID.
-      indexInstance(key, version),
+      indexed,
       metadataForBlob === undefined
         ? Promise.resolve()
         : uploadTextBlob(metadataBlobName(key, version), metadataForBlob, 'application/dicom+json'),
