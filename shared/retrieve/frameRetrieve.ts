@@ -5,18 +5,18 @@
 import { Readable } from 'node:stream';
 import type { HttpResponseInit } from '@azure/functions';
 import { getNumber, type DicomJsonDataset } from '../dicom/dicomJson';
-import type { ByteRange, StoredFrameIndex } from '../dicom/frameIndex';
+import type { ByteRange } from '../dicom/frameIndex';
 import { frameCountOf, frameRangesOf } from '../dicom/frameRanges';
 import { Tag } from '../dicom/tags';
 import { TransferSyntax, describeTransferSyntax } from '../dicom/transferSyntax';
 import { NotAcceptableError, NotFoundError } from '../errors';
 import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
 import { ensureStorage } from '../storage/provision';
-import { readBlobText } from './blobReads';
 import { frameValueBytes, openFrame, swapBytes } from './frameBytes';
 import { negotiateFrames } from './frameNegotiation';
 import { checkFrameResponseBytes } from './frameList';
-import { fileBlobOf, framesBlobOf } from './instanceKeys';
+import { fileBlobOf } from './instanceKeys';
+import { frameIndexOf } from './storedFrameIndex';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
 import { partsWithLookahead } from './lookahead';
 import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
@@ -87,13 +87,6 @@ export async function retrieveFrames(
     headers: { 'Content-Type': multipartContentType(OCTET_STREAM, boundary) },
     body: Readable.from(multipartBody(parts, boundary)),
   };
-}
-
-/** The stored frame index: the flat format, or the per-fragment objects of earlier releases. */
-async function frameIndexOf(study: string, instance: VisibleInstance): Promise<StoredFrameIndex | undefined> {
-  if (instance.FramesInBlob === true)
-    return JSON.parse(await readBlobText(framesBlobOf(study, instance))) as StoredFrameIndex;
-  return typeof instance.Frames === 'string' ? (JSON.parse(instance.Frames) as StoredFrameIndex) : undefined;
 }
 
 function rangesLength(ranges: readonly ByteRange[]): number {

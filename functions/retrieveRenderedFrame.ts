@@ -1,0 +1,20 @@
+// GET /v{1,2}/studies/{study}/series/{series}/instances/{instance}/frames/{frame}/rendered — Retrieve Rendered Frame (PS3.18 10.4.1.1.4) as JPEG or PNG.
+import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
+import { parseRenderedFrame } from '../shared/rendered/renderedFrame';
+import { retrieveRendered } from '../shared/rendered/renderedRetrieve';
+import { retrieveScope } from '../shared/retrieve/retrieveScope';
+
+export const retrieveRenderedFrame: DicomWebHandler = (request, _context, route) =>
+  retrieveRendered(
+    retrieveScope(route.params, 'instance'),
+    parseRenderedFrame(route.params.frame),
+    request.headers.get('accept'),
+    request.query,
+  );
+
+registerDicomWebRoute({
+  name: 'retrieveRenderedFrame',
+  route: 'studies/{study}/series/{series}/instances/{instance}/frames/{frame}/rendered',
+  methods: ['GET'],
+  handler: retrieveRenderedFrame,
+});

@@ -1,0 +1,16 @@
+// The few parts of dcmjs (no bundled types) that the pixel worker uses.
+declare module 'dcmjs' {
+  interface DicomDict {
+    meta: Record<string, { Value?: unknown[] }>;
+    dict: Record<string, unknown>;
+  }
+  export const data: {
+    DicomMessage: {
+      readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DicomDict;
+    };
+    DicomMetaDictionary: {
+      naturalizeDataset(dict: Record<string, unknown>): Record<string, unknown>;
+    };
+  };
+  export const log: { setLevel(level: string): void };
+}

@@ -1,0 +1,132 @@
+/**
+ * A pixel worker thread: decodes, renders and encodes images with WebAssembly codecs (dcmjs-codecs,
+ * dcmjs-imaging) and libvips (sharp), so no codec runs on the event loop that serves requests.
+ * One task at a time; its inputs and outputs are transferred, not copied.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as dcmjs from 'dcmjs';
+import { NativeCodecs, Transcoder, log as codecsLog } from 'dcmjs-codecs';
+import { DicomImage, NativePixelDecoder, WindowLevel, log as imagingLog } from 'dcmjs-imaging';
+import sharp from 'sharp';
+import { frameTooLarge, instanceTooLarge, type ImageGeometry } from './pixelLimits';
+import type { FrameSource, PixelResult, PixelTask, RenderOutput } from './pixelTasks';
+
+const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+const PIXEL_DATA = '7FE00010';
+
+class TooLarge extends Error {}
+
+// One libvips thread per worker: the pool's size is then the bound on CPU used for pixels.
+sharp.concurrency(1);
+sharp.cache(false);
+dcmjs.log.setLevel('silent');
+codecsLog.setLevel('silent');
+imagingLog.setLevel('silent');
+
+const ready = Promise.all([NativeCodecs.initializeAsync(), NativePixelDecoder.initializeAsync()]);
+
+parentPort?.on('message', (task: PixelTask) => {
+  void run(task).then((result) => {
+    parentPort?.postMessage(result, result.ok ? [result.bytes.buffer as ArrayBuffer] : []);
+  });
+});
+
+async function run(task: PixelTask): Promise<PixelResult> {
+  try {
+    await ready;
+    const bytes =
+      task.kind === 'render'
+        ? await render(task, task.output)
+        : task.kind === 'decodeFrame'
+          ? decodeFrame(task)
+          : transcodeFile(task.file);
+    return { ok: true, bytes: ownBuffer(bytes) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof TooLarge) return { ok: false, failure: { kind: 'tooLarge', message } };
+    return { ok: false, failure: { kind: 'unconvertible', message } };
+  }
+}
+
+/** Bytes that alone fill their ArrayBuffer, so it can be transferred (a pooled Buffer's cannot). */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  return new Uint8Array(bytes);
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** The attributes before Pixel Data, as dcmjs's named elements, and the file's transfer syntax. */
+function readHeader(header: Uint8Array): { elements: Record<string, unknown>; transferSyntax: string } {
+  const file = dcmjs.data.DicomMessage.readFile(arrayBufferOf(header), {
+    untilTag: PIXEL_DATA,
+    includeUntilTagValue: false,
+    ignoreErrors: true,
+  });
+  const transferSyntax = String(file.meta['00020010']?.Value?.[0] ?? '');
+  return { elements: dcmjs.data.DicomMetaDictionary.naturalizeDataset(file.dict), transferSyntax };
+}
+
+function geometryOf(elements: Record<string, unknown>): ImageGeometry {
+  const number = (name: string, fallback: number): number => {
+    const value = Number(elements[name] ?? fallback);
+    return Number.isFinite(value) ? value : fallback;
+  };
+  return {
+    rows: number('Rows', 0),
+    columns: number('Columns', 0),
+    samplesPerPixel: number('SamplesPerPixel', 1),
+    bitsAllocated: number('BitsAllocated', 8),
+    frames: number('NumberOfFrames', 1),
+  };
+}
+
+/** The header's elements with one frame as the whole pixel data. */
+function oneFrameImage(source: FrameSource): { elements: Record<string, unknown>; transferSyntax: string } {
+  const { elements, transferSyntax } = readHeader(source.header);
+  const geometry = geometryOf(elements);
+  if (geometry.rows <= 0 || geometry.columns <= 0) throw new Error('The instance has no Rows or Columns.');
+  const tooLarge = frameTooLarge(geometry);
+  if (tooLarge) throw new TooLarge(tooLarge);
+  elements.NumberOfFrames = 1;
+  elements.PixelData = [arrayBufferOf(source.frame)];
+  return { elements, transferSyntax };
+}
+
+async function render(source: FrameSource, output: RenderOutput): Promise<Uint8Array> {
+  const { elements, transferSyntax } = oneFrameImage(source);
+  const image = new DicomImage(elements, transferSyntax);
+  const windowLevel = output.window ? new WindowLevel(output.window.width, output.window.center) : undefined;
+  const rendered = image.render({ frame: 0, ...(windowLevel ? { windowLevel } : {}) });
+  let pipeline = sharp(Buffer.from(rendered.pixels), {
+    raw: { width: rendered.width, height: rendered.height, channels: 4 },
+  }).removeAlpha();
+  if (output.viewport) {
+    pipeline = pipeline.resize(output.viewport.width, output.viewport.height, { fit: 'inside' });
+  }
+  const encoded =
+    output.format === 'png'
+      ? await pipeline.png().toBuffer()
+      : await pipeline.jpeg({ quality: output.quality }).toBuffer();
+  return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+}
+
+function decodeFrame(source: FrameSource): Uint8Array {
+  const { elements, transferSyntax } = oneFrameImage(source);
+  const transcoder = new Transcoder(elements, transferSyntax);
+  transcoder.transcode(EXPLICIT_VR_LITTLE_ENDIAN);
+  const pixels = transcoder.getElements().PixelData;
+  const frame = Array.isArray(pixels) ? (pixels[0] as ArrayBuffer | undefined) : undefined;
+  if (!frame) throw new Error('The codec produced no pixels.');
+  return new Uint8Array(frame);
+}
+
+function transcodeFile(file: Uint8Array): Uint8Array {
+  const transcoder = new Transcoder(arrayBufferOf(file));
+  const tooLarge = instanceTooLarge(geometryOf(transcoder.getElements()));
+  if (tooLarge) throw new TooLarge(tooLarge);
+  transcoder.transcode(EXPLICIT_VR_LITTLE_ENDIAN);
+  return new Uint8Array(transcoder.getDicomPart10());
+}
