@@ -16,6 +16,19 @@ const PIXEL_DATA = '7FE00010';
 
 class TooLarge extends Error {}
 
+/**
+ * JPEG processes the codec library decodes but does not list by UID: its JPEG decoder reads the
+ * process from the code stream (SOF marker), so these are handed over under a listed UID.
+ */
+const CODEC_SYNTAX_ALIASES: Readonly<Record<string, string>> = {
+  '1.2.840.10008.1.2.4.51': '1.2.840.10008.1.2.4.50',
+  '1.2.840.10008.1.2.4.57': '1.2.840.10008.1.2.4.70',
+};
+
+function codecSyntaxOf(uid: string): string {
+  return CODEC_SYNTAX_ALIASES[uid] ?? uid;
+}
+
 // One libvips thread per worker: the pool's size is then the bound on CPU used for pixels.
 sharp.concurrency(1);
 sharp.cache(false);
@@ -65,7 +78,7 @@ function readHeader(header: Uint8Array): { elements: Record<string, unknown>; tr
     includeUntilTagValue: false,
     ignoreErrors: true,
   });
-  const transferSyntax = String(file.meta['00020010']?.Value?.[0] ?? '');
+  const transferSyntax = codecSyntaxOf(String(file.meta['00020010']?.Value?.[0] ?? ''));
   return { elements: dcmjs.data.DicomMetaDictionary.naturalizeDataset(file.dict), transferSyntax };
 }
 
@@ -124,7 +137,10 @@ function decodeFrame(source: FrameSource): Uint8Array {
 }
 
 function transcodeFile(file: Uint8Array): Uint8Array {
-  const transcoder = new Transcoder(arrayBufferOf(file));
+  const parsed = dcmjs.data.DicomMessage.readFile(arrayBufferOf(file));
+  const stored = String(parsed.meta['00020010']?.Value?.[0] ?? '');
+  const elements = dcmjs.data.DicomMetaDictionary.naturalizeDataset(parsed.dict);
+  const transcoder = new Transcoder(elements, codecSyntaxOf(stored));
   const tooLarge = instanceTooLarge(geometryOf(transcoder.getElements()));
   if (tooLarge) throw new TooLarge(tooLarge);
   transcoder.transcode(EXPLICIT_VR_LITTLE_ENDIAN);

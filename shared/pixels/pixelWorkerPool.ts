@@ -53,8 +53,6 @@ export function runPixelTask(task: PixelTask, transfer: ArrayBuffer[] = []): Pro
 function startWorker(): Slot {
   started += 1;
   const worker = new Worker(WORKER_SCRIPT);
-  // Idle workers must not keep a process alive that has nothing else to do.
-  worker.unref();
   const slot: Slot = { worker, job: undefined, timer: undefined };
   worker.on('message', (result: PixelResult) => finish(slot, result));
   worker.on('error', (error) =>
@@ -63,6 +61,9 @@ function startWorker(): Slot {
   worker.on('exit', () =>
     replace(slot, new NotAcceptableError('The image could not be converted: its worker stopped.')),
   );
+  // Idle workers must not keep a process alive that has nothing else to do (after the listeners,
+  // which would otherwise ref the worker again).
+  worker.unref();
   return slot;
 }
 

@@ -82,6 +82,12 @@ function pixelValuesStart(index: StoredFrameIndex): number {
 /** The header and one frame (1-based) of a stored image, read concurrently. */
 export async function readFrameSource(image: StoredImage, frame: number): Promise<FrameSource> {
   checkFrameNumber(image, frame);
+  const [header, frameBytes] = await Promise.all([readImageHeader(image), readFrameBytes(image, frame)]);
+  return { header, frame: frameBytes };
+}
+
+/** Every byte of the file before its first pixel value: the attributes a codec needs. */
+export async function readImageHeader(image: StoredImage): Promise<Buffer> {
   const start = pixelValuesStart(image.index);
   if (start > MAX_IMAGE_HEADER_BYTES) {
     throw new NotAcceptableError(
@@ -89,12 +95,13 @@ export async function readFrameSource(image: StoredImage, frame: number): Promis
         "Retrieve the frames in their stored transfer syntax by specifying 'transfer-syntax=*' in the Accept header.",
     );
   }
+  return readBlobRange(image.blobName, 0, start);
+}
+
+/** One frame's pixel bytes as stored (its fragments' values joined). */
+export function readFrameBytes(image: StoredImage, frame: number): Promise<Buffer> {
   const ranges = frameRangesOf(image.index, frame);
-  const [header, frameBytes] = await Promise.all([
-    readBlobRange(image.blobName, 0, start),
-    collect(frameValueBytes(openFrame(image.blobName, ranges).chunks(), ranges)),
-  ]);
-  return { header, frame: frameBytes };
+  return collect(frameValueBytes(openFrame(image.blobName, ranges).chunks(), ranges));
 }
 
 async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {

@@ -17,6 +17,9 @@ import { negotiateFrames } from './frameNegotiation';
 import { checkFrameResponseBytes } from './frameList';
 import { fileBlobOf } from './instanceKeys';
 import { frameIndexOf } from './storedFrameIndex';
+import { isDecodableSyntax } from '../pixels/decodableSyntaxes';
+import { runPixelTask } from '../pixels/pixelWorkerPool';
+import { readFrameBytes, readImageHeader, type StoredImage } from '../pixels/storedImage';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
 import { partsWithLookahead } from './lookahead';
 import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
@@ -29,6 +32,8 @@ interface FramePlan {
   readonly transferSyntax: string;
   /** Big endian native frames sent as little endian are swapped by sample size. */
   readonly swapUnit: 2 | 4 | 8 | undefined;
+  /** Compressed frames are decoded (on a pixel worker) to native little endian. */
+  readonly decode?: boolean;
 }
 
 export async function retrieveFrames(
@@ -59,6 +64,10 @@ export async function retrieveFrames(
   const plan = planFrames(stored, representation.transferSyntax, instance);
   const blobName = fileBlobOf(scope.studyInstanceUid, instance);
   const contentType = `${OCTET_STREAM}; transfer-syntax=${plan.transferSyntax}`;
+  if (plan.decode) {
+    const image = { blobName, index, frameCount: count, transferSyntax: stored };
+    return decodedFramesResponse(image, frames, representation.multipart, contentType);
+  }
   const ranges = frames.map((frame) => frameRangesOf(index, frame));
   // Refused before any read: the index gives every frame's length.
   checkFrameResponseBytes(ranges.map(rangesLength));
@@ -89,14 +98,54 @@ export async function retrieveFrames(
   };
 }
 
+/**
+ * Compressed frames decoded one at a time on a pixel worker, the header (the attributes a codec
+ * needs) read once. A single frame is decoded before the status is sent, so its failure is a 406;
+ * in a multipart response a failure ends the stream.
+ */
+async function decodedFramesResponse(
+  image: StoredImage,
+  frames: readonly number[],
+  multipart: boolean,
+  contentType: string,
+): Promise<HttpResponseInit> {
+  const header = readImageHeader(image);
+  header.catch(() => undefined);
+  const decode = async (frame: number): Promise<Buffer> => {
+    const [headerBytes, frameBytes] = await Promise.all([header, readFrameBytes(image, frame)]);
+    const decoded = await runPixelTask({ kind: 'decodeFrame', header: headerBytes, frame: frameBytes });
+    return Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+  };
+  if (!multipart) {
+    const decoded = await decode(frames[0] ?? 1);
+    return {
+      status: 200,
+      headers: { 'Content-Type': contentType, 'Content-Length': String(decoded.length) },
+      body: decoded,
+    };
+  }
+  const boundary = newBoundary();
+  const parts = frames.map((frame) => ({
+    contentType,
+    body: (async function* () {
+      yield await decode(frame);
+    })(),
+  }));
+  return {
+    status: 200,
+    headers: { 'Content-Type': multipartContentType(OCTET_STREAM, boundary) },
+    body: Readable.from(multipartBody(parts, boundary)),
+  };
+}
+
 function rangesLength(ranges: readonly ByteRange[]): number {
   return ranges.reduce((sum, range) => sum + range.length, 0);
 }
 
 /**
  * Frames as stored for `*` or the stored syntax. Native frames are the same bytes in every native
- * syntax, except that big endian samples wider than a byte need swapping; compressed frames
- * would need decoding: 406.
+ * syntax, except that big endian samples wider than a byte need swapping; compressed frames are
+ * decoded when Explicit VR Little Endian is asked for; anything else is 406.
  */
 function planFrames(stored: string, requested: string, instance: VisibleInstance): FramePlan {
   if (requested === ORIGINAL_SYNTAX || requested === stored) return { transferSyntax: stored, swapUnit: undefined };
@@ -106,6 +155,9 @@ function planFrames(stored: string, requested: string, instance: VisibleInstance
     const bits = bitsAllocated(instance);
     const swapUnit = bits === 16 ? 2 : bits === 32 ? 4 : bits === 64 ? 8 : undefined;
     return { transferSyntax: requested, swapUnit };
+  }
+  if (requested === TransferSyntax.ExplicitVRLittleEndian && isDecodableSyntax(stored)) {
+    return { transferSyntax: requested, swapUnit: undefined, decode: true };
   }
   throw new NotAcceptableError(
     `The instance is stored in transfer syntax ${stored} and its frames cannot be converted to ${requested}; ` +

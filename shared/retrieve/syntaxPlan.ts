@@ -3,15 +3,18 @@ import { NotAcceptableError } from '../errors';
 import { TransferSyntax } from '../dicom/transferSyntax';
 import { isTranscodableToExplicitLittleEndian } from './explicitLittleEndianTranscoder';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
+import { isDecodableSyntax } from '../pixels/decodableSyntaxes';
 
 export type SyntaxPlan =
   | { readonly kind: 'original'; readonly transferSyntax: string }
-  | { readonly kind: 'transcode'; readonly from: string; readonly transferSyntax: string };
+  | { readonly kind: 'transcode'; readonly from: string; readonly transferSyntax: string }
+  | { readonly kind: 'decode'; readonly from: string; readonly transferSyntax: string };
 
 /**
  * Original bytes when the client takes any syntax or the stored one; Implicit VR LE and Explicit
- * VR BE are rewritten to Explicit VR LE on the fly, Deflated Explicit VR LE is inflated; anything else would need pixel transcoding,
- * which this service does not do yet: 406 before any byte is sent.
+ * VR BE are rewritten to Explicit VR LE on the fly, Deflated Explicit VR LE is inflated, and
+ * compressed pixels are decoded on a pixel worker (the whole file at once, as Azure does). Any
+ * other conversion: 406 before any byte is sent.
  */
 export function planSyntax(stored: string, requested: string): SyntaxPlan {
   if (requested === ORIGINAL_SYNTAX || requested === stored) return { kind: 'original', transferSyntax: stored };
@@ -19,6 +22,9 @@ export function planSyntax(stored: string, requested: string): SyntaxPlan {
     isTranscodableToExplicitLittleEndian(stored) || stored === TransferSyntax.DeflatedExplicitVRLittleEndian;
   if (requested === TransferSyntax.ExplicitVRLittleEndian && convertible) {
     return { kind: 'transcode', from: stored, transferSyntax: requested };
+  }
+  if (requested === TransferSyntax.ExplicitVRLittleEndian && isDecodableSyntax(stored)) {
+    return { kind: 'decode', from: stored, transferSyntax: requested };
   }
   throw new NotAcceptableError(
     `An instance is stored in transfer syntax ${stored} and cannot be converted to ${requested}; ` +
