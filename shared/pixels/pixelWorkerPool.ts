@@ -69,6 +69,8 @@ function startWorker(): Slot {
 
 function dispatch(slot: Slot, job: Job): void {
   slot.job = job;
+  // A busy worker keeps the process alive until it answers; an idle one does not.
+  slot.worker.ref();
   slot.timer = setTimeout(() => {
     replace(slot, new NotAcceptableError('The image could not be converted in the time allowed.'));
   }, PIXEL_TASK_TIMEOUT_MS);
@@ -110,6 +112,7 @@ function replace(slot: Slot, error: Error): void {
 
 function next(slot: Slot): void {
   const waiting = queue.shift();
-  if (waiting) dispatch(slot, waiting);
-  else idle.push(slot);
+  if (waiting) return dispatch(slot, waiting);
+  slot.worker.unref();
+  idle.push(slot);
 }
