@@ -88,7 +88,7 @@ def build(out):
     save(ds, os.path.join(out, "ct-12bit.dcm"))
     # MONOCHROME1 without a window: the pixel range is the window, and low values are white.
     ds = base(3)
-    image(ds, regions(32, 32, 0, 250, 250, np.uint8), "MONOCHROME1")
+    image(ds, regions(32, 32, 0, 240, 240, np.uint8), "MONOCHROME1")
     save(ds, os.path.join(out, "mono1.dcm"))
     # PALETTE COLOR: index 0 is red, 1 is green (16-bit LUT entries).
     ds = base(4)

@@ -13,6 +13,11 @@ import type { FrameSource, PixelResult, PixelTask, RenderOutput } from './pixelT
 
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 const PIXEL_DATA = '7FE00010';
+const NATIVE_SYNTAXES: ReadonlySet<string> = new Set([
+  '1.2.840.10008.1.2',
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  '1.2.840.10008.1.2.2',
+]);
 
 class TooLarge extends Error {}
 
@@ -71,6 +76,11 @@ function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
+function transferSyntaxOf(meta: Record<string, { Value?: unknown[] }>): string {
+  const value = meta['00020010']?.Value?.[0];
+  return typeof value === 'string' ? value : '';
+}
+
 /** The attributes before Pixel Data, as dcmjs's named elements, and the file's transfer syntax. */
 function readHeader(header: Uint8Array): { elements: Record<string, unknown>; transferSyntax: string } {
   const file = dcmjs.data.DicomMessage.readFile(arrayBufferOf(header), {
@@ -78,7 +88,7 @@ function readHeader(header: Uint8Array): { elements: Record<string, unknown>; tr
     includeUntilTagValue: false,
     ignoreErrors: true,
   });
-  const transferSyntax = codecSyntaxOf(String(file.meta['00020010']?.Value?.[0] ?? ''));
+  const transferSyntax = codecSyntaxOf(transferSyntaxOf(file.meta));
   return { elements: dcmjs.data.DicomMetaDictionary.naturalizeDataset(file.dict), transferSyntax };
 }
 
@@ -108,9 +118,15 @@ function oneFrameImage(source: FrameSource): { elements: Record<string, unknown>
   return { elements, transferSyntax };
 }
 
+/**
+ * Compressed frames are decoded by dcmjs-codecs first (its output matches DCMTK's decoders; the
+ * renderer's own RLE path misreads colour), so the renderer only ever sees native pixels.
+ */
 async function render(source: FrameSource, output: RenderOutput): Promise<Uint8Array> {
   const { elements, transferSyntax } = oneFrameImage(source);
-  const image = new DicomImage(elements, transferSyntax);
+  const image = NATIVE_SYNTAXES.has(transferSyntax)
+    ? new DicomImage(elements, transferSyntax)
+    : new DicomImage(decodedElements(elements, transferSyntax), EXPLICIT_VR_LITTLE_ENDIAN);
   const windowLevel = output.window ? new WindowLevel(output.window.width, output.window.center) : undefined;
   const rendered = image.render({ frame: 0, ...(windowLevel ? { windowLevel } : {}) });
   let pipeline = sharp(Buffer.from(rendered.pixels), {
@@ -126,11 +142,16 @@ async function render(source: FrameSource, output: RenderOutput): Promise<Uint8A
   return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }
 
-function decodeFrame(source: FrameSource): Uint8Array {
-  const { elements, transferSyntax } = oneFrameImage(source);
+/** The elements with their pixel data decoded (and YBR JPEG data converted to RGB, as the codec does). */
+function decodedElements(elements: Record<string, unknown>, transferSyntax: string): Record<string, unknown> {
   const transcoder = new Transcoder(elements, transferSyntax);
   transcoder.transcode(EXPLICIT_VR_LITTLE_ENDIAN);
-  const pixels = transcoder.getElements().PixelData;
+  return transcoder.getElements();
+}
+
+function decodeFrame(source: FrameSource): Uint8Array {
+  const { elements, transferSyntax } = oneFrameImage(source);
+  const pixels = decodedElements(elements, transferSyntax).PixelData;
   const frame = Array.isArray(pixels) ? (pixels[0] as ArrayBuffer | undefined) : undefined;
   if (!frame) throw new Error('The codec produced no pixels.');
   return new Uint8Array(frame);
@@ -138,7 +159,7 @@ function decodeFrame(source: FrameSource): Uint8Array {
 
 function transcodeFile(file: Uint8Array): Uint8Array {
   const parsed = dcmjs.data.DicomMessage.readFile(arrayBufferOf(file));
-  const stored = String(parsed.meta['00020010']?.Value?.[0] ?? '');
+  const stored = transferSyntaxOf(parsed.meta);
   const elements = dcmjs.data.DicomMetaDictionary.naturalizeDataset(parsed.dict);
   const transcoder = new Transcoder(elements, codecSyntaxOf(stored));
   const tooLarge = instanceTooLarge(geometryOf(transcoder.getElements()));
