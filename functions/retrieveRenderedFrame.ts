@@ -2,13 +2,14 @@
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { parseRenderedFrame } from '../shared/rendered/renderedFrame';
 import { retrieveRendered } from '../shared/rendered/renderedRetrieve';
+import { renderedAccept } from '../shared/rendered/renderedNegotiation';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
 export const retrieveRenderedFrame: DicomWebHandler = (request, _context, route) =>
   retrieveRendered(
     retrieveScope(route.params, 'instance'),
     parseRenderedFrame(route.params.frame),
-    request.headers.get('accept'),
+    renderedAccept(request),
     request.query,
   );
 

@@ -4,6 +4,7 @@
  * the most preferred acceptable range wins, and image/star or star/star (what browsers and
  * <img> tags send) get JPEG.
  */
+import type { HttpRequest } from '@azure/functions';
 import { NotAcceptableError } from '../errors';
 import { parseAccept } from '../http/negotiation';
 
@@ -13,6 +14,14 @@ export const RENDERED_MEDIA_TYPES: Readonly<Record<RenderedFormat, string>> = {
   jpeg: 'image/jpeg',
   png: 'image/png',
 };
+
+/**
+ * The request's acceptable types: the `accept` query parameter (PS3.18 8.3.3.1, what an <img>
+ * URL can carry) replaces the header when present.
+ */
+export function renderedAccept(request: HttpRequest): string | null {
+  return request.query.get('accept') ?? request.headers.get('accept');
+}
 
 export function negotiateRendered(accept: string | null): RenderedFormat {
   for (const { mediaType, q } of parseAccept(accept)) {

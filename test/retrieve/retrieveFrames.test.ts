@@ -106,7 +106,7 @@ describe('WADO-RS retrieve frames', () => {
       [framesUrl(ctx.baseUrl, noPixels, '1'), OCTET_ANY, 404, /no pixel data/],
       [
         framesUrl(ctx.baseUrl, FIXTURES.jpeg, '1'),
-        'multipart/related; type="application/octet-stream"',
+        'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.4.90',
         406,
         /1\.2\.840\.10008\.1\.2\.4\.50 .*transfer-syntax=\*/,
       ],
