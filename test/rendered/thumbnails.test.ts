@@ -35,13 +35,8 @@ describe('WADO-RS thumbnails', () => {
       assert.equal(Math.max(image.width, image.height), 128, url);
       if (colour !== undefined) assertDominant(image.at(64, 70), colour, 80, url);
     }
-    const large = await decodeImage(
-      await (
-        await get(`${base}/series/${redTriangle.seriesUid}/thumbnail?viewport=256,256`)
-      )
-        .arrayBuffer()
-        .then(Buffer.from),
-    );
+    const viewport = await get(`${base}/series/${redTriangle.seriesUid}/thumbnail?viewport=256,256`);
+    const large = await decodeImage(Buffer.from(await viewport.arrayBuffer()));
     assert.equal(large.width, 256);
   });
 
