@@ -129,9 +129,13 @@ async function render(source: FrameSource, output: RenderOutput): Promise<Uint8A
     : new DicomImage(decodedElements(elements, transferSyntax), EXPLICIT_VR_LITTLE_ENDIAN);
   const windowLevel = output.window ? new WindowLevel(output.window.width, output.window.center) : undefined;
   const rendered = image.render({ frame: 0, ...(windowLevel ? { windowLevel } : {}) });
-  let pipeline = sharp(Buffer.from(rendered.pixels), {
+  const raw = sharp(Buffer.from(rendered.pixels), {
     raw: { width: rendered.width, height: rendered.height, channels: 4 },
-  }).removeAlpha();
+  });
+  // Grey images are encoded with one channel: a third of the samples to compress, and smaller files.
+  const photometric = elements.PhotometricInterpretation;
+  const grey = typeof photometric === 'string' && /^MONOCHROME[12]$/.test(photometric);
+  let pipeline = grey ? raw.extractChannel(0) : raw.removeAlpha();
   if (output.viewport) {
     pipeline = pipeline.resize(output.viewport.width, output.viewport.height, { fit: 'inside' });
   }
