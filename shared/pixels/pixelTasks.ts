@@ -20,7 +20,8 @@ export interface FrameSource {
 export type PixelTask =
   | ({ readonly kind: 'render'; readonly output: RenderOutput } & FrameSource)
   | ({ readonly kind: 'decodeFrame' } & FrameSource)
-  | { readonly kind: 'transcodeFile'; readonly file: Uint8Array };
+  /** A whole Part 10 file to Explicit VR Little Endian or JPEG 2000 lossless. */
+  | { readonly kind: 'transcodeFile'; readonly file: Uint8Array; readonly target: string };
 
 /** Why a task failed: the input cannot be converted (406), or is too large to be (406 with advice). */
 export type PixelFailure = { readonly kind: 'unconvertible' | 'tooLarge'; readonly message: string };

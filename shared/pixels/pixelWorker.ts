@@ -13,6 +13,7 @@ import type { FrameSource, PixelResult, PixelTask, RenderOutput } from './pixelT
 
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 const PIXEL_DATA = '7FE00010';
+const TRANSCODE_TARGETS: ReadonlySet<string> = new Set([EXPLICIT_VR_LITTLE_ENDIAN, '1.2.840.10008.1.2.4.90']);
 const NATIVE_SYNTAXES: ReadonlySet<string> = new Set([
   '1.2.840.10008.1.2',
   EXPLICIT_VR_LITTLE_ENDIAN,
@@ -57,7 +58,7 @@ async function run(task: PixelTask): Promise<PixelResult> {
         ? await render(task, task.output)
         : task.kind === 'decodeFrame'
           ? decodeFrame(task)
-          : transcodeFile(task.file);
+          : transcodeFile(task.file, task.target);
     return { ok: true, bytes: ownBuffer(bytes) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -161,13 +162,14 @@ function decodeFrame(source: FrameSource): Uint8Array {
   return new Uint8Array(frame);
 }
 
-function transcodeFile(file: Uint8Array): Uint8Array {
+function transcodeFile(file: Uint8Array, target: string): Uint8Array {
   const parsed = dcmjs.data.DicomMessage.readFile(arrayBufferOf(file));
   const stored = transferSyntaxOf(parsed.meta);
   const elements = dcmjs.data.DicomMetaDictionary.naturalizeDataset(parsed.dict);
   const transcoder = new Transcoder(elements, codecSyntaxOf(stored));
   const tooLarge = instanceTooLarge(geometryOf(transcoder.getElements()));
   if (tooLarge) throw new TooLarge(tooLarge);
-  transcoder.transcode(EXPLICIT_VR_LITTLE_ENDIAN);
+  if (!TRANSCODE_TARGETS.has(target)) throw new Error(`Conversion to ${target} is not offered.`);
+  transcoder.transcode(target);
   return new Uint8Array(transcoder.getDicomPart10());
 }

@@ -1,5 +1,6 @@
 /**
- * A compressed instance converted whole to Explicit VR Little Endian on a pixel worker. The file
+ * An instance converted whole on a pixel worker: compressed pixels decoded to Explicit VR Little
+ * Endian, or any pixels encoded as JPEG 2000 lossless. The file
  * is read into memory (at most MAX_TRANSCODED_FILE_BYTES, the Azure DICOM service's limit), as its
  * attributes, offsets and pixel data are all rewritten.
  */
@@ -13,7 +14,8 @@ export function checkTranscodedFileSize(fileSize: number | undefined): void {
   if (fileSize !== undefined && fileSize > MAX_TRANSCODED_FILE_BYTES) throw fileTooLarge();
 }
 
-export async function decodeInstance(blob: OpenedBlob): Promise<Buffer> {
+/** The instance converted to `target` (Explicit VR Little Endian or JPEG 2000 lossless). */
+export async function decodeInstance(blob: OpenedBlob, target: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of blob.chunks()) {
@@ -29,7 +31,7 @@ export async function decodeInstance(blob: OpenedBlob): Promise<Buffer> {
     at += chunk.length;
   }
   chunks.length = 0;
-  const decoded = await runPixelTask({ kind: 'transcodeFile', file }, [file.buffer]);
+  const decoded = await runPixelTask({ kind: 'transcodeFile', file, target }, [file.buffer]);
   return Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
 }
 

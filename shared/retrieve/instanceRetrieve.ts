@@ -41,9 +41,9 @@ export async function retrieveInstances(scope: RetrieveScope, accept: string | n
   if (!first) throw notFound(scope.level);
 
   if (!representation.multipart) {
-    if (first.plan.kind === 'decode') {
+    if (first.plan.kind === 'pixels') {
       // Decoded before the status is sent, so a codec failure is still a 406.
-      const decoded = await decodeInstance(openBlob(first.blobName));
+      const decoded = await decodeInstance(openBlob(first.blobName), first.plan.transferSyntax);
       return {
         status: 200,
         headers: { 'Content-Type': partContentType(first.plan), 'Content-Length': String(decoded.length) },
@@ -76,14 +76,14 @@ function planInstance(study: string, instance: VisibleInstance, requested: strin
   const stored = typeof instance.TransferSyntaxUID === 'string' ? instance.TransferSyntaxUID : '';
   const fileSize = typeof instance.FileSize === 'number' ? instance.FileSize : undefined;
   const plan = planSyntax(stored, requested);
-  if (plan.kind === 'decode') checkTranscodedFileSize(fileSize);
+  if (plan.kind === 'pixels') checkTranscodedFileSize(fileSize);
   return { blobName: fileBlobOf(study, instance), fileSize, plan };
 }
 
 function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<Buffer> {
   const { plan } = instance;
   if (plan.kind === 'original') return blob.chunks();
-  if (plan.kind === 'decode') return decodedChunks(blob);
+  if (plan.kind === 'pixels') return decodedChunks(blob, plan.transferSyntax);
   // A store reads at most DICOM_MAX_HEADER_BYTES, plus the chunk that crossed it, before the
   // identifiers (which follow the File Meta group): twice the setting holds every stored group.
   const maxHeaderBytes = 2 * getConfig().store.maxHeaderBytes;
@@ -93,8 +93,8 @@ function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<
   return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax, maxHeaderBytes);
 }
 
-async function* decodedChunks(blob: OpenedBlob): AsyncGenerator<Buffer> {
-  yield await decodeInstance(blob);
+async function* decodedChunks(blob: OpenedBlob, target: string): AsyncGenerator<Buffer> {
+  yield await decodeInstance(blob, target);
 }
 
 /**

@@ -1,0 +1,72 @@
+// Instances converted to JPEG 2000 lossless (the compressed syntax Azure offers on retrieve),
+// decoded by a reference decoder (pydicom with Pillow/OpenJPEG) to the source's pixels exactly.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { getString } from '../../shared/dicom/dicomJson';
+import { Tag } from '../../shared/dicom/tags';
+import { readFixture, TUTORIAL } from '../support/fixtures';
+import { ensurePydicom, pydicomPixels } from '../support/pydicomReference';
+import { useTestServer } from '../support/serverFixture';
+import { get, parseDicom, readParts, store } from './retrieveSupport';
+
+const J2K_LOSSLESS = '1.2.840.10008.1.2.4.90';
+const IN_CI = process.env.CI === 'true';
+
+function url(baseUrl: string, file: Buffer): string {
+  const { dataset } = parseDicom(file);
+  const uid = (tag: string): string => getString(dataset, tag) ?? '';
+  return `${baseUrl}/v2/studies/${uid(Tag.StudyInstanceUID)}/series/${uid(Tag.SeriesInstanceUID)}/instances/${uid(Tag.SOPInstanceUID)}`;
+}
+
+describe('WADO-RS: instances as JPEG 2000 lossless', () => {
+  const ctx = useTestServer();
+  const dir = mkdtempSync(path.join(tmpdir(), 'j2k-'));
+  const write = (name: string, bytes: Buffer): string => {
+    const file = path.join(dir, name);
+    writeFileSync(file, bytes);
+    return file;
+  };
+
+  test('native, JPEG-LS and multi-frame sources: the reference decoder gets the source pixels', async (t) => {
+    const unavailable = await ensurePydicom();
+    if (unavailable) {
+      if (IN_CI) throw new Error(`CI needs the reference decoder: ${unavailable}`);
+      t.skip(unavailable);
+      return;
+    }
+    const sources: Array<[string, Buffer]> = [
+      ['ct-signed', readFixture('pixels/ct-signed.dcm')],
+      ['red-triangle', readFixture(TUTORIAL.redTriangle.file)],
+      ['multiframe', readFixture('multiframe-native.dcm')],
+    ];
+    const jpegLs = readFixture('pixels/ct-12bit-jpeg-lossless.dcm');
+    await store(ctx.baseUrl, ...sources.map(([, file]) => file));
+    for (const [name, file] of sources) {
+      const response = await get(url(ctx.baseUrl, file), {
+        Accept: `application/dicom; transfer-syntax=${J2K_LOSSLESS}`,
+      });
+      const body = Buffer.from(await response.arrayBuffer());
+      assert.equal(response.status, 200, `${name}: ${body.toString().slice(0, 200)}`);
+      assert.equal(response.headers.get('content-type'), `application/dicom; transfer-syntax=${J2K_LOSSLESS}`);
+      assert.equal(parseDicom(body).transferSyntaxUid, J2K_LOSSLESS);
+      const expected = await pydicomPixels(write(`${name}-source.dcm`, file));
+      const actual = await pydicomPixels(write(`${name}-j2k.dcm`, body));
+      assert.ok(actual.equals(expected), `${name}: the JPEG 2000 file decodes to other pixels`);
+    }
+    // A compressed source is decoded, then encoded; at series level in a multipart response.
+    await store(ctx.baseUrl, jpegLs);
+    const { dataset } = parseDicom(jpegLs);
+    const series = `${ctx.baseUrl}/v2/studies/${getString(dataset, Tag.StudyInstanceUID) ?? ''}/series/${getString(dataset, Tag.SeriesInstanceUID) ?? ''}`;
+    const response = await get(series, {
+      Accept: `multipart/related; type="application/dicom"; transfer-syntax=${J2K_LOSSLESS}`,
+    });
+    assert.equal(response.status, 200);
+    const [part] = await readParts(response);
+    assert.equal(part?.contentType, `application/dicom; transfer-syntax=${J2K_LOSSLESS}`);
+    const decoded = await pydicomPixels(write('jpegls-j2k.dcm', part?.body ?? Buffer.alloc(0)));
+    assert.ok(decoded.equals(await pydicomPixels(write('ct-12bit.dcm', readFixture('pixels/ct-12bit.dcm')))));
+  });
+});
