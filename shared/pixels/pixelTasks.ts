@@ -19,7 +19,8 @@ export interface FrameSource {
 
 export type PixelTask =
   | ({ readonly kind: 'render'; readonly output: RenderOutput } & FrameSource)
-  | ({ readonly kind: 'decodeFrame' } & FrameSource)
+  /** One frame to native little endian samples, or to a JPEG 2000 lossless code stream. */
+  | ({ readonly kind: 'decodeFrame'; readonly target: string } & FrameSource)
   /** A whole Part 10 file to Explicit VR Little Endian or JPEG 2000 lossless. */
   | { readonly kind: 'transcodeFile'; readonly file: Uint8Array; readonly target: string };
 

@@ -57,7 +57,7 @@ async function run(task: PixelTask): Promise<PixelResult> {
       task.kind === 'render'
         ? await render(task, task.output)
         : task.kind === 'decodeFrame'
-          ? decodeFrame(task)
+          ? decodeFrame(task, task.target)
           : transcodeFile(task.file, task.target);
     return { ok: true, bytes: ownBuffer(bytes) };
   } catch (error) {
@@ -149,14 +149,19 @@ async function render(source: FrameSource, output: RenderOutput): Promise<Uint8A
 
 /** The elements with their pixel data decoded (and YBR JPEG data converted to RGB, as the codec does). */
 function decodedElements(elements: Record<string, unknown>, transferSyntax: string): Record<string, unknown> {
-  const transcoder = new Transcoder(elements, transferSyntax);
-  transcoder.transcode(EXPLICIT_VR_LITTLE_ENDIAN);
+  return convertedElements(elements, transferSyntax, EXPLICIT_VR_LITTLE_ENDIAN);
+}
+
+function convertedElements(elements: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
+  const transcoder = new Transcoder(elements, from);
+  transcoder.transcode(to);
   return transcoder.getElements();
 }
 
-function decodeFrame(source: FrameSource): Uint8Array {
+function decodeFrame(source: FrameSource, target: string): Uint8Array {
+  if (!TRANSCODE_TARGETS.has(target)) throw new Error(`Conversion to ${target} is not offered.`);
   const { elements, transferSyntax } = oneFrameImage(source);
-  const pixels = decodedElements(elements, transferSyntax).PixelData;
+  const pixels = convertedElements(elements, transferSyntax, target).PixelData;
   const frame = Array.isArray(pixels) ? (pixels[0] as ArrayBuffer | undefined) : undefined;
   if (!frame) throw new Error('The codec produced no pixels.');
   return new Uint8Array(frame);

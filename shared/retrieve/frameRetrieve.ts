@@ -26,6 +26,7 @@ import { multipartBody, multipartContentType, newBoundary } from './multipartWri
 import { notFound, type RetrieveScope } from './retrieveScope';
 
 const OCTET_STREAM = 'application/octet-stream';
+const JP2 = 'image/jp2';
 
 interface FramePlan {
   /** The transfer syntax the parts are labelled with. */
@@ -61,12 +62,13 @@ export async function retrieveFrames(
     );
   }
   const stored = typeof instance.TransferSyntaxUID === 'string' ? instance.TransferSyntaxUID : '';
-  const plan = planFrames(stored, representation.transferSyntax, instance);
+  const mediaType = representation.mediaType;
+  const plan = planFrames(stored, representation.transferSyntax, mediaType, instance);
   const blobName = fileBlobOf(scope.studyInstanceUid, instance);
-  const contentType = `${OCTET_STREAM}; transfer-syntax=${plan.transferSyntax}`;
+  const contentType = `${mediaType}; transfer-syntax=${plan.transferSyntax}`;
   if (plan.decode) {
     const image = { blobName, index, frameCount: count, transferSyntax: stored };
-    return decodedFramesResponse(image, frames, representation.multipart, contentType);
+    return decodedFramesResponse(image, frames, plan.transferSyntax, representation.multipart, contentType);
   }
   const ranges = frames.map((frame) => frameRangesOf(index, frame));
   // Refused before any read: the index gives every frame's length.
@@ -93,7 +95,7 @@ export async function retrieveFrames(
   );
   return {
     status: 200,
-    headers: { 'Content-Type': multipartContentType(OCTET_STREAM, boundary) },
+    headers: { 'Content-Type': multipartContentType(mediaType, boundary) },
     body: Readable.from(multipartBody(parts, boundary)),
   };
 }
@@ -106,6 +108,7 @@ export async function retrieveFrames(
 async function decodedFramesResponse(
   image: StoredImage,
   frames: readonly number[],
+  target: string,
   multipart: boolean,
   contentType: string,
 ): Promise<HttpResponseInit> {
@@ -113,7 +116,7 @@ async function decodedFramesResponse(
   header.catch(() => undefined);
   const decode = async (frame: number): Promise<Buffer> => {
     const [headerBytes, frameBytes] = await Promise.all([header, readFrameBytes(image, frame)]);
-    const decoded = await runPixelTask({ kind: 'decodeFrame', header: headerBytes, frame: frameBytes });
+    const decoded = await runPixelTask({ kind: 'decodeFrame', header: headerBytes, frame: frameBytes, target });
     return Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
   };
   if (!multipart) {
@@ -133,7 +136,7 @@ async function decodedFramesResponse(
   }));
   return {
     status: 200,
-    headers: { 'Content-Type': multipartContentType(OCTET_STREAM, boundary) },
+    headers: { 'Content-Type': multipartContentType(contentType.split(';')[0] ?? OCTET_STREAM, boundary) },
     body: Readable.from(multipartBody(parts, boundary)),
   };
 }
@@ -147,7 +150,7 @@ function rangesLength(ranges: readonly ByteRange[]): number {
  * syntax, except that big endian samples wider than a byte need swapping; compressed frames are
  * decoded when Explicit VR Little Endian is asked for; anything else is 406.
  */
-function planFrames(stored: string, requested: string, instance: VisibleInstance): FramePlan {
+function planFrames(stored: string, requested: string, mediaType: string, instance: VisibleInstance): FramePlan {
   if (requested === ORIGINAL_SYNTAX || requested === stored) return { transferSyntax: stored, swapUnit: undefined };
   const info = describeTransferSyntax(stored);
   if (requested === TransferSyntax.ExplicitVRLittleEndian && !info.encapsulated && !info.deflated) {
@@ -157,6 +160,11 @@ function planFrames(stored: string, requested: string, instance: VisibleInstance
     return { transferSyntax: requested, swapUnit };
   }
   if (requested === TransferSyntax.ExplicitVRLittleEndian && isDecodableSyntax(stored)) {
+    return { transferSyntax: requested, swapUnit: undefined, decode: true };
+  }
+  // JPEG 2000 lossless frames are encoded from native or decodable frames, for image/jp2 only (as on Azure).
+  const encodable = (!info.encapsulated && !info.deflated) || isDecodableSyntax(stored);
+  if (mediaType === JP2 && requested === TransferSyntax.JPEG2000Lossless && encodable) {
     return { transferSyntax: requested, swapUnit: undefined, decode: true };
   }
   throw new NotAcceptableError(

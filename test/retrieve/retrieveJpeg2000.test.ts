@@ -8,9 +8,9 @@ import { describe, test } from 'node:test';
 import { getString } from '../../shared/dicom/dicomJson';
 import { Tag } from '../../shared/dicom/tags';
 import { readFixture, TUTORIAL } from '../support/fixtures';
-import { ensurePydicom, pydicomPixels } from '../support/pydicomReference';
+import { ensurePydicom, pillowJ2kSamples, pydicomPixels } from '../support/pydicomReference';
 import { useTestServer } from '../support/serverFixture';
-import { get, parseDicom, readParts, store } from './retrieveSupport';
+import { frameOf, get, parseDicom, readParts, store, withUid } from './retrieveSupport';
 
 const J2K_LOSSLESS = '1.2.840.10008.1.2.4.90';
 const IN_CI = process.env.CI === 'true';
@@ -68,5 +68,35 @@ describe('WADO-RS: instances as JPEG 2000 lossless', () => {
     assert.equal(part?.contentType, `application/dicom; transfer-syntax=${J2K_LOSSLESS}`);
     const decoded = await pydicomPixels(write('jpegls-j2k.dcm', part?.body ?? Buffer.alloc(0)));
     assert.ok(decoded.equals(await pydicomPixels(write('ct-12bit.dcm', readFixture('pixels/ct-12bit.dcm')))));
+  });
+
+  test('frames as image/jp2 (multipart, Azure): JPEG 2000 code streams of the source frames', async (t) => {
+    const unavailable = await ensurePydicom();
+    if (unavailable) {
+      if (IN_CI) throw new Error(`CI needs the reference decoder: ${unavailable}`);
+      t.skip(unavailable);
+      return;
+    }
+    const native = readFixture('multiframe-native.dcm');
+    const stored = readFixture('multiframe-rle-bot.dcm');
+    // The RLE copy shares its SOP Instance UID with the native source, stored by the test above.
+    const sop = getString(parseDicom(stored).dataset, Tag.SOPInstanceUID) ?? '';
+    const rle = withUid(stored, sop, `${sop.slice(0, -3)}777`);
+    await store(ctx.baseUrl, rle);
+    const response = await get(`${url(ctx.baseUrl, rle)}/frames/2,30`, {
+      Accept: 'multipart/related; type="image/jp2"',
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^multipart\/related; type="image\/jp2"/);
+    const parts = await readParts(response);
+    assert.equal(parts.length, 2);
+    for (const [i, frame] of [2, 30].entries()) {
+      const part = parts[i];
+      assert.equal(part?.contentType, `image/jp2; transfer-syntax=${J2K_LOSSLESS}`);
+      // SOC and SIZ markers: a JPEG 2000 code stream.
+      assert.equal(part?.body.readUInt32BE(0), 0xff4fff51);
+      const samples = await pillowJ2kSamples(write(`frame-${frame}.j2k`, part?.body ?? Buffer.alloc(0)));
+      assert.ok(samples.equals(frameOf(native, frame)), `frame ${frame} decodes to other pixels`);
+    }
   });
 });

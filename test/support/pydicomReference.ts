@@ -54,3 +54,14 @@ export async function pydicomPixels(path: string): Promise<Buffer> {
   const { stdout } = await run(PYTHON, ['-c', script, path], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
   return stdout;
 }
+
+/** The samples of a JPEG 2000 code stream as Pillow (OpenJPEG) decodes it, row by row. */
+export async function pillowJ2kSamples(path: string): Promise<Buffer> {
+  const script = [
+    'import sys',
+    'from PIL import Image',
+    'sys.stdout.buffer.write(Image.open(sys.argv[1]).tobytes())',
+  ].join('\n');
+  const { stdout } = await run(PYTHON, ['-c', script, path], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  return stdout;
+}
