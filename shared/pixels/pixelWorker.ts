@@ -8,16 +8,17 @@ import * as dcmjs from 'dcmjs';
 import { NativeCodecs, Transcoder, log as codecsLog } from 'dcmjs-codecs';
 import { DicomImage, NativePixelDecoder, WindowLevel, log as imagingLog } from 'dcmjs-imaging';
 import sharp from 'sharp';
+import { Tag } from '../dicom/tags';
+import { TransferSyntax } from '../dicom/transferSyntax';
 import { frameTooLarge, instanceTooLarge, type ImageGeometry } from './pixelLimits';
 import type { FrameSource, PixelResult, PixelTask, RenderOutput } from './pixelTasks';
 
-const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-const PIXEL_DATA = '7FE00010';
-const TRANSCODE_TARGETS: ReadonlySet<string> = new Set([EXPLICIT_VR_LITTLE_ENDIAN, '1.2.840.10008.1.2.4.90']);
+const EXPLICIT_VR_LITTLE_ENDIAN = TransferSyntax.ExplicitVRLittleEndian;
+const TRANSCODE_TARGETS: ReadonlySet<string> = new Set([EXPLICIT_VR_LITTLE_ENDIAN, TransferSyntax.JPEG2000Lossless]);
 const NATIVE_SYNTAXES: ReadonlySet<string> = new Set([
-  '1.2.840.10008.1.2',
+  TransferSyntax.ImplicitVRLittleEndian,
   EXPLICIT_VR_LITTLE_ENDIAN,
-  '1.2.840.10008.1.2.2',
+  TransferSyntax.ExplicitVRBigEndian,
 ]);
 
 class TooLarge extends Error {}
@@ -27,8 +28,8 @@ class TooLarge extends Error {}
  * process from the code stream (SOF marker), so these are handed over under a listed UID.
  */
 const CODEC_SYNTAX_ALIASES: Readonly<Record<string, string>> = {
-  '1.2.840.10008.1.2.4.51': '1.2.840.10008.1.2.4.50',
-  '1.2.840.10008.1.2.4.57': '1.2.840.10008.1.2.4.70',
+  [TransferSyntax.JPEGExtended12Bit]: TransferSyntax.JPEGBaseline8Bit,
+  [TransferSyntax.JPEGLossless]: TransferSyntax.JPEGLosslessSV1,
 };
 
 function codecSyntaxOf(uid: string): string {
@@ -78,14 +79,14 @@ function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
 }
 
 function transferSyntaxOf(meta: Record<string, { Value?: unknown[] }>): string {
-  const value = meta['00020010']?.Value?.[0];
+  const value = meta[Tag.TransferSyntaxUID]?.Value?.[0];
   return typeof value === 'string' ? value : '';
 }
 
 /** The attributes before Pixel Data, as dcmjs's named elements, and the file's transfer syntax. */
 function readHeader(header: Uint8Array): { elements: Record<string, unknown>; transferSyntax: string } {
   const file = dcmjs.data.DicomMessage.readFile(arrayBufferOf(header), {
-    untilTag: PIXEL_DATA,
+    untilTag: Tag.PixelData,
     includeUntilTagValue: false,
     ignoreErrors: true,
   });
