@@ -154,6 +154,7 @@ function decodedElements(elements: Record<string, unknown>, transferSyntax: stri
 }
 
 function convertedElements(elements: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
+  checkEncodable(elements, from, to);
   const transcoder = new Transcoder(elements, from);
   transcoder.transcode(to);
   return transcoder.getElements();
@@ -168,6 +169,21 @@ function decodeFrame(source: FrameSource, target: string): Uint8Array {
   return new Uint8Array(frame);
 }
 
+/**
+ * The JPEG 2000 encoder turns native YBR pixels into RGB but leaves the Photometric
+ * Interpretation at YBR (found by decoding its output with OpenJPEG): refused rather than sent
+ * mislabelled. Compressed YBR sources are decoded to RGB first and are fine.
+ */
+function checkEncodable(elements: Record<string, unknown>, from: string, to: string): void {
+  const photometric = elements.PhotometricInterpretation;
+  if (to !== TransferSyntax.JPEG2000Lossless || !NATIVE_SYNTAXES.has(from)) return;
+  if (typeof photometric === 'string' && photometric.startsWith('YBR')) {
+    throw new Error(
+      `JPEG 2000 encoding of native ${photometric} pixels is not offered; ask for Explicit VR Little Endian.`,
+    );
+  }
+}
+
 function transcodeFile(file: Uint8Array, target: string): Uint8Array {
   const parsed = dcmjs.data.DicomMessage.readFile(arrayBufferOf(file));
   const stored = transferSyntaxOf(parsed.meta);
@@ -176,6 +192,7 @@ function transcodeFile(file: Uint8Array, target: string): Uint8Array {
   const tooLarge = instanceTooLarge(geometryOf(transcoder.getElements()));
   if (tooLarge) throw new TooLarge(tooLarge);
   if (!TRANSCODE_TARGETS.has(target)) throw new Error(`Conversion to ${target} is not offered.`);
+  checkEncodable(transcoder.getElements(), codecSyntaxOf(stored), target);
   transcoder.transcode(target);
   return new Uint8Array(transcoder.getDicomPart10());
 }

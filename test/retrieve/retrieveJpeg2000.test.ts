@@ -30,7 +30,7 @@ describe('WADO-RS: instances as JPEG 2000 lossless', () => {
     return file;
   };
 
-  test('native, JPEG-LS and multi-frame sources: the reference decoder gets the source pixels', async (t) => {
+  test('native grey, colour and multi-frame sources, and a compressed one: the reference decoder gets the source pixels', async (t) => {
     const unavailable = await ensurePydicom();
     if (unavailable) {
       if (IN_CI) throw new Error(`CI needs the reference decoder: ${unavailable}`);
@@ -56,6 +56,12 @@ describe('WADO-RS: instances as JPEG 2000 lossless', () => {
       const actual = await pydicomPixels(write(`${name}-j2k.dcm`, body));
       assert.ok(actual.equals(expected), `${name}: the JPEG 2000 file decodes to other pixels`);
     }
+    // Native YBR pixels: the encoder would mislabel them (docs/rendered.md), so 406.
+    const ybr = readFixture('pixels/ybr-full.dcm');
+    await store(ctx.baseUrl, ybr);
+    const refused = await get(url(ctx.baseUrl, ybr), { Accept: `application/dicom; transfer-syntax=${J2K_LOSSLESS}` });
+    assert.equal(refused.status, 406);
+    assert.match(await refused.text(), /JPEG 2000 encoding of native YBR_FULL pixels is not offered/);
     // A compressed source is decoded, then encoded; at series level in a multipart response.
     await store(ctx.baseUrl, jpegLs);
     const { dataset } = parseDicom(jpegLs);
