@@ -18,14 +18,12 @@ import { checkFrameResponseBytes } from './frameList';
 import { fileBlobOf } from './instanceKeys';
 import { frameIndexOf } from './storedFrameIndex';
 import { isDecodableSyntax } from '../pixels/decodableSyntaxes';
-import { runPixelTask } from '../pixels/pixelWorkerPool';
-import { readFrameBytes, readImageHeader, type StoredImage } from '../pixels/storedImage';
+import { decodedFramesResponse } from './decodedFrames';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
 import { partsWithLookahead } from './lookahead';
 import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
 import { notFound, type RetrieveScope } from './retrieveScope';
 
-const OCTET_STREAM = 'application/octet-stream';
 const JP2 = 'image/jp2';
 
 interface FramePlan {
@@ -68,7 +66,7 @@ export async function retrieveFrames(
   const contentType = `${mediaType}; transfer-syntax=${plan.transferSyntax}`;
   if (plan.decode) {
     const image = { blobName, index, frameCount: count, transferSyntax: stored };
-    return decodedFramesResponse(image, frames, plan.transferSyntax, representation.multipart, contentType);
+    return decodedFramesResponse(image, frames, { ...representation, transferSyntax: plan.transferSyntax });
   }
   const ranges = frames.map((frame) => frameRangesOf(index, frame));
   // Refused before any read: the index gives every frame's length.
@@ -96,47 +94,6 @@ export async function retrieveFrames(
   return {
     status: 200,
     headers: { 'Content-Type': multipartContentType(mediaType, boundary) },
-    body: Readable.from(multipartBody(parts, boundary)),
-  };
-}
-
-/**
- * Compressed frames decoded one at a time on a pixel worker, the header (the attributes a codec
- * needs) read once. A single frame is decoded before the status is sent, so its failure is a 406;
- * in a multipart response a failure ends the stream.
- */
-async function decodedFramesResponse(
-  image: StoredImage,
-  frames: readonly number[],
-  target: string,
-  multipart: boolean,
-  contentType: string,
-): Promise<HttpResponseInit> {
-  const header = readImageHeader(image);
-  header.catch(() => undefined);
-  const decode = async (frame: number): Promise<Buffer> => {
-    const [headerBytes, frameBytes] = await Promise.all([header, readFrameBytes(image, frame)]);
-    const decoded = await runPixelTask({ kind: 'decodeFrame', header: headerBytes, frame: frameBytes, target });
-    return Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
-  };
-  if (!multipart) {
-    const decoded = await decode(frames[0] ?? 1);
-    return {
-      status: 200,
-      headers: { 'Content-Type': contentType, 'Content-Length': String(decoded.length) },
-      body: decoded,
-    };
-  }
-  const boundary = newBoundary();
-  const parts = frames.map((frame) => ({
-    contentType,
-    body: (async function* () {
-      yield await decode(frame);
-    })(),
-  }));
-  return {
-    status: 200,
-    headers: { 'Content-Type': multipartContentType(contentType.split(';')[0] ?? OCTET_STREAM, boundary) },
     body: Readable.from(multipartBody(parts, boundary)),
   };
 }
