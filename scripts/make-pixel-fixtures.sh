@@ -32,6 +32,8 @@ lossless ct-signed ct-signed-rle dcmdrle dcmcrle
 lossless ct-signed ct-signed-jpeg-lossless-sv1 dcmdjpeg dcmcjpeg +e1
 lossless ct-12bit ct-12bit-jpeg-lossless dcmdjpeg dcmcjpeg +el
 lossless ybr-full ybr-full-rle dcmdrle dcmcrle
+# The parser fixtures' rich dataset (every VR, sequences, private elements) with RLE pixels.
+dcmcrle test/fixtures/rich-explicit-le.dcm "$OUT/rich-rle.dcm"
 dcmcjpls +en "$OUT/ct-12bit.dcm" "$OUT/ct-12bit-jpeg-ls-near.dcm"
 dcmcjpeg +ee "$OUT/ct-12bit.dcm" "$OUT/ct-12bit-jpeg-extended.dcm"
 

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { Tag } from '../dicom/tags';
 import { TransferSyntax } from '../dicom/transferSyntax';
 import { frameTooLarge, instanceTooLarge, type ImageGeometry } from './pixelLimits';
+import { SpliceTooLarge, splicedDecode } from './splicedDecode';
 import type { FrameSource, PixelResult, PixelTask, RenderOutput } from './pixelTasks';
 
 const EXPLICIT_VR_LITTLE_ENDIAN = TransferSyntax.ExplicitVRLittleEndian;
@@ -185,6 +186,27 @@ function checkEncodable(elements: Record<string, unknown>, from: string, to: str
 }
 
 function transcodeFile(file: Uint8Array, target: string): Uint8Array {
+  if (target === EXPLICIT_VR_LITTLE_ENDIAN) {
+    const spliced = splice(file);
+    if (spliced) return spliced;
+  }
+  return transcodeDataset(file, target);
+}
+
+/** Grey compressed files keep every stored byte but their syntax and pixels (splicedDecode.ts). */
+function splice(file: Uint8Array): Uint8Array | undefined {
+  try {
+    return splicedDecode(Buffer.from(file.buffer, file.byteOffset, file.byteLength), (header, frame) =>
+      decodeFrame({ header, frame }, EXPLICIT_VR_LITTLE_ENDIAN),
+    );
+  } catch (error) {
+    if (error instanceof SpliceTooLarge) throw new TooLarge(error.message);
+    throw error;
+  }
+}
+
+/** The codec library's whole-dataset conversion (dcmjs reads and rewrites every element). */
+function transcodeDataset(file: Uint8Array, target: string): Uint8Array {
   const parsed = dcmjs.data.DicomMessage.readFile(arrayBufferOf(file));
   const stored = transferSyntaxOf(parsed.meta);
   const elements = dcmjs.data.DicomMetaDictionary.naturalizeDataset(parsed.dict);

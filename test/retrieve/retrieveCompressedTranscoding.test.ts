@@ -136,6 +136,18 @@ describe('WADO-RS: compressed pixels decoded to Explicit VR Little Endian', () =
     assert.ok(frameOf(instance?.body ?? Buffer.alloc(0), 30).equals(frameOf(native, 30)));
   });
 
+  test('every attribute of a rich dataset survives the conversion (only the syntax and pixels change)', async () => {
+    const rich = readFixture('pixels/rich-rle.dcm');
+    await store(ctx.baseUrl, rich);
+    const response = await get(url(ctx.baseUrl, rich), { Accept: 'application/dicom' });
+    const body = Buffer.from(await response.arrayBuffer());
+    assert.equal(response.status, 200, body.toString().slice(0, 300));
+    const converted = parseDicom(body);
+    assert.equal(converted.transferSyntaxUid, EXPLICIT_LE);
+    assert.deepEqual(converted.dataset, parseDicom(readFixture('rich-explicit-le.dcm')).dataset);
+    assert.ok(frameOf(body, 1).equals(frameOf(readFixture('rich-explicit-le.dcm'), 1)));
+  });
+
   test('a conversion the server does not offer is 406; a frame past the end is 404', async () => {
     const file = lossless[0] as Buffer;
     const toJpeg = await get(url(ctx.baseUrl, file), {
