@@ -12,5 +12,8 @@ declare module 'dcmjs' {
       naturalizeDataset(dict: Record<string, unknown>): Record<string, unknown>;
     };
   };
-  export const log: { setLevel(level: string): void };
+  interface Logger {
+    setLevel(level: string): void;
+  }
+  export const log: Logger & { getLogger(name: string): Logger };
 }

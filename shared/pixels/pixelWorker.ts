@@ -41,6 +41,8 @@ function codecSyntaxOf(uid: string): string {
 sharp.concurrency(1);
 sharp.cache(false);
 dcmjs.log.setLevel('silent');
+// dcmjs reports unknown VRs (OL, OV, SV, UV: it predates them) through its own validation logger.
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
 codecsLog.setLevel('silent');
 imagingLog.setLevel('silent');
 
