@@ -45,4 +45,6 @@ dcmcjpeg +ee "$OUT/ct-12bit.dcm" "$OUT/ct-12bit-jpeg-extended.dcm"
 # The reference decodes of the lossy files, for the tests' tolerance checks.
 dcmdjpls "$OUT/ct-12bit-jpeg-ls-near.dcm" "$OUT/ct-12bit-jpeg-ls-near.decoded.dcm"
 dcmdjpeg "$OUT/ct-12bit-jpeg-extended.dcm" "$OUT/ct-12bit-jpeg-extended.decoded.dcm"
+# JPEG baseline (lossy, 8 bits): DCMTK's decode of the parser fixtures' multi-frame JPEG file.
+dcmdjpeg test/fixtures/multiframe-jpeg-bot.dcm "$OUT/multiframe-jpeg-bot.decoded.dcm"
 du -ab "$OUT" | sort -n

@@ -112,7 +112,7 @@ describe('WADO-RS: compressed pixels decoded to Explicit VR Little Endian', () =
     }
   });
 
-  test('a multi-frame JPEG series: every frame decoded, in order, in a multipart response', async () => {
+  test('a multi-frame RLE series: every frame decoded, in order, in a multipart response', async () => {
     const native = readFixture('multiframe-native.dcm');
     const rle = readFixture('multiframe-rle-bot.dcm');
     await store(ctx.baseUrl, rle);
@@ -134,6 +134,23 @@ describe('WADO-RS: compressed pixels decoded to Explicit VR Little Endian', () =
     const [instance] = await readParts(whole);
     assert.equal(instance?.contentType, `application/dicom; transfer-syntax=${EXPLICIT_LE}`);
     assert.ok(frameOf(instance?.body ?? Buffer.alloc(0), 30).equals(frameOf(native, 30)));
+  });
+
+  test('JPEG baseline frames decode as DCMTK decodes them', async () => {
+    const jpeg = readFixture('multiframe-jpeg-bot.dcm');
+    const reference = readFixture('pixels/multiframe-jpeg-bot.decoded.dcm');
+    // The RLE test above stored the native source's UIDs; this copy gets its own SOP Instance UID.
+    const sop = uidsOf(jpeg).sop;
+    const file = withUid(jpeg, sop, `${sop.slice(0, -3)}888`);
+    await store(ctx.baseUrl, file);
+    const response = await get(`${url(ctx.baseUrl, file)}/frames/1,15,30`, {
+      Accept: 'multipart/related; type="application/octet-stream"',
+    });
+    assert.equal(response.status, 200);
+    const parts = await readParts(response);
+    for (const [i, frame] of [1, 15, 30].entries()) {
+      assert.ok(parts[i]?.body.equals(frameOf(reference, frame)), `frame ${frame} differs from dcmdjpeg's`);
+    }
   });
 
   test('every attribute of a rich dataset survives the conversion (only the syntax and pixels change)', async () => {
