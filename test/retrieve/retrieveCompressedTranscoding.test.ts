@@ -3,6 +3,7 @@
 // DCMTK's or pydicom's decode of it gives those pixels), close ones for lossy sources.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { NativeCodecs, Transcoder } from 'dcmjs-codecs';
 import { getString } from '../../shared/dicom/dicomJson';
 import { Tag } from '../../shared/dicom/tags';
 import { readFixture } from '../support/fixtures';
@@ -10,6 +11,7 @@ import { useTestServer } from '../support/serverFixture';
 import { frameOf, get, parseDicom, readParts, store, withUid } from './retrieveSupport';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+const HTJ2K_LOSSLESS = '1.2.840.10008.1.2.4.201';
 
 /** Fixture, the native file holding its exact pixels, the syntax it is stored in. */
 const LOSSLESS: ReadonlyArray<readonly [string, string, string]> = [
@@ -134,6 +136,20 @@ describe('WADO-RS: compressed pixels decoded to Explicit VR Little Endian', () =
     const [instance] = await readParts(whole);
     assert.equal(instance?.contentType, `application/dicom; transfer-syntax=${EXPLICIT_LE}`);
     assert.ok(frameOf(instance?.body ?? Buffer.alloc(0), 30).equals(frameOf(native, 30)));
+  });
+
+  test('HTJ2K lossless (no reference encoder here: encoded by the codec library in the test) round-trips', async () => {
+    await NativeCodecs.initializeAsync();
+    const native = distinct('ct-12bit.dcm', 60);
+    const transcoder = new Transcoder(new Uint8Array(native).buffer);
+    transcoder.transcode(HTJ2K_LOSSLESS);
+    const file = Buffer.from(transcoder.getDicomPart10());
+    assert.equal(parseDicom(file).transferSyntaxUid, HTJ2K_LOSSLESS);
+    await store(ctx.baseUrl, file);
+    const frame = await get(`${url(ctx.baseUrl, file)}/frames/1`, { Accept: 'application/octet-stream' });
+    assert.equal(frame.status, 200);
+    assert.equal(frame.headers.get('content-type'), `application/octet-stream; transfer-syntax=${EXPLICIT_LE}`);
+    assert.ok(Buffer.from(await frame.arrayBuffer()).equals(frameOf(native, 1)));
   });
 
   test('JPEG baseline frames decode as DCMTK decodes them', async () => {
