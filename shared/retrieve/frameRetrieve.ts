@@ -5,30 +5,34 @@
 import { Readable } from 'node:stream';
 import type { HttpResponseInit } from '@azure/functions';
 import { getNumber, type DicomJsonDataset } from '../dicom/dicomJson';
-import type { ByteRange, StoredFrameIndex } from '../dicom/frameIndex';
+import type { ByteRange } from '../dicom/frameIndex';
 import { frameCountOf, frameRangesOf } from '../dicom/frameRanges';
 import { Tag } from '../dicom/tags';
 import { TransferSyntax, describeTransferSyntax } from '../dicom/transferSyntax';
 import { NotAcceptableError, NotFoundError } from '../errors';
 import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
 import { ensureStorage } from '../storage/provision';
-import { readBlobText } from './blobReads';
 import { frameValueBytes, openFrame, swapBytes } from './frameBytes';
 import { negotiateFrames } from './frameNegotiation';
 import { checkFrameResponseBytes } from './frameList';
-import { fileBlobOf, framesBlobOf } from './instanceKeys';
+import { fileBlobOf } from './instanceKeys';
+import { frameIndexOf } from './storedFrameIndex';
+import { isDecodableSyntax } from '../pixels/decodableSyntaxes';
+import { decodedFramesResponse } from './decodedFrames';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
 import { partsWithLookahead } from './lookahead';
 import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
 import { notFound, type RetrieveScope } from './retrieveScope';
 
-const OCTET_STREAM = 'application/octet-stream';
+const JP2 = 'image/jp2';
 
 interface FramePlan {
   /** The transfer syntax the parts are labelled with. */
   readonly transferSyntax: string;
   /** Big endian native frames sent as little endian are swapped by sample size. */
   readonly swapUnit: 2 | 4 | 8 | undefined;
+  /** Compressed frames are decoded (on a pixel worker) to native little endian. */
+  readonly decode?: boolean;
 }
 
 export async function retrieveFrames(
@@ -56,9 +60,14 @@ export async function retrieveFrames(
     );
   }
   const stored = typeof instance.TransferSyntaxUID === 'string' ? instance.TransferSyntaxUID : '';
-  const plan = planFrames(stored, representation.transferSyntax, instance);
+  const mediaType = representation.mediaType;
+  const plan = planFrames(stored, representation.transferSyntax, mediaType, instance);
   const blobName = fileBlobOf(scope.studyInstanceUid, instance);
-  const contentType = `${OCTET_STREAM}; transfer-syntax=${plan.transferSyntax}`;
+  const contentType = `${mediaType}; transfer-syntax=${plan.transferSyntax}`;
+  if (plan.decode) {
+    const image = { blobName, index, frameCount: count, transferSyntax: stored };
+    return decodedFramesResponse(image, frames, { ...representation, transferSyntax: plan.transferSyntax });
+  }
   const ranges = frames.map((frame) => frameRangesOf(index, frame));
   // Refused before any read: the index gives every frame's length.
   checkFrameResponseBytes(ranges.map(rangesLength));
@@ -84,16 +93,9 @@ export async function retrieveFrames(
   );
   return {
     status: 200,
-    headers: { 'Content-Type': multipartContentType(OCTET_STREAM, boundary) },
+    headers: { 'Content-Type': multipartContentType(mediaType, boundary) },
     body: Readable.from(multipartBody(parts, boundary)),
   };
-}
-
-/** The stored frame index: the flat format, or the per-fragment objects of earlier releases. */
-async function frameIndexOf(study: string, instance: VisibleInstance): Promise<StoredFrameIndex | undefined> {
-  if (instance.FramesInBlob === true)
-    return JSON.parse(await readBlobText(framesBlobOf(study, instance))) as StoredFrameIndex;
-  return typeof instance.Frames === 'string' ? (JSON.parse(instance.Frames) as StoredFrameIndex) : undefined;
 }
 
 function rangesLength(ranges: readonly ByteRange[]): number {
@@ -102,10 +104,10 @@ function rangesLength(ranges: readonly ByteRange[]): number {
 
 /**
  * Frames as stored for `*` or the stored syntax. Native frames are the same bytes in every native
- * syntax, except that big endian samples wider than a byte need swapping; compressed frames
- * would need decoding: 406.
+ * syntax, except that big endian samples wider than a byte need swapping; compressed frames are
+ * decoded when Explicit VR Little Endian is asked for; anything else is 406.
  */
-function planFrames(stored: string, requested: string, instance: VisibleInstance): FramePlan {
+function planFrames(stored: string, requested: string, mediaType: string, instance: VisibleInstance): FramePlan {
   if (requested === ORIGINAL_SYNTAX || requested === stored) return { transferSyntax: stored, swapUnit: undefined };
   const info = describeTransferSyntax(stored);
   if (requested === TransferSyntax.ExplicitVRLittleEndian && !info.encapsulated && !info.deflated) {
@@ -113,6 +115,14 @@ function planFrames(stored: string, requested: string, instance: VisibleInstance
     const bits = bitsAllocated(instance);
     const swapUnit = bits === 16 ? 2 : bits === 32 ? 4 : bits === 64 ? 8 : undefined;
     return { transferSyntax: requested, swapUnit };
+  }
+  if (requested === TransferSyntax.ExplicitVRLittleEndian && isDecodableSyntax(stored)) {
+    return { transferSyntax: requested, swapUnit: undefined, decode: true };
+  }
+  // JPEG 2000 lossless frames are encoded from native or decodable frames, for image/jp2 only (as on Azure).
+  const encodable = (!info.encapsulated && !info.deflated) || isDecodableSyntax(stored);
+  if (mediaType === JP2 && requested === TransferSyntax.JPEG2000Lossless && encodable) {
+    return { transferSyntax: requested, swapUnit: undefined, decode: true };
   }
   throw new NotAcceptableError(
     `The instance is stored in transfer syntax ${stored} and its frames cannot be converted to ${requested}; ` +

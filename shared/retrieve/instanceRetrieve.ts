@@ -1,6 +1,7 @@
 /**
  * Retrieve instances (WADO-RS, PS3.18 10.4.1.1.1): the files of a study, a series or one
- * instance, as stored or converted to Explicit VR Little Endian, streamed part by part.
+ * instance, as stored or converted to Explicit VR Little Endian (compressed pixels decoded),
+ * streamed part by part.
  */
 import { Readable } from 'node:stream';
 import type { HttpResponseInit } from '@azure/functions';
@@ -18,6 +19,7 @@ import { notFound, type RetrieveScope } from './retrieveScope';
 import { planSyntax, type SyntaxPlan } from './syntaxPlan';
 import { isUidGrammar } from '../dicom/uid';
 import { getConfig } from '../config';
+import { checkTranscodedFileSize, decodeInstance } from './decodedInstance';
 
 const DICOM = 'application/dicom';
 
@@ -39,6 +41,15 @@ export async function retrieveInstances(scope: RetrieveScope, accept: string | n
   if (!first) throw notFound(scope.level);
 
   if (!representation.multipart) {
+    if (first.plan.kind === 'pixels') {
+      // Decoded before the status is sent, so a codec failure is still a 406.
+      const decoded = await decodeInstance(openBlob(first.blobName), first.plan.transferSyntax);
+      return {
+        status: 200,
+        headers: { 'Content-Type': partContentType(first.plan), 'Content-Length': String(decoded.length) },
+        body: decoded,
+      };
+    }
     const headers: Record<string, string> = { 'Content-Type': partContentType(first.plan) };
     if (first.plan.kind === 'original' && first.fileSize !== undefined)
       headers['Content-Length'] = String(first.fileSize);
@@ -63,16 +74,16 @@ export async function retrieveInstances(scope: RetrieveScope, accept: string | n
 
 function planInstance(study: string, instance: VisibleInstance, requested: string): PlannedInstance {
   const stored = typeof instance.TransferSyntaxUID === 'string' ? instance.TransferSyntaxUID : '';
-  return {
-    blobName: fileBlobOf(study, instance),
-    fileSize: typeof instance.FileSize === 'number' ? instance.FileSize : undefined,
-    plan: planSyntax(stored, requested),
-  };
+  const fileSize = typeof instance.FileSize === 'number' ? instance.FileSize : undefined;
+  const plan = planSyntax(stored, requested);
+  if (plan.kind === 'pixels') checkTranscodedFileSize(fileSize);
+  return { blobName: fileBlobOf(study, instance), fileSize, plan };
 }
 
 function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<Buffer> {
   const { plan } = instance;
   if (plan.kind === 'original') return blob.chunks();
+  if (plan.kind === 'pixels') return decodedChunks(blob, plan.transferSyntax);
   // A store reads at most DICOM_MAX_HEADER_BYTES, plus the chunk that crossed it, before the
   // identifiers (which follow the File Meta group): twice the setting holds every stored group.
   const maxHeaderBytes = 2 * getConfig().store.maxHeaderBytes;
@@ -80,6 +91,10 @@ function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<
     return inflateToExplicitLittleEndian(blob.chunks(), maxHeaderBytes);
   }
   return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax, maxHeaderBytes);
+}
+
+async function* decodedChunks(blob: OpenedBlob, target: string): AsyncGenerator<Buffer> {
+  yield await decodeInstance(blob, target);
 }
 
 /**

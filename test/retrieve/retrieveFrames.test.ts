@@ -106,13 +106,19 @@ describe('WADO-RS retrieve frames', () => {
       [framesUrl(ctx.baseUrl, noPixels, '1'), OCTET_ANY, 404, /no pixel data/],
       [
         framesUrl(ctx.baseUrl, FIXTURES.jpeg, '1'),
-        'multipart/related; type="application/octet-stream"',
+        'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.4.90',
         406,
         /1\.2\.840\.10008\.1\.2\.4\.50 .*transfer-syntax=\*/,
       ],
       [framesUrl(ctx.baseUrl, FIXTURES.native, '1,2'), 'application/octet-stream; transfer-syntax=*', 406, /one frame/],
       [framesUrl(ctx.baseUrl, FIXTURES.native, '1'), 'application/dicom', 406, /not acceptable/],
-      [framesUrl(ctx.baseUrl, FIXTURES.native, '1'), 'multipart/related; type="image/jp2"', 406, /not acceptable/],
+      [
+        framesUrl(ctx.baseUrl, FIXTURES.native, '1'),
+        'multipart/related; type="image/jp2"; transfer-syntax=1.2.840.10008.1.2.4.91',
+        406,
+        /not acceptable/,
+      ],
+      [framesUrl(ctx.baseUrl, FIXTURES.native, '1'), 'image/jp2', 406, /not acceptable/],
       [
         `${ctx.baseUrl}/v2/studies/${TUTORIAL.studyUid}/series/${TUTORIAL.redTriangle.seriesUid}/instances/${newUid()}/frames/1`,
         OCTET_ANY,
