@@ -13,17 +13,19 @@ export async function deleteIfExists(client: TableClient, partitionKey: string, 
 /**
  * Deletes an entity only while its ETag is still `etag`; a no-op when it is gone (404) or was
  * changed by someone else (412), whose write then wins. A single request: a transaction's delete
- * cannot carry an ETag.
+ * cannot carry an ETag. True when this call deleted it.
  */
 export async function deleteIfUnchanged(
   client: TableClient,
   partitionKey: string,
   rowKey: string,
   etag: string,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await client.deleteEntity(partitionKey, rowKey, { etag });
+    return true;
   } catch (error) {
     if (!isStorageStatus(error, 404, 412)) throw error;
+    return false;
   }
 }

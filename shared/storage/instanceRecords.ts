@@ -237,13 +237,7 @@ export async function deletePendingMarkerIfUnchanged(
   etag: string,
   partition = pendingPartition(key.studyInstanceUid),
 ): Promise<boolean> {
-  try {
-    await instances().deleteEntity(partition, pendingRowKey(key, version), { etag });
-    return true;
-  } catch (error) {
-    if (isStorageStatus(error, 404, 412)) return false;
-    throw error;
-  }
+  return deleteIfUnchanged(instances(), partition, pendingRowKey(key, version), etag);
 }
 
 export async function deletePendingMarker(key: InstanceKey, version: string): Promise<void> {
@@ -371,13 +365,7 @@ export async function deleteRequestMarker(
   etag: string,
   partition = pendingPartition(studyInstanceUid),
 ): Promise<boolean> {
-  try {
-    await instances().deleteEntity(partition, requestMarkerRowKey(studyInstanceUid, requestVersion), { etag });
-    return true;
-  } catch (error) {
-    if (isStorageStatus(error, 404, 412)) return false;
-    throw error;
-  }
+  return deleteIfUnchanged(instances(), partition, requestMarkerRowKey(studyInstanceUid, requestVersion), etag);
 }
 
 /** The instance entities a request's attempts hold in one study: a range of versions. */
