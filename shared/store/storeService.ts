@@ -102,6 +102,7 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   const commits = new CommitGroup(MAX_COMMIT_GROUP, COMMIT_WAIT_MS, COMMIT_GROUP_BYTES);
   const stores: Promise<InstanceOutcome | undefined>[] = [];
   const headerlessParts = new Set<number>();
+  const unsettled = new Set<Promise<void>>();
   const storeBody = async (partBody: Readable, hasHeaders: boolean) => {
     const store = storeInstance(withEventLoopTurns(partBody), {
       ...options,
@@ -109,8 +110,16 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
     });
     if (!hasHeaders) headerlessParts.add(stores.length);
     stores.push(store);
-    // On to the next part once this one's bytes are read (or its store has ended early).
-    await Promise.race([store.catch(() => undefined), finished(partBody).catch(() => undefined)]);
+    const settled = store.then(
+      () => undefined,
+      () => undefined,
+    );
+    unsettled.add(settled);
+    void settled.then(() => unsettled.delete(settled));
+    // On to the next part once this one's bytes are read (or its store has ended early), and once
+    // few enough earlier stores are still committing: slow storage must not let them pile up.
+    await Promise.race([settled, finished(partBody).catch(() => undefined)]);
+    while (unsettled.size >= MAX_STORES_IN_FLIGHT) await Promise.race(unsettled);
   };
   let failure: { error: unknown } | undefined;
   try {
@@ -161,6 +170,8 @@ const MARKER_GRACE_MS = 2000;
 const MAX_COMMIT_GROUP = MAX_EVENTS_PER_BLOCK;
 /** How long an uploaded instance waits for others to commit with: a fraction of any lease. */
 const COMMIT_WAIT_MS = 2000;
+/** Stores of one request between their part's last byte and their outcome: two commit groups. */
+const MAX_STORES_IN_FLIGHT = 2 * MAX_COMMIT_GROUP;
 const STUDY_REFRESH_CONCURRENCY = 4;
 /**
  * Decoded metadata the waiting instances may hold between them before they commit: about a
