@@ -23,9 +23,13 @@ export async function uploadStreamToBlob(
   while (headBytes < SINGLE_PUT_BYTES) {
     const next = await iterator.next();
     if (next.done) {
-      const body = Buffer.concat(head, headBytes);
-      await blob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: contentType }, abortSignal });
-      return body.length;
+      // The chunks as they are, not copied into one buffer: a factory, so that a retry sends them again.
+      const chunks = head.slice();
+      await blob.upload(() => Readable.from(chunks), headBytes, {
+        blobHTTPHeaders: { blobContentType: contentType },
+        abortSignal,
+      });
+      return headBytes;
     }
     head.push(next.value);
     headBytes += next.value.length;
