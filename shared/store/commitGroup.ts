@@ -4,11 +4,14 @@
  * transaction per study (docs/scale.md). A part's commit waits for at most `maxWaitMs` (less than
  * a third of a lease, so waiting never costs a lease renewal), for `maxSize` parts, for parts
  * holding `maxBytes` of decoded metadata between them (a waiting part keeps its dataset in memory),
- * or for the end of the request body, whichever comes first.
+ * or, once the request body has ended, for the last of its stores to be ready (or to have ended
+ * without committing), whichever comes first.
  */
 export class CommitGroup {
   private waiting: Array<() => void> = [];
   private bytes = 0;
+  /** Stores that may still join: entered, and neither joined nor left. */
+  private members = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -18,21 +21,33 @@ export class CommitGroup {
     private readonly maxBytes: number,
   ) {}
 
-  /** Resolves when this part, holding about `bytes` of decoded data, may commit. */
+  /** A store begins that may join later. */
+  enter(): void {
+    this.members += 1;
+  }
+
+  /** A store that entered ended without joining (refused, failed, a duplicate). */
+  leave(): void {
+    this.members -= 1;
+    if (this.closed && this.members === 0) this.flush();
+  }
+
+  /** Resolves when this store, which entered and holds about `bytes` of decoded data, may commit. */
   join(bytes: number): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    this.members -= 1;
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       this.bytes += bytes;
-      if (this.waiting.length >= this.maxSize || this.bytes >= this.maxBytes) this.flush();
+      const everyoneIn = this.closed && this.members === 0;
+      if (everyoneIn || this.waiting.length >= this.maxSize || this.bytes >= this.maxBytes) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
     });
   }
 
-  /** No more parts will join: whoever waits commits now, and later joiners at once. */
+  /** No more stores will enter (the request body has ended). */
   close(): void {
     this.closed = true;
-    this.flush();
+    if (this.members === 0) this.flush();
   }
 
   private flush(): void {

@@ -104,10 +104,17 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   const headerlessParts = new Set<number>();
   const unsettled = new Set<Promise<void>>();
   const storeBody = async (partBody: Readable, hasHeaders: boolean) => {
+    let joined = false;
+    commits.enter();
     const store = storeInstance(withEventLoopTurns(partBody), {
       ...options,
-      commitGate: (bytes) => commits.join(bytes),
+      commitGate: (bytes) => {
+        joined = true;
+        return commits.join(bytes);
+      },
     });
+    // A store that ends without reaching its commit must not keep the others waiting.
+    void store.finally(() => !joined && commits.leave()).catch(() => undefined);
     if (!hasHeaders) headerlessParts.add(stores.length);
     stores.push(store);
     const settled = store.then(
