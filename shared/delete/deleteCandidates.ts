@@ -1,6 +1,6 @@
 import { odata } from '@azure/data-tables';
 import { table } from '../storage/clients';
-import { instanceRowKey, type InstanceEntity } from '../storage/instanceRecords';
+import { instanceKeyOf, instanceRowKey, type InstanceEntity } from '../storage/instanceRecords';
 import { isStorageStatus } from '../storage/storageErrors';
 import type { DeleteCandidate, DeleteScope } from './deleteScope';
 
@@ -48,11 +48,7 @@ async function pointRead(partitionKey: string, rowKey: string): Promise<KeyColum
 
 function candidate(entity: KeyColumns): DeleteCandidate {
   return {
-    key: {
-      studyInstanceUid: entity.partitionKey,
-      seriesInstanceUid: entity.SeriesInstanceUID,
-      sopInstanceUid: entity.SOPInstanceUID,
-    },
+    key: instanceKeyOf(entity),
     version: entity.Version,
     etag: entity.etag,
   };

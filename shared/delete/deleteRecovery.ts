@@ -1,4 +1,4 @@
-import type { InstanceRecord } from '../storage/instanceRecords';
+import { instanceKeyOf, type InstanceRecord } from '../storage/instanceRecords';
 import { ensureDeleteEvent, finishDelete } from './deleteFinisher';
 
 /**
@@ -12,11 +12,7 @@ export async function resumeAbandonedDelete(record: InstanceRecord): Promise<boo
   const leaseUntil = entity.LeaseUntil instanceof Date ? entity.LeaseUntil.getTime() : 0;
   if (entity.State !== 'deleting' || leaseUntil > Date.now()) return false;
   const instance = {
-    key: {
-      studyInstanceUid: entity.partitionKey,
-      seriesInstanceUid: entity.SeriesInstanceUID,
-      sopInstanceUid: entity.SOPInstanceUID,
-    },
+    key: instanceKeyOf(entity),
     version: entity.Version,
     etag,
   };

@@ -51,6 +51,17 @@ export function pendingPartition(studyInstanceUid: string): string {
   return `${PENDING_PREFIX}-${(shard % PENDING_SHARDS).toString(16).padStart(2, '0')}`;
 }
 
+/** The instance an entity is about: its partition is the study, its columns name the rest. */
+export function instanceKeyOf(
+  entity: Pick<InstanceEntity, 'partitionKey' | 'SeriesInstanceUID' | 'SOPInstanceUID'>,
+): InstanceKey {
+  return {
+    studyInstanceUid: entity.partitionKey,
+    seriesInstanceUid: entity.SeriesInstanceUID,
+    sopInstanceUid: entity.SOPInstanceUID,
+  };
+}
+
 export function instanceRowKey(key: InstanceKey): string {
   return `${key.seriesInstanceUid}|${key.sopInstanceUid}`;
 }

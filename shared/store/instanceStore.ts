@@ -12,7 +12,7 @@ import { DicomWebError } from '../errors';
 import { fileBlobName, framesBlobName, metadataBlobName, versionPrefix, type InstanceKey } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix, uploadStreamToBlob, uploadTextBlob } from '../storage/blobUpload';
 import { deleteInstanceEntity } from '../storage/instanceRecords';
-import { indexInstance } from '../search/instanceIndex';
+import { indexInstance, unindexInstance } from '../search/instanceIndex';
 import type { SummaryInstanceRow } from '../search/studySummary';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
@@ -115,7 +115,7 @@ export async function storeInstance(
   const dataset = parsed?.dataset ?? parser.dataset;
   const required = validateInstance(dataset, options.apiVersion).requiredFailures;
   if (required.length > 0) return failAndDrain(input, FailureReason.ValidationFailed, dataset, ...required);
-  const key = instanceKeyOf(dataset);
+  const key = instanceKeyFromDataset(dataset);
   if (options.requestStudyInstanceUid !== undefined && key.studyInstanceUid !== options.requestStudyInstanceUid) {
     return failAndDrain(
       input,
@@ -182,7 +182,7 @@ export async function storeInstance(
     parsed ??= parser.end();
     const validation = validateInstance(parsed.dataset, options.apiVersion);
     if (options.apiVersion === 'v1' && validation.attributeFailures.length > 0) {
-      await abandon(key, version, lease, options);
+      await abandon(key, version, lease, indexed, options);
       return failed(
         FailureReason.ValidationFailed,
         parsed.dataset,
@@ -235,7 +235,7 @@ export async function storeInstance(
       options.keepMarker(key.studyInstanceUid);
       throw error;
     }
-    await abandon(key, version, lease, options);
+    await abandon(key, version, lease, indexed, options);
     if (error instanceof DicomParseError) {
       return failAndDrain(input, FailureReason.ValidationFailed, dataset, `Not a valid DICOM file: ${error.message}`);
     }
@@ -327,25 +327,34 @@ async function commitCreate(key: InstanceKey, version: string) {
 }
 
 /**
- * Undoes an attempt that did not commit: its blobs and its reservation. If either fails, the
- * request's marker stays, and recovery finishes the clean-up.
+ * Undoes an attempt that did not commit: its blobs, its reservation, and its SOP Instance UID index
+ * entry (written as soon as the reservation was ours; removed only while it names this attempt).
+ * If any of them fails, the request's marker stays, and recovery finishes the clean-up.
  */
-async function abandon(key: InstanceKey, version: string, lease: LeaseKeeper, options: StoreInstanceOptions) {
+async function abandon(
+  key: InstanceKey,
+  version: string,
+  lease: LeaseKeeper,
+  indexed: Promise<void>,
+  options: StoreInstanceOptions,
+) {
   await lease.stop();
+  await indexed.catch(() => undefined);
   // Each step on its own: releasing the reservation matters most (it unlocks the instance for a
   // retry), and must not wait on blob clean-up that may be what is failing.
-  const [released, blobsDeleted] = await Promise.allSettled([
+  const steps = await Promise.allSettled([
     deleteInstanceEntity(key, lease.etag),
     deleteBlobsWithPrefix(versionPrefix(key, version)),
+    unindexInstance(key, version),
   ]);
-  const failures = [released, blobsDeleted].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failures = steps.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length === 0) return;
   options.keepMarker(key.studyInstanceUid);
   const reasons = failures.map((f) => String(f.reason)).join('; ');
   options.log(`Clean-up of abandoned store ${key.sopInstanceUid}/${version} deferred: ${reasons}`);
 }
 
-function instanceKeyOf(dataset: DicomJsonDataset): InstanceKey {
+function instanceKeyFromDataset(dataset: DicomJsonDataset): InstanceKey {
   return {
     studyInstanceUid: getString(dataset, Tag.StudyInstanceUID) ?? '',
     seriesInstanceUid: getString(dataset, Tag.SeriesInstanceUID) ?? '',

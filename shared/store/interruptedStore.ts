@@ -1,9 +1,9 @@
 import { refreshStudy } from '../search/summaryRefresh';
 import { settleMarker } from './markerSettlement';
-import type { InstanceKey } from '../storage/blobLayout';
 import {
   deletePendingMarkerIfUnchanged,
   getInstanceRecord,
+  instanceKeyOf,
   getPendingMarker,
   setRecovered,
   type InstanceRecord,
@@ -29,11 +29,7 @@ export type CreatedVerdict = 'repaired' | 'exists' | 'changed';
  */
 export async function judgeCreated(record: InstanceRecord, staleAfterMs: number): Promise<CreatedVerdict> {
   const { entity, etag } = record;
-  const key: InstanceKey = {
-    studyInstanceUid: entity.partitionKey,
-    seriesInstanceUid: entity.SeriesInstanceUID,
-    sopInstanceUid: entity.SOPInstanceUID,
-  };
+  const key = instanceKeyOf(entity);
   if (entity.Recovered === true) {
     await refreshStudy(key.studyInstanceUid);
     return (await setRecovered(key, etag, false)) === undefined ? 'changed' : 'repaired';

@@ -1,4 +1,5 @@
 import { resumeAbandonedDelete } from '../delete/deleteRecovery';
+import { unindexInstance } from '../search/instanceIndex';
 import { refreshStudy } from '../search/summaryRefresh';
 import { versionPrefix } from '../storage/blobLayout';
 import { deleteBlobsWithPrefix } from '../storage/blobUpload';
@@ -7,6 +8,7 @@ import {
   deletePendingMarkerIfUnchanged,
   deleteRequestMarker,
   getInstanceRecord,
+  instanceKeyOf,
   listRequestAttempts,
   setRecovered,
   type InstanceRecord,
@@ -61,18 +63,7 @@ async function settle(marker: PendingMarker, stale: boolean): Promise<Settlement
   if (current?.entity.State === 'deleting') {
     return (await resumeAbandonedDelete(current)) ? 'deleteFinished' : 'leaseHeld';
   }
-  if (current) {
-    const commit = await findCommit(current);
-    if (commit) {
-      await rollForward(current, commit).catch(ignoreConflict);
-      return 'rolledForward';
-    }
-    const heldUntil = current.entity.LeaseUntil instanceof Date ? current.entity.LeaseUntil.getTime() : 0;
-    if (heldUntil > Date.now()) return 'leaseHeld';
-    await deleteBlobsWithPrefix(versionPrefix(marker.key, marker.version));
-    await deleteInstanceEntity(marker.key, current.etag);
-    return 'rolledBack';
-  }
+  if (current) return settleCreating(current);
   // Not the entity's version: an attempt that lost its reservation (never committed), or one that
   // was created and has since been deleted (the delete removes the same blobs). Either way its
   // blobs are no instance's, once its reservation cannot be on its way any more.
@@ -108,18 +99,23 @@ async function settleRequestMarker(marker: PendingMarker, stale: boolean): Promi
 /** One attempt of a request, found by its version: its entity is the attempt's own. */
 async function settleAttempt(current: InstanceRecord): Promise<Settlement> {
   const { entity } = current;
-  const key = {
-    studyInstanceUid: entity.partitionKey,
-    seriesInstanceUid: entity.SeriesInstanceUID,
-    sopInstanceUid: entity.SOPInstanceUID,
-  };
   if (entity.State === 'created') {
     // The request may have died before answering: the instance's next store answers success.
-    if (entity.Recovered !== true) await setRecovered(key, current.etag, true);
+    if (entity.Recovered !== true) await setRecovered(instanceKeyOf(entity), current.etag, true);
     return 'done';
   }
   // Being deleted: the delete's own marker sees it through.
   if (entity.State === 'deleting') return 'done';
+  return settleCreating(current);
+}
+
+/**
+ * An attempt still `creating`: rolled forward if it committed (whatever its lease: the commit is
+ * the commit point), left while its lease is held, else rolled back.
+ */
+async function settleCreating(current: InstanceRecord): Promise<Settlement> {
+  const { entity } = current;
+  const key = instanceKeyOf(entity);
   const commit = await findCommit(current);
   if (commit) {
     await rollForward(current, commit).catch(ignoreConflict);
@@ -128,6 +124,7 @@ async function settleAttempt(current: InstanceRecord): Promise<Settlement> {
   const heldUntil = entity.LeaseUntil instanceof Date ? entity.LeaseUntil.getTime() : 0;
   if (heldUntil > Date.now()) return 'leaseHeld';
   await deleteBlobsWithPrefix(versionPrefix(key, entity.Version));
+  await unindexInstance(key, entity.Version);
   await deleteInstanceEntity(key, current.etag);
   return 'rolledBack';
 }

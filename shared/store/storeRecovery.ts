@@ -1,5 +1,5 @@
 import { findEvent, type FoundEvent } from '../changefeed/feedEventLookup';
-import { markCreated, type InstanceRecord } from '../storage/instanceRecords';
+import { instanceKeyOf, markCreated, type InstanceRecord } from '../storage/instanceRecords';
 import { commitWindowOf } from './commitWindow';
 import { storedFileProperties } from './storedFileProperties';
 
@@ -19,11 +19,7 @@ export async function findCommit(record: InstanceRecord): Promise<FoundEvent | u
  */
 export async function rollForward(record: InstanceRecord, commit: FoundEvent): Promise<void> {
   const { entity } = record;
-  const key = {
-    studyInstanceUid: entity.partitionKey,
-    seriesInstanceUid: entity.SeriesInstanceUID,
-    sopInstanceUid: entity.SOPInstanceUID,
-  };
+  const key = instanceKeyOf(entity);
   const properties = commit.legacyProperties ?? (await storedFileProperties(key, entity.Version));
   await markCreated(key, record.etag, entity.Version, {
     ...properties,

@@ -113,16 +113,16 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
         return commits.join(bytes);
       },
     });
-    // A store that ends without reaching its commit must not keep the others waiting.
-    void store.finally(() => !joined && commits.leave()).catch(() => undefined);
     if (!hasHeaders) headerlessParts.add(stores.length);
     stores.push(store);
-    const settled = store.then(
-      () => undefined,
-      () => undefined,
-    );
+    const settled: Promise<void> = store
+      .catch(() => undefined)
+      .then(() => {
+        unsettled.delete(settled);
+        // A store that ended without reaching its commit must not keep the others waiting.
+        if (!joined) commits.leave();
+      });
     unsettled.add(settled);
-    void settled.then(() => unsettled.delete(settled));
     // On to the next part once this one's bytes are read (or its store has ended early), and once
     // few enough earlier stores are still committing: slow storage must not let them pile up.
     await Promise.race([settled, finished(partBody).catch(() => undefined)]);

@@ -82,9 +82,19 @@ describe('STOW-RS failures', () => {
 
   test('v1 rejects an invalid searchable attribute; v2 stores it with a warning', async () => {
     const badDate = { tag: Tag.StudyDate, vr: 'DA', value: 'NotADate' };
-    const v1 = await stowFiles(`${ctx.baseUrl}/v1/studies`, [makeDicom({ elements: [badDate] })]);
+    const refused = { studyInstanceUid: newUid(), seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
+    const v1 = await stowFiles(`${ctx.baseUrl}/v1/studies`, [makeDicom({ ...refused, elements: [badDate] })]);
     assert.equal(v1.status, 409, v1.text);
     assert.equal(firstValue(sequence(v1.json, Tag.FailedSOPSequence)[0], Tag.FailureReason), 43264);
+    // Refused after its upload: nothing of the attempt is left, its SOP Instance UID index entry included.
+    assert.deepEqual(await ctx.probe.blobNames(`${refused.studyInstanceUid}/`), []);
+    assert.deepEqual(await ctx.probe.entities('Instances', `PartitionKey eq '${refused.studyInstanceUid}'`), []);
+    const sopEntries = await ctx.probe.entities('IxSopUidEq');
+    assert.deepEqual(
+      sopEntries.filter((e) => e.rowKey.startsWith(refused.studyInstanceUid)),
+      [],
+      'no index entry of the refused instance',
+    );
 
     const v2 = await stowFiles(studies(), [makeDicom({ elements: [badDate] })]);
     assert.equal(v2.status, 202, v2.text);
