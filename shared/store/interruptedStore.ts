@@ -37,12 +37,13 @@ export async function judgeCreated(record: InstanceRecord, staleAfterMs: number)
   const marker = await getPendingMarker(key, entity.Version);
   if (marker?.kind === 'request') {
     if (Date.now() - marker.writtenAt.getTime() < staleAfterMs) return 'exists';
-    // Its request ended long ago without removing it: settling it flags this instance `Recovered`,
-    // which repairs it here (the marker covers the request's other instances too, so it stays theirs).
+    // Its request ended long ago without removing it. Settling it (which also refreshes the study)
+    // flags this instance `Recovered`, and the flag is consumed here as above; the marker covers
+    // the request's other instances too, so it stays theirs.
     await settleMarker(marker, new Date(Date.now() - staleAfterMs));
     const settled = await getInstanceRecord(key);
     if (settled?.entity.Version !== entity.Version || settled.entity.Recovered !== true) return 'changed';
-    return judgeCreated(settled, staleAfterMs);
+    return (await setRecovered(key, settled.etag, false)) === undefined ? 'changed' : 'repaired';
   }
   // A delete's marker (same key) is the delete's business; a young store marker may belong to a
   // request that is answering right now.
