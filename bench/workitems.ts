@@ -20,6 +20,7 @@ import type { DicomJsonDataset } from '../shared/dicom/dicomJson';
 import { UpsTag as T } from '../shared/dicom/upsTags';
 import { resetClients } from '../shared/storage/clients';
 import { ensureStorage } from '../shared/storage/provision';
+import { WORKLIST_LABEL } from '../shared/workitems/createWorkitem';
 import type { ProcedureStepState } from '../shared/workitems/procedureStepState';
 import { createWorkitem } from '../shared/workitems/workitemWrites';
 import { seededRandom } from '../test/support/seededRandom';
@@ -90,7 +91,7 @@ function generator(args: Args): (i: number) => Generated {
     const state = stateOf(next());
     delete dataset[T.TransactionUID];
     dataset[T.ProcedureStepState] = { vr: 'CS', Value: [state] };
-    dataset[T.WorklistLabel] = { vr: 'LO', Value: ['worklist'] };
+    dataset[T.WorklistLabel] = { vr: 'LO', Value: [WORKLIST_LABEL] };
     return { uid: `2.25.${args.seed}.${i}`, state, dataset };
   };
 }

@@ -15,7 +15,7 @@ import { CANCELED_REQUIREMENTS, checkRequirements, COMPLETED_REQUIREMENTS, tagLa
 import { existingWorkitem } from './retrieveWorkitem';
 import { readWorkitemDataset } from './workitemBody';
 import { requireUid, warningHeader } from './workitemHttp';
-import type { WorkitemRecord } from './workitemRecord';
+import type { StoredWorkitem, WorkitemRecord } from './workitemRecord';
 import { ConcurrentWorkitemChange } from './workitemStore';
 import { replaceWorkitem } from './workitemWrites';
 
@@ -63,13 +63,18 @@ export async function changeWorkitemStateHttp(
     const message = `The workitem instance is already in the final state '${record.state}'. ${step.code}.`;
     return { status: 200, headers: { Warning: warningHeader(request, message) } };
   }
+  await replaceOrConflict(stored, after, 'change workitem state');
+  return { status: 200 };
+}
+
+/** replaceWorkitem, as every UPS-RS change answers it: 409 when another request wrote first, else 503. */
+export async function replaceOrConflict(stored: StoredWorkitem, after: WorkitemRecord, what: string): Promise<void> {
   try {
     await replaceWorkitem(stored, after);
   } catch (error) {
     if (error instanceof ConcurrentWorkitemChange) throw new WorkitemError(409, CONFLICT);
-    throw asServiceUnavailable(error, 'change workitem state');
+    throw asServiceUnavailable(error, what);
   }
-  return { status: 200 };
 }
 
 function withState(record: WorkitemRecord, target: TargetState, transactionUid: string): WorkitemRecord {

@@ -25,10 +25,6 @@ export function isTargetState(value: unknown): value is TargetState {
   return typeof value === 'string' && (TARGET_STATES as readonly string[]).includes(value);
 }
 
-export function isFinal(state: ProcedureStepState): boolean {
-  return state === 'COMPLETED' || state === 'CANCELED';
-}
-
 /**
  * `uidMatches`: the request's Transaction UID equals the workitem's lock (a SCHEDULED workitem has
  * none; claiming it sets one). Request-cancel carries no Transaction UID.

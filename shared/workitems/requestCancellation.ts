@@ -7,15 +7,12 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { DicomJsonDataset, DicomJsonElement } from '../dicom/dicomJson';
 import { UpsTag as T } from '../dicom/upsTags';
 import { WorkitemError } from '../errors';
-import { asServiceUnavailable } from '../storage/storageErrors';
 import { transition } from './procedureStepState';
 import { existingWorkitem } from './retrieveWorkitem';
 import { readWorkitemDataset } from './workitemBody';
 import { nowDateTime, requireUid, warningHeader } from './workitemHttp';
 import type { WorkitemRecord } from './workitemRecord';
-import { ConcurrentWorkitemChange } from './workitemStore';
-import { replaceWorkitem } from './workitemWrites';
-import { CONFLICT } from './changeWorkitemState';
+import { replaceOrConflict } from './changeWorkitemState';
 
 /** DCM 110513 (CID 9300): what the final state needs when the requester gave no reason code. */
 const UNSPECIFIED_REASON: DicomJsonDataset = {
@@ -38,12 +35,7 @@ export async function requestCancellationHttp(
     throw new WorkitemError(400, `The workitem instance can not transition to 'CANCELED' state: ${step.code}.`);
   }
   if (step.kind === 'warning') throw new WorkitemError(409, ALREADY_CANCELED, warningHeader(request, ALREADY_CANCELED));
-  try {
-    await replaceWorkitem(stored, canceled(stored.record, body));
-  } catch (error) {
-    if (error instanceof ConcurrentWorkitemChange) throw new WorkitemError(409, CONFLICT);
-    throw asServiceUnavailable(error, 'cancel workitem');
-  }
+  await replaceOrConflict(stored, canceled(stored.record, body), 'cancel workitem');
   return { status: 202 };
 }
 

@@ -26,6 +26,20 @@ function req(tag: string, type: RequirementType, items?: readonly Requirement[])
   return items ? { tag, type, items } : { tag, type };
 }
 
+/** The same requirement on each of `tags`, in order. */
+function each(type: RequirementType, tags: readonly string[]): Requirement[] {
+  return tags.map((tag) => req(tag, type));
+}
+
+/** The performed-procedure item: filled in by completion, so not allowed at creation. */
+const PERFORMED_ITEM_TAGS: readonly string[] = [
+  T.PerformedStationNameCodeSequence,
+  T.PerformedProcedureStepStartDateTime,
+  T.PerformedWorkitemCodeSequence,
+  T.PerformedProcedureStepEndDateTime,
+  T.OutputInformationSequence,
+];
+
 /** UPS Code Sequence Macro (PS3.4 Table CC.2.5-2a): CodeMeaning is Type 1, the value and scheme 1C. */
 const CODE_ITEM: readonly Requirement[] = [req(T.CodeMeaning, '1')];
 
@@ -60,19 +74,17 @@ export const CREATE_REQUIREMENTS: readonly Requirement[] = [
     req(T.AccessionNumber, '2'),
     req(T.RequestedProcedureID, '2'),
   ]),
-  req(T.ProcedureStepProgressInformationSequence, '2', [
-    req(T.ProcedureStepCancellationDateTime, 'notAllowed'),
-    req(T.ReasonForCancellation, 'notAllowed'),
-    req(T.ProcedureStepDiscontinuationReasonCodeSequence, 'notAllowed'),
-    req(T.ProcedureStepCommunicationsURISequence, 'notAllowed'),
-  ]),
-  req(T.UnifiedProcedureStepPerformedProcedureSequence, '2', [
-    req(T.PerformedStationNameCodeSequence, 'notAllowed'),
-    req(T.PerformedProcedureStepStartDateTime, 'notAllowed'),
-    req(T.PerformedWorkitemCodeSequence, 'notAllowed'),
-    req(T.PerformedProcedureStepEndDateTime, 'notAllowed'),
-    req(T.OutputInformationSequence, 'notAllowed'),
-  ]),
+  req(
+    T.ProcedureStepProgressInformationSequence,
+    '2',
+    each('notAllowed', [
+      T.ProcedureStepCancellationDateTime,
+      T.ReasonForCancellation,
+      T.ProcedureStepDiscontinuationReasonCodeSequence,
+      T.ProcedureStepCommunicationsURISequence,
+    ]),
+  ),
+  req(T.UnifiedProcedureStepPerformedProcedureSequence, '2', each('notAllowed', PERFORMED_ITEM_TAGS)),
 ];
 
 /**
@@ -80,26 +92,30 @@ export const CREATE_REQUIREMENTS: readonly Requirement[] = [
  * the Transaction UID neither (it is the lock, set by the claim).
  */
 export const UPDATE_REQUIREMENTS: readonly Requirement[] = [
-  req(T.TransactionUID, 'notAllowed'),
-  req(T.SOPClassUID, 'notAllowed'),
-  req(T.SOPInstanceUID, 'notAllowed'),
-  req(T.PatientName, 'notAllowed'),
-  req(T.PatientID, 'notAllowed'),
-  req(T.IssuerOfPatientID, 'notAllowed'),
-  req(T.IssuerOfPatientIDQualifiersSequence, 'notAllowed'),
-  req(T.PatientBirthDate, 'notAllowed'),
-  req(T.PatientSex, 'notAllowed'),
-  req(T.AdmissionID, 'notAllowed'),
-  req(T.IssuerOfAdmissionIDSequence, 'notAllowed'),
-  req(T.AdmittingDiagnosesDescription, 'notAllowed'),
-  req(T.AdmittingDiagnosesCodeSequence, 'notAllowed'),
-  req(T.ReferencedRequestSequence, 'notAllowed'),
-  req(T.ReplacedProcedureStepSequence, 'notAllowed'),
-  req(T.ProcedureStepState, 'notAllowed'),
-  req(T.ScheduledProcedureStepPriority, '1ifPresent'),
-  req(T.ProcedureStepLabel, '1ifPresent'),
-  req(T.ScheduledProcedureStepStartDateTime, '1ifPresent'),
-  req(T.InputReadinessState, '1ifPresent'),
+  ...each('notAllowed', [
+    T.TransactionUID,
+    T.SOPClassUID,
+    T.SOPInstanceUID,
+    T.PatientName,
+    T.PatientID,
+    T.IssuerOfPatientID,
+    T.IssuerOfPatientIDQualifiersSequence,
+    T.PatientBirthDate,
+    T.PatientSex,
+    T.AdmissionID,
+    T.IssuerOfAdmissionIDSequence,
+    T.AdmittingDiagnosesDescription,
+    T.AdmittingDiagnosesCodeSequence,
+    T.ReferencedRequestSequence,
+    T.ReplacedProcedureStepSequence,
+    T.ProcedureStepState,
+  ]),
+  ...each('1ifPresent', [
+    T.ScheduledProcedureStepPriority,
+    T.ProcedureStepLabel,
+    T.ScheduledProcedureStepStartDateTime,
+    T.InputReadinessState,
+  ]),
   req(T.ScheduledWorkitemCodeSequence, '1ifPresent', CODE_ITEM),
   req(T.ScheduledStationNameCodeSequence, 'optional', CODE_ITEM),
   req(T.ScheduledStationClassCodeSequence, 'optional', CODE_ITEM),
@@ -107,33 +123,28 @@ export const UPDATE_REQUIREMENTS: readonly Requirement[] = [
 ];
 
 /** Every final state. */
-const FINAL_REQUIREMENTS: readonly Requirement[] = [
-  req(T.SOPClassUID, '1'),
-  req(T.SOPInstanceUID, '1'),
-  req(T.ScheduledProcedureStepPriority, '1'),
-  req(T.ScheduledProcedureStepModificationDateTime, '1'),
-  req(T.ScheduledProcedureStepStartDateTime, '1'),
-  req(T.InputReadinessState, '1'),
-  req(T.ProcedureStepState, '1'),
-];
+const FINAL_REQUIREMENTS: readonly Requirement[] = each('1', [
+  T.SOPClassUID,
+  T.SOPInstanceUID,
+  T.ScheduledProcedureStepPriority,
+  T.ScheduledProcedureStepModificationDateTime,
+  T.ScheduledProcedureStepStartDateTime,
+  T.InputReadinessState,
+  T.ProcedureStepState,
+]);
 
 export const COMPLETED_REQUIREMENTS: readonly Requirement[] = [
   ...FINAL_REQUIREMENTS,
-  req(T.UnifiedProcedureStepPerformedProcedureSequence, '1', [
-    req(T.PerformedStationNameCodeSequence, '1'),
-    req(T.PerformedProcedureStepStartDateTime, '1'),
-    req(T.PerformedWorkitemCodeSequence, '1'),
-    req(T.PerformedProcedureStepEndDateTime, '1'),
-    req(T.OutputInformationSequence, '1'),
-  ]),
+  req(T.UnifiedProcedureStepPerformedProcedureSequence, '1', each('1', PERFORMED_ITEM_TAGS)),
 ];
 
 export const CANCELED_REQUIREMENTS: readonly Requirement[] = [
   ...FINAL_REQUIREMENTS,
-  req(T.ProcedureStepProgressInformationSequence, '1', [
-    req(T.ProcedureStepCancellationDateTime, '1'),
-    req(T.ProcedureStepDiscontinuationReasonCodeSequence, '1'),
-  ]),
+  req(
+    T.ProcedureStepProgressInformationSequence,
+    '1',
+    each('1', [T.ProcedureStepCancellationDateTime, T.ProcedureStepDiscontinuationReasonCodeSequence]),
+  ),
 ];
 
 /** Throws a 400 WorkitemError for the first requirement `dataset` breaks; `rule` says which table. */

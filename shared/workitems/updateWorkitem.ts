@@ -8,16 +8,13 @@ import type { DicomJsonDataset } from '../dicom/dicomJson';
 import { UpsTag as T } from '../dicom/upsTags';
 import { WorkitemError } from '../errors';
 import type { ApiVersion } from '../http/apiVersion';
-import { asServiceUnavailable } from '../storage/storageErrors';
-import { CONFLICT } from './changeWorkitemState';
+import { CONFLICT, replaceOrConflict } from './changeWorkitemState';
 import { checkStartDateTime } from './datasetRules';
 import { checkRequirements, UPDATE_REQUIREMENTS } from './requirements';
 import { readStored } from './retrieveWorkitem';
 import { readWorkitemDataset } from './workitemBody';
 import { firstQueryKey, nowDateTime, requireUid, workitemUrl } from './workitemHttp';
 import type { WorkitemRecord } from './workitemRecord';
-import { ConcurrentWorkitemChange } from './workitemStore';
-import { replaceWorkitem } from './workitemWrites';
 
 const UPDATE_RULE = 'N-SET requirements, PS3.4 Table CC.2.5-3';
 export const NOT_CLAIMED = 'The target URI did not reference a claimed Workitem.';
@@ -45,12 +42,7 @@ export async function updateWorkitemHttp(
       [T.ScheduledProcedureStepModificationDateTime]: { vr: 'DT', Value: [nowDateTime()] },
     } satisfies DicomJsonDataset,
   };
-  try {
-    await replaceWorkitem(stored, after);
-  } catch (error) {
-    if (error instanceof ConcurrentWorkitemChange) throw new WorkitemError(409, CONFLICT);
-    throw asServiceUnavailable(error, 'update workitem');
-  }
+  await replaceOrConflict(stored, after, 'update workitem');
   return { status: 200, headers: { 'Content-Location': workitemUrl(request, apiVersion, uid) } };
 }
 

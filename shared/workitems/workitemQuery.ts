@@ -6,6 +6,9 @@
 import { lookupTag, tagForKeyword } from '../dicom/dictionary';
 import { BadRequestError } from '../errors';
 import { nameWords, normalizePersonName, normalizeValue } from '../search/normalize';
+// The QIDO-RS paging bounds: each page re-reads from the start of the index, as a QIDO search does.
+import { MAX_OFFSET } from '../search/queryParser';
+import { DEFAULT_LIMIT, MAX_LIMIT } from '../search/searchQuery';
 import { dateTimeKey } from './dateTimeKey';
 import { findAttribute, type WorkitemAttribute } from './workitemAttributes';
 
@@ -28,10 +31,6 @@ export interface WorkitemQuery {
   readonly offset: number;
 }
 
-export const DEFAULT_LIMIT = 100;
-export const MAX_LIMIT = 200;
-/** Each page re-reads from the start of the index: deep offsets would read in proportion to them. */
-export const MAX_OFFSET = 10_000;
 const RESERVED = ['includefield', 'limit', 'offset', 'fuzzymatching'] as const;
 const TAG = /^[0-9A-Fa-f]{8}$/;
 const MAX_ECHOED = 64;

@@ -28,7 +28,7 @@ export class ConcurrentWorkitemChange extends Error {}
 /** The UID is taken (HTTP 409 from storage). */
 export class WorkitemExists extends Error {}
 
-interface WorkitemEntity {
+export interface WorkitemEntity {
   partitionKey: string;
   rowKey: string;
   State: string;
@@ -74,22 +74,25 @@ export function recordOf(uid: string, entity: Record<string, unknown>): Workitem
   return { uid, state, transactionUid, dataset: dataset as DicomJsonDataset };
 }
 
-export async function createWorkitemEntity(record: WorkitemRecord): Promise<void> {
+/** Creates the entity (entityOf a record); WorkitemExists when its UID is taken. */
+export async function createWorkitemEntity(entity: WorkitemEntity): Promise<void> {
   try {
-    await table('workitems').createEntity(entityOf(record));
+    await table('workitems').createEntity(entity);
   } catch (error) {
-    if (isStorageStatus(error, 409)) throw new WorkitemExists(record.uid, { cause: error });
+    if (isStorageStatus(error, 409)) throw new WorkitemExists(entity.partitionKey, { cause: error });
     throw error;
   }
 }
 
 /** Replaces the workitem if it is still the version read (`etag`); returns the new ETag. */
-export async function replaceWorkitemEntity(record: WorkitemRecord, etag: string): Promise<string> {
+export async function replaceWorkitemEntity(entity: WorkitemEntity, etag: string): Promise<string> {
   try {
-    const response = await table('workitems').updateEntity(entityOf(record), 'Replace', { etag });
+    const response = await table('workitems').updateEntity(entity, 'Replace', { etag });
     return response.etag ?? '';
   } catch (error) {
-    if (isStorageStatus(error, 412, 404)) throw new ConcurrentWorkitemChange(record.uid, { cause: error });
+    if (isStorageStatus(error, 412, 404)) {
+      throw new ConcurrentWorkitemChange(entity.partitionKey, { cause: error });
+    }
     throw error;
   }
 }

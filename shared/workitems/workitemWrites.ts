@@ -32,11 +32,11 @@ import {
 } from './workitemStore';
 
 export async function createWorkitem(record: WorkitemRecord): Promise<void> {
-  entityOf(record); // 413 before any write when the dataset is over the cap
+  const entity = entityOf(record); // 413 before any write when the dataset is over the cap
   const entries = workitemIndexEntries(record);
   await upsertEntries(entries);
   try {
-    await createWorkitemEntity(record);
+    await createWorkitemEntity(entity);
   } catch (error) {
     if (error instanceof WorkitemExists) await withdraw(record.uid, entries);
     throw error;
@@ -44,7 +44,7 @@ export async function createWorkitem(record: WorkitemRecord): Promise<void> {
 }
 
 export async function replaceWorkitem(before: StoredWorkitem, after: WorkitemRecord): Promise<void> {
-  entityOf(after); // 413 before any write when the dataset is over the cap
+  const entity = entityOf(after); // 413 before any write when the dataset is over the cap
   const old = workitemIndexEntries(before.record);
   const wanted = workitemIndexEntries(after);
   const oldIds = new Set(old.map(entryId));
@@ -54,7 +54,7 @@ export async function replaceWorkitem(before: StoredWorkitem, after: WorkitemRec
   await upsertEntries(added);
   let etag: string;
   try {
-    etag = await replaceWorkitemEntity(after, before.etag);
+    etag = await replaceWorkitemEntity(entity, before.etag);
   } catch (error) {
     if (error instanceof ConcurrentWorkitemChange) await withdraw(after.uid, added);
     throw error;
