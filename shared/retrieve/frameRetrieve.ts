@@ -19,6 +19,7 @@ import { fileBlobOf } from './instanceKeys';
 import { frameIndexOf } from './storedFrameIndex';
 import { isDecodableSyntax } from '../pixels/decodableSyntaxes';
 import { decodedFramesResponse } from './decodedFrames';
+import { isJpeg2000LosslessSource } from './syntaxPlan';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
 import { partsWithLookahead } from './lookahead';
 import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
@@ -120,8 +121,7 @@ function planFrames(stored: string, requested: string, mediaType: string, instan
     return { transferSyntax: requested, swapUnit: undefined, decode: true };
   }
   // JPEG 2000 lossless frames are encoded from native or decodable frames, for image/jp2 only (as on Azure).
-  const encodable = (!info.encapsulated && !info.deflated) || isDecodableSyntax(stored);
-  if (mediaType === JP2 && requested === TransferSyntax.JPEG2000Lossless && encodable) {
+  if (mediaType === JP2 && requested === TransferSyntax.JPEG2000Lossless && isJpeg2000LosslessSource(stored)) {
     return { transferSyntax: requested, swapUnit: undefined, decode: true };
   }
   throw new NotAcceptableError(
