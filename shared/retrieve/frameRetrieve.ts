@@ -64,14 +64,15 @@ export async function retrieveFrames(
   const mediaType = representation.mediaType;
   const plan = planFrames(stored, representation.transferSyntax, mediaType, instance);
   const blobName = fileBlobOf(scope.studyInstanceUid, instance);
-  const contentType = `${mediaType}; transfer-syntax=${plan.transferSyntax}`;
+  const ranges = frames.map((frame) => frameRangesOf(index, frame));
+  // Refused before any read: the index gives every frame's stored length, the measure converted
+  // frames are held to as well (decoded ones are larger, JPEG 2000 ones are made from these).
+  checkFrameResponseBytes(ranges.map(rangesLength));
   if (plan.decode) {
     const image = { blobName, index, frameCount: count, transferSyntax: stored };
     return decodedFramesResponse(image, frames, { ...representation, transferSyntax: plan.transferSyntax });
   }
-  const ranges = frames.map((frame) => frameRangesOf(index, frame));
-  // Refused before any read: the index gives every frame's length.
-  checkFrameResponseBytes(ranges.map(rangesLength));
+  const contentType = `${mediaType}; transfer-syntax=${plan.transferSyntax}`;
   const bytesOf = (frameRanges: readonly ByteRange[], chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> => {
     const values = frameValueBytes(chunks, frameRanges);
     return plan.swapUnit ? swapBytes(values, plan.swapUnit) : values;
