@@ -4,13 +4,13 @@
  * lossless (by dcmjs-codecs, the library the server decodes with) for the transcoding measurement.
  */
 import { NativeCodecs, Transcoder } from 'dcmjs-codecs';
+import { TransferSyntax } from '../shared/dicom/transferSyntax';
 import { makeDicom, newUid, type ElementSpec } from '../test/support/dicomFactory';
 
 export const SIDE = 512;
 export const THIRTY_FRAMES = 30;
 export const STUDY_INSTANCES = 10;
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
-const JPEG_LS_LOSSLESS = '1.2.840.10008.1.2.4.80';
 
 export interface RenderedInstance {
   readonly file: Buffer;
@@ -86,7 +86,7 @@ export async function buildRenderedDataset(): Promise<RenderedDataset> {
   const files = Array.from({ length: STUDY_INSTANCES }, () => {
     const { file } = instance(1, study, series);
     const transcoder = new Transcoder(new Uint8Array(file).buffer);
-    transcoder.transcode(JPEG_LS_LOSSLESS);
+    transcoder.transcode(TransferSyntax.JPEGLSLossless);
     return Buffer.from(transcoder.getDicomPart10());
   });
   return { ct: instance(1), thirty: instance(THIRTY_FRAMES), compressedStudy: { study, files } };

@@ -61,7 +61,7 @@ async function run(task: PixelTask): Promise<PixelResult> {
       task.kind === 'render'
         ? await render(task, task.output)
         : task.kind === 'decodeFrame'
-          ? decodeFrame(task, task.target)
+          ? decodeFrame(frameHeader(task.header), task.frame, task.target)
           : transcodeFile(task.file, task.target);
     return { ok: true, bytes: ownBuffer(bytes) };
   } catch (error) {
@@ -111,16 +111,22 @@ function geometryOf(elements: Record<string, unknown>): ImageGeometry {
   };
 }
 
-/** The header's elements with one frame as the whole pixel data. */
-function oneFrameImage(source: FrameSource): { elements: Record<string, unknown>; transferSyntax: string } {
-  const { elements, transferSyntax } = readHeader(source.header);
-  const geometry = geometryOf(elements);
+type ParsedHeader = { readonly elements: Record<string, unknown>; readonly transferSyntax: string };
+
+/** The header read and checked for one frame's decoding: 406 for an image too large to decode. */
+function frameHeader(header: Uint8Array): ParsedHeader {
+  const parsed = readHeader(header);
+  const geometry = geometryOf(parsed.elements);
   if (geometry.rows <= 0 || geometry.columns <= 0) throw new Error('The instance has no Rows or Columns.');
   const tooLarge = frameTooLarge(geometry);
   if (tooLarge) throw new TooLarge(tooLarge);
-  elements.NumberOfFrames = 1;
-  elements.PixelData = [arrayBufferOf(source.frame)];
-  return { elements, transferSyntax };
+  return parsed;
+}
+
+/** The header's elements (a copy: the codec rewrites them) with one frame as the whole pixel data. */
+function oneFrameImage(header: ParsedHeader, frame: Uint8Array): ParsedHeader {
+  const elements = { ...header.elements, NumberOfFrames: 1, PixelData: [arrayBufferOf(frame)] };
+  return { elements, transferSyntax: header.transferSyntax };
 }
 
 /**
@@ -128,7 +134,7 @@ function oneFrameImage(source: FrameSource): { elements: Record<string, unknown>
  * renderer's own RLE path misreads colour), so the renderer only ever sees native pixels.
  */
 async function render(source: FrameSource, output: RenderOutput): Promise<Uint8Array> {
-  const { elements, transferSyntax } = oneFrameImage(source);
+  const { elements, transferSyntax } = oneFrameImage(frameHeader(source.header), source.frame);
   const image = NATIVE_SYNTAXES.has(transferSyntax)
     ? new DicomImage(elements, transferSyntax)
     : new DicomImage(decodedElements(elements, transferSyntax), EXPLICIT_VR_LITTLE_ENDIAN);
@@ -163,9 +169,9 @@ function convertedElements(elements: Record<string, unknown>, from: string, to: 
   return transcoder.getElements();
 }
 
-function decodeFrame(source: FrameSource, target: string): Uint8Array {
+function decodeFrame(header: ParsedHeader, frameBytes: Uint8Array, target: string): Uint8Array {
   if (!TRANSCODE_TARGETS.has(target)) throw new Error(`Conversion to ${target} is not offered.`);
-  const { elements, transferSyntax } = oneFrameImage(source);
+  const { elements, transferSyntax } = oneFrameImage(header, frameBytes);
   const pixels = convertedElements(elements, transferSyntax, target).PixelData;
   const frame = Array.isArray(pixels) ? (pixels[0] as ArrayBuffer | undefined) : undefined;
   if (!frame) throw new Error('The codec produced no pixels.');
@@ -198,9 +204,12 @@ function transcodeFile(file: Uint8Array, target: string): Uint8Array {
 /** Grey compressed files keep every stored byte but their syntax and pixels (splicedDecode.ts). */
 function splice(file: Uint8Array): Uint8Array | undefined {
   try {
-    return splicedDecode(Buffer.from(file.buffer, file.byteOffset, file.byteLength), (header, frame) =>
-      decodeFrame({ header, frame }, EXPLICIT_VR_LITTLE_ENDIAN),
-    );
+    // Every frame shares the header: it is read once, not once a frame.
+    let parsed: ParsedHeader | undefined;
+    return splicedDecode(Buffer.from(file.buffer, file.byteOffset, file.byteLength), (header, frame) => {
+      parsed ??= frameHeader(header);
+      return decodeFrame(parsed, frame, EXPLICIT_VR_LITTLE_ENDIAN);
+    });
   } catch (error) {
     if (error instanceof SpliceTooLarge) throw new TooLarge(error.message);
     throw error;

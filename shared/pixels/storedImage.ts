@@ -64,7 +64,7 @@ async function storedImageOf(study: string, instance: VisibleInstance): Promise<
 }
 
 /** 404 for a frame number past the instance's frames, in the Azure DICOM service's words. */
-export function checkFrameNumber(image: StoredImage, frame: number): void {
+function checkFrameNumber(image: StoredImage, frame: number): void {
   if (frame > image.frameCount) {
     throw new NotFoundError(
       `The specified frame cannot be found: frame ${frame} of an instance with ${image.frameCount}.`,

@@ -2,7 +2,8 @@
 import { Readable } from 'node:stream';
 import type { HttpResponseInit } from '@azure/functions';
 import { runPixelTask } from '../pixels/pixelWorkerPool';
-import { readFrameBytes, readImageHeader, type StoredImage } from '../pixels/storedImage';
+import type { FrameSource } from '../pixels/pixelTasks';
+import { readFrameBytes, readFrameSource, readImageHeader, type StoredImage } from '../pixels/storedImage';
 import type { FrameRepresentation } from './frameNegotiation';
 import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
 
@@ -18,26 +19,27 @@ export async function decodedFramesResponse(
 ): Promise<HttpResponseInit> {
   const { multipart, mediaType, transferSyntax: target } = representation;
   const contentType = `${mediaType}; transfer-syntax=${target}`;
-  const header = readImageHeader(image);
-  header.catch(() => undefined);
-  const decode = async (frame: number): Promise<Buffer> => {
-    const [headerBytes, frameBytes] = await Promise.all([header, readFrameBytes(image, frame)]);
-    const decoded = await runPixelTask({ kind: 'decodeFrame', header: headerBytes, frame: frameBytes, target });
+  const decode = async (source: FrameSource): Promise<Buffer> => {
+    const decoded = await runPixelTask({ kind: 'decodeFrame', target, ...source });
     return Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
   };
   if (!multipart) {
-    const decoded = await decode(frames[0] ?? 1);
+    // One frame: the header and the frame together, in one range read when they are adjacent.
+    const decoded = await decode(await readFrameSource(image, frames[0] ?? 1));
     return {
       status: 200,
       headers: { 'Content-Type': contentType, 'Content-Length': String(decoded.length) },
       body: decoded,
     };
   }
+  const header = readImageHeader(image);
+  header.catch(() => undefined);
   const boundary = newBoundary();
   const parts = frames.map((frame) => ({
     contentType,
     body: (async function* () {
-      yield await decode(frame);
+      const [headerBytes, frameBytes] = await Promise.all([header, readFrameBytes(image, frame)]);
+      yield await decode({ header: headerBytes, frame: frameBytes });
     })(),
   }));
   return {

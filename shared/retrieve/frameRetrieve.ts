@@ -19,6 +19,7 @@ import { fileBlobOf } from './instanceKeys';
 import { frameIndexOf } from './storedFrameIndex';
 import { isDecodableSyntax } from '../pixels/decodableSyntaxes';
 import { decodedFramesResponse } from './decodedFrames';
+import { isJpeg2000LosslessSource } from './syntaxPlan';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
 import { partsWithLookahead } from './lookahead';
 import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
@@ -63,14 +64,15 @@ export async function retrieveFrames(
   const mediaType = representation.mediaType;
   const plan = planFrames(stored, representation.transferSyntax, mediaType, instance);
   const blobName = fileBlobOf(scope.studyInstanceUid, instance);
-  const contentType = `${mediaType}; transfer-syntax=${plan.transferSyntax}`;
+  const ranges = frames.map((frame) => frameRangesOf(index, frame));
+  // Refused before any read: the index gives every frame's stored length, the measure converted
+  // frames are held to as well (decoded ones are larger, JPEG 2000 ones are made from these).
+  checkFrameResponseBytes(ranges.map(rangesLength));
   if (plan.decode) {
     const image = { blobName, index, frameCount: count, transferSyntax: stored };
     return decodedFramesResponse(image, frames, { ...representation, transferSyntax: plan.transferSyntax });
   }
-  const ranges = frames.map((frame) => frameRangesOf(index, frame));
-  // Refused before any read: the index gives every frame's length.
-  checkFrameResponseBytes(ranges.map(rangesLength));
+  const contentType = `${mediaType}; transfer-syntax=${plan.transferSyntax}`;
   const bytesOf = (frameRanges: readonly ByteRange[], chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> => {
     const values = frameValueBytes(chunks, frameRanges);
     return plan.swapUnit ? swapBytes(values, plan.swapUnit) : values;
@@ -120,8 +122,7 @@ function planFrames(stored: string, requested: string, mediaType: string, instan
     return { transferSyntax: requested, swapUnit: undefined, decode: true };
   }
   // JPEG 2000 lossless frames are encoded from native or decodable frames, for image/jp2 only (as on Azure).
-  const encodable = (!info.encapsulated && !info.deflated) || isDecodableSyntax(stored);
-  if (mediaType === JP2 && requested === TransferSyntax.JPEG2000Lossless && encodable) {
+  if (mediaType === JP2 && requested === TransferSyntax.JPEG2000Lossless && isJpeg2000LosslessSource(stored)) {
     return { transferSyntax: requested, swapUnit: undefined, decode: true };
   }
   throw new NotAcceptableError(

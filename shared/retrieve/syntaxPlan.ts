@@ -28,12 +28,17 @@ export function planSyntax(stored: string, requested: string): SyntaxPlan {
   if (requested === TransferSyntax.ExplicitVRLittleEndian && isDecodableSyntax(stored)) {
     return { kind: 'pixels', from: stored, transferSyntax: requested };
   }
-  const native = isTranscodableToExplicitLittleEndian(stored) || stored === TransferSyntax.ExplicitVRLittleEndian;
-  if (requested === TransferSyntax.JPEG2000Lossless && (native || isDecodableSyntax(stored))) {
+  if (requested === TransferSyntax.JPEG2000Lossless && isJpeg2000LosslessSource(stored)) {
     return { kind: 'pixels', from: stored, transferSyntax: requested };
   }
   throw new NotAcceptableError(
     `An instance is stored in transfer syntax ${stored} and cannot be converted to ${requested}; ` +
       'ask for transfer-syntax=* to receive it as stored.',
   );
+}
+
+/** Whether a pixel worker can encode this stored syntax's pixels as JPEG 2000 lossless: native or decodable ones. */
+export function isJpeg2000LosslessSource(stored: string): boolean {
+  const native = isTranscodableToExplicitLittleEndian(stored) || stored === TransferSyntax.ExplicitVRLittleEndian;
+  return native || isDecodableSyntax(stored);
 }
