@@ -98,7 +98,7 @@ export function describeTransferSyntax(uid: string): TransferSyntaxInfo {
 }
 
 /** Syntaxes whose frames are JPEG or JPEG-LS codestreams (each starts with an SOI marker, FFD8). */
-const JPEG_FAMILY = new Set<string>([
+export const JPEG_FAMILY: ReadonlySet<string> = new Set<string>([
   TransferSyntax.JPEGBaseline8Bit,
   TransferSyntax.JPEGExtended12Bit,
   TransferSyntax.JPEGLossless,
@@ -108,7 +108,7 @@ const JPEG_FAMILY = new Set<string>([
 ]);
 
 /** Syntaxes whose frames are JPEG 2000 codestreams (each starts with an SOC marker, FF4F). */
-const JPEG2000_FAMILY = new Set<string>([
+export const JPEG2000_FAMILY: ReadonlySet<string> = new Set<string>([
   TransferSyntax.JPEG2000Lossless,
   TransferSyntax.JPEG2000,
   TransferSyntax.JPEG2000MCLossless,

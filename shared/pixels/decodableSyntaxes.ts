@@ -1,20 +1,12 @@
 /** The compressed transfer syntaxes whose frames the pixel workers decode (dcmjs-codecs). */
-import { TransferSyntax } from '../dicom/transferSyntax';
+import { JPEG2000_FAMILY, JPEG_FAMILY, TransferSyntax } from '../dicom/transferSyntax';
 
-const DECODABLE: ReadonlySet<string> = new Set([
-  TransferSyntax.JPEGBaseline8Bit,
-  TransferSyntax.JPEGExtended12Bit,
-  TransferSyntax.JPEGLossless,
-  TransferSyntax.JPEGLosslessSV1,
-  TransferSyntax.JPEGLSLossless,
-  TransferSyntax.JPEGLSNearLossless,
-  TransferSyntax.JPEG2000Lossless,
-  TransferSyntax.JPEG2000,
-  TransferSyntax.HTJ2KLossless,
-  TransferSyntax.HTJ2KLosslessRPCL,
-  TransferSyntax.HTJ2K,
-  TransferSyntax.RLELossless,
-]);
+// Every JPEG and JPEG 2000 family member but the multi-component (Part 2) JPEG 2000 syntaxes,
+// which the codecs do not read; and RLE.
+const NOT_DECODABLE: ReadonlySet<string> = new Set([TransferSyntax.JPEG2000MCLossless, TransferSyntax.JPEG2000MC]);
+const DECODABLE: ReadonlySet<string> = new Set(
+  [...JPEG_FAMILY, ...JPEG2000_FAMILY, TransferSyntax.RLELossless].filter((uid) => !NOT_DECODABLE.has(uid)),
+);
 
 export function isDecodableSyntax(uid: string): boolean {
   return DECODABLE.has(uid);
