@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { sequenceRowKey } from '../../shared/changefeed/changeFeedEntry';
 import { useTestServer } from '../support/serverFixture';
 import { newInstanceKey } from '../support/storeAttempts';
-import { getJson, storeInstance, type FeedEntry } from './feedClient';
+import { changeFeed } from '../../shared/changefeed/changeFeedWriter';
+import { getJson, type FeedEntry } from './feedClient';
 
 const LEGACY_EVENTS = 3;
 
@@ -37,16 +38,21 @@ describe('change feed blocks', () => {
       LastTimestamp: eventTime.getTime(),
     });
 
-    // Stored concurrently, so the writer groups several events into one block.
-    const stored = await Promise.all(Array.from({ length: 6 }, () => storeInstance(ctx.baseUrl)));
+    // Appended in one turn of the event loop, as a request's commit group is: one block of six.
+    const appended = Array.from({ length: 6 }, () => ({
+      action: 'create' as const,
+      ...newInstanceKey(),
+      version: 'v',
+    }));
+    await Promise.all(appended.map((event) => changeFeed().append(event)));
     const rows = await ctx.probe.entities(
       'ChangeFeed',
       `PartitionKey eq 'feed' and RowKey gt 'seq-' and RowKey lt 'seq.'`,
     );
     const blocks = rows.filter((r) => typeof r.Events === 'string');
-    assert.ok(
-      blocks.length >= 1 && blocks.length < stored.length,
-      `${blocks.length} blocks for ${stored.length} events`,
+    assert.deepEqual(
+      blocks.map((b) => [b.First, b.Count]),
+      [[LEGACY_EVENTS + 1, appended.length]],
     );
 
     const all = await page(0, 100);
@@ -54,7 +60,10 @@ describe('change feed blocks', () => {
       all.map((e) => e.Sequence),
       [1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
-    assert.deepEqual(new Set(all.slice(LEGACY_EVENTS).map((e) => e.SopInstanceUid)), new Set(stored.map((s) => s.sop)));
+    assert.deepEqual(
+      new Set(all.slice(LEGACY_EVENTS).map((e) => e.SopInstanceUid)),
+      new Set(appended.map((e) => e.sopInstanceUid)),
+    );
     // Every offset, including those that fall inside a block, starts right after it.
     for (let offset = 0; offset <= 9; offset += 1) {
       assert.deepEqual(
