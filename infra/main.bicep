@@ -83,6 +83,7 @@ var packageContainerName = 'app-package'
 var storageBlobDataOwnerRole = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageBlobDataContributorRole = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 var storageTableDataContributorRole = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+var storageQueueDataContributorRole = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var monitoringMetricsPublisherRole = '3913510d-42f4-4e42-8a64-420c390055eb'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -194,6 +195,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DICOM_TABLE_SERVICE_URL'
           value: storage.properties.primaryEndpoints.table
+        }
+        {
+          name: 'DICOM_QUEUE_SERVICE_URL'
+          value: storage.properties.primaryEndpoints.queue
         }
         {
           name: 'DICOM_BLOB_CONTAINER'
@@ -312,6 +317,17 @@ resource tableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributorRole)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The app's own queues (background operations, events) and the host's queue triggers.
+resource queueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, storageQueueDataContributorRole)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataContributorRole)
     principalId: functionApp.identity.principalId
     principalType: 'ServicePrincipal'
   }

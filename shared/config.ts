@@ -12,6 +12,8 @@ export interface StorageConfig {
   /** With no connection string: account URLs, reached with DefaultAzureCredential (managed identity). */
   readonly blobServiceUrl: string | undefined;
   readonly tableServiceUrl: string | undefined;
+  /** The queue service (operations, events); with no connection string and no setting, the blob URL's `.queue.` twin. */
+  readonly queueServiceUrl: string | undefined;
   readonly blobContainer: string;
   /** Every table name starts with this prefix, so several deployments can share one account. */
   readonly tablePrefix: string;
@@ -106,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const connectionString = nonEmpty(env.DICOM_STORAGE_CONNECTION_STRING) ?? nonEmpty(env.AzureWebJobsStorage);
   const blobServiceUrl = nonEmpty(env.DICOM_BLOB_SERVICE_URL);
   const tableServiceUrl = nonEmpty(env.DICOM_TABLE_SERVICE_URL);
+  const queueServiceUrl = nonEmpty(env.DICOM_QUEUE_SERVICE_URL) ?? blobServiceUrl?.replace('.blob.', '.queue.');
   if (!connectionString && (!blobServiceUrl || !tableServiceUrl)) {
     problems.push(
       'set DICOM_STORAGE_CONNECTION_STRING, or both DICOM_BLOB_SERVICE_URL and DICOM_TABLE_SERVICE_URL (managed identity)',
@@ -120,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     problems.push(`DICOM_TABLE_PREFIX "${tablePrefix}" must be a letter followed by up to 39 letters or digits`);
   }
   const config: AppConfig = {
-    storage: { connectionString, blobServiceUrl, tableServiceUrl, blobContainer, tablePrefix },
+    storage: { connectionString, blobServiceUrl, tableServiceUrl, queueServiceUrl, blobContainer, tablePrefix },
     store: {
       maxRequestBytes: integer(
         env,

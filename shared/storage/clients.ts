@@ -1,6 +1,7 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { getConfig, type StorageConfig } from '../config';
 import type { StorageEndpoint } from '../telemetry/storageCallRecorder';
 import { tableBodyPolicy } from '../telemetry/tableBodies';
@@ -23,6 +24,7 @@ interface Clients {
   readonly container: ContainerClient;
   /** By table name without the prefix. */
   readonly tables: Map<string, TableClient>;
+  readonly queues: Map<string, QueueClient>;
   readonly credential: TokenCredential | undefined;
 }
 
@@ -47,6 +49,17 @@ export function tableNamed(name: string): TableClient {
   if (!client) {
     client = createTableClient(current, current.config.tablePrefix + name);
     current.tables.set(name, client);
+  }
+  return client;
+}
+
+/** The client of one of the service's queues by its full name (queues take no prefix). Created once. */
+export function queueNamed(name: string): QueueClient {
+  const current = getClients();
+  let client = current.queues.get(name);
+  if (!client) {
+    client = createQueueService(current).getQueueClient(name);
+    current.queues.set(name, client);
   }
   return client;
 }
@@ -79,12 +92,19 @@ function createClients(config: StorageConfig): Clients {
       config,
       container: blobService.getContainerClient(config.blobContainer),
       tables: new Map(),
+      queues: new Map(),
       credential: undefined,
     };
   }
   const credential = new DefaultAzureCredential();
   const blobService = new BlobServiceClient(config.blobServiceUrl ?? '', credential);
-  return { config, container: blobService.getContainerClient(config.blobContainer), tables: new Map(), credential };
+  return {
+    config,
+    container: blobService.getContainerClient(config.blobContainer),
+    tables: new Map(),
+    queues: new Map(),
+    credential,
+  };
 }
 
 function createTableClient(current: Clients, fullName: string): TableClient {
@@ -100,4 +120,10 @@ function createTableClient(current: Clients, fullName: string): TableClient {
   return new TableClient(tableServiceUrl ?? '', fullName, current.credential ?? new DefaultAzureCredential(), {
     additionalPolicies: [tableBodyPolicy],
   });
+}
+
+function createQueueService(current: Clients): QueueServiceClient {
+  const { connectionString, queueServiceUrl } = current.config;
+  if (connectionString) return QueueServiceClient.fromConnectionString(connectionString);
+  return new QueueServiceClient(queueServiceUrl ?? '', current.credential ?? new DefaultAzureCredential());
 }

@@ -47,6 +47,7 @@ const ROLE = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 };
 
@@ -104,7 +105,12 @@ describe('infra/main.bicep resources', () => {
 
   it("grants the app's identity exactly the storage data roles the code and the host need, on the account", () => {
     const granted = roleAssignments().filter((assignment) => assignment.scope === storage.symbol);
-    const expected = [ROLE.storageBlobDataContributor, ROLE.storageTableDataContributor, ROLE.storageBlobDataOwner];
+    const expected = [
+      ROLE.storageBlobDataContributor,
+      ROLE.storageTableDataContributor,
+      ROLE.storageQueueDataContributor,
+      ROLE.storageBlobDataOwner,
+    ];
     assert.deepEqual(granted.map((assignment) => assignment.role).sort(), expected.sort());
     for (const assignment of granted) assert.equal(assignment.principal, `${site.symbol}.identity.principalId`);
   });
