@@ -22,6 +22,8 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Shorter than the host's 240 s, for tests of a worker that stops answering. */
   readonly proxyActivityTimeoutMs?: number;
+  /** Poll the app's queue triggers (background operations), as `npm start` does. */
+  readonly runQueueTriggers?: boolean;
 }
 
 /** The repository root, from the compiled location <build>/test/support. */
@@ -43,7 +45,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   started = true;
   const azurite = await startAzurite({ inMemory: true, ports: 'free' });
   try {
-    Object.assign(process.env, { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString }, options.env);
+    Object.assign(
+      process.env,
+      { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString, AzureWebJobsStorage: azurite.connectionString },
+      options.env,
+    );
     resetConfig();
     resetClients();
     const functionsHost = await startFunctionsHost({
@@ -51,6 +57,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       entryPoint: BUILD_ENTRY_POINT,
       log: consoleLogger('warning'),
       proxyActivityTimeoutMs: options.proxyActivityTimeoutMs,
+      runQueueTriggers: options.runQueueTriggers,
     });
     await ensureStorage();
     const { url } = await functionsHost.http.listen(0, '127.0.0.1');
