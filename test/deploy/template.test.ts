@@ -27,6 +27,8 @@ const LOCAL_ONLY: Record<string, string> = {
   DICOMWEB_LISTEN_ADDRESS: "the local host's address (npm start)",
   DICOM_SEARCH_COST_HEADER: 'a diagnostic response header for the search benchmarks; off unless set',
   DICOM_TRACE_CONSOLE: 'prints traces to the console, for local runs; on Azure they go to Application Insights',
+  DICOM_OPERATION_STALE_SECONDS:
+    'shortens the stale-operation bound for tests of a killed runner; the default (60 s) is the deployed value',
   DICOM_DIAG_EVENT_LOOP:
     'an opt-in diagnostic log of event-loop delays for the hostile-input benchmarks; off unless set',
 };

@@ -5,6 +5,7 @@ import { ensureStorage } from '../../shared/storage/provision';
 import { startAzurite } from '../../host/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../../host/functionsHost/functionsHost';
 import { consoleLogger } from '../../host/functionsHost/hostLog';
+import type { QueuesOptions } from '../../host/functionsHost/queueOptions';
 
 export interface TestServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
@@ -24,6 +25,8 @@ export interface TestServerOptions {
   readonly proxyActivityTimeoutMs?: number;
   /** Poll the app's queue triggers (background operations), as `npm start` does. */
   readonly runQueueTriggers?: boolean;
+  /** Instead of host.json's extensions.queues (shorter retry delays). */
+  readonly queuesOptions?: QueuesOptions;
 }
 
 /** The repository root, from the compiled location <build>/test/support. */
@@ -58,6 +61,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       log: consoleLogger('warning'),
       proxyActivityTimeoutMs: options.proxyActivityTimeoutMs,
       runQueueTriggers: options.runQueueTriggers,
+      queuesOptions: options.queuesOptions,
     });
     await ensureStorage();
     const { url } = await functionsHost.http.listen(0, '127.0.0.1');
