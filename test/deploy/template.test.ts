@@ -2,7 +2,7 @@
 // docs/deploy.md). Adding a setting to the deployed code without adding it to the template, or an
 // allow-list below with its reason, fails here.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { appSettings, block, onlyResource, property, resources, variables, withoutComments } from './bicepText';
@@ -95,6 +95,25 @@ describe('infra/main.bicep app settings', () => {
     const appLimit = numberSetting('DICOM_MAX_REQUEST_BYTES');
     assert.equal(appLimit, 256 * 1024 * 1024);
     assert.ok(numberSetting('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT') > appLimit);
+  });
+});
+
+describe('queue trigger connections', () => {
+  it('every queue trigger names a connection the template sets identity-based', () => {
+    const functions = path.join(ROOT, 'functions');
+    const connections = new Set<string>();
+    for (const file of readdirSync(functions).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(path.join(functions, file), 'utf8');
+      if (!text.includes('app.storageQueue(')) continue;
+      for (const match of text.matchAll(/connection:\s*'([^']+)'/g)) connections.add(match[1] as string);
+    }
+    assert.deepEqual([...connections], ['AzureWebJobsStorage']);
+    for (const connection of connections) {
+      assert.ok(
+        settings.has(`${connection}__accountName`) || settings.has(`${connection}__queueServiceUri`),
+        `${connection}__accountName or __queueServiceUri`,
+      );
+    }
   });
 });
 
