@@ -1,3 +1,4 @@
+import type { QueueServiceClient } from '@azure/storage-queue';
 import type { NodeWorker, WorkerLogger } from '../worker/nodeWorker';
 import type { IndexedTriggerFunction } from './functionIndex';
 import { isValidQueueName } from './hostRules';
@@ -19,12 +20,20 @@ export function startQueueTriggers(
   log: WorkerLogger,
   env: NodeJS.ProcessEnv = process.env,
 ): () => Promise<void> {
-  const listeners = functions.map((fn) => {
+  const listeners = functions.flatMap((fn) => {
     const connection =
       typeof fn.binding.connection === 'string' && fn.binding.connection
         ? fn.binding.connection
         : 'AzureWebJobsStorage';
-    const service = queueServiceFor(connection, env);
+    let service: QueueServiceClient;
+    try {
+      service = queueServiceFor(connection, env);
+    } catch (error) {
+      // As the host does: this function's listener fails to start, the rest of the app runs.
+      const message = `The listener for function '${fn.name}' was unable to start: ${String(error)}`;
+      log({ level: 'error', category: 'system', message, functionName: fn.name });
+      return [];
+    }
     const queueName = String(fn.binding.queueName);
     const poisonName = poisonQueueName(queueName);
     const listener = new QueueListener(
@@ -36,7 +45,7 @@ export function startQueueTriggers(
       log,
     );
     listener.start();
-    return listener;
+    return [listener];
   });
   return async () => {
     await Promise.all(listeners.map((listener) => listener.stop()));
