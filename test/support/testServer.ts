@@ -5,6 +5,8 @@ import { ensureStorage } from '../../shared/storage/provision';
 import { startAzurite } from '../../host/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../../host/functionsHost/functionsHost';
 import { consoleLogger } from '../../host/functionsHost/hostLog';
+import { ensurePartition } from '../../shared/partitions/partitionRegistry';
+import { routeFetchThroughPartition, testPartitionName } from './partitionedRun';
 
 export interface TestServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
@@ -43,7 +45,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   started = true;
   const azurite = await startAzurite({ inMemory: true, ports: 'free' });
   try {
-    Object.assign(process.env, { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString }, options.env);
+    // npm run test:partitioned: the same suites, in a named data partition (./partitionedRun.ts).
+    const partitionName = testPartitionName();
+    const partitions = partitionName ? { DICOM_DATA_PARTITIONS_ENABLED: 'true' } : {};
+    Object.assign(process.env, { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString }, partitions, options.env);
     resetConfig();
     resetClients();
     const functionsHost = await startFunctionsHost({
@@ -54,6 +59,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     });
     await ensureStorage();
     const { url } = await functionsHost.http.listen(0, '127.0.0.1');
+    if (partitionName) routeFetchThroughPartition(url, await ensurePartition(partitionName));
     functionsHost.http.server.unref();
     let stopping: Promise<void> | undefined;
     return {
