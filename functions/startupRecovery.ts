@@ -8,7 +8,7 @@
 // worker's init, so this one never throws. The local host does the same (host/worker/nodeWorker.ts).
 import { app } from '@azure/functions';
 import { getConfig } from '../shared/config';
-import { forEveryPartition } from '../shared/partitions/everyPartition';
+import { forEveryPartition, partitionLabel } from '../shared/partitions/everyPartition';
 import { staleMarkerMs } from '../shared/store/leaseKeeper';
 import { recoverAtStartup } from '../shared/store/startupRecovery';
 
@@ -35,7 +35,7 @@ export async function recoverPendingStores(log: (message: string) => void = cons
           log,
         );
         if (result.examined > 0) {
-          console.log(`Start-up recovery of pending stores in ${partition.name}: ${JSON.stringify(result)}`);
+          console.log(`Start-up recovery of pending stores${partitionLabel(partition)}: ${JSON.stringify(result)}`);
         }
       },
       (partition, error) => log(`Start-up recovery of ${partition.name} skipped: ${String(error)}`),

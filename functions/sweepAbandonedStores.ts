@@ -1,7 +1,7 @@
 // Timer: every 5 minutes, finish store attempts whose process died (docs/consistency.md).
 import { app, type Timer, type InvocationContext } from '@azure/functions';
 import { getConfig } from '../shared/config';
-import { forEveryPartition } from '../shared/partitions/everyPartition';
+import { forEveryPartition, partitionLabel } from '../shared/partitions/everyPartition';
 import { sweepAbandonedStores as sweep } from '../shared/store/abandonedStoreSweeper';
 import { staleMarkerMs } from '../shared/store/leaseKeeper';
 import { ensureStorage } from '../shared/storage/provision';
@@ -15,7 +15,7 @@ export async function sweepAbandonedStores(_timer: Timer, context: InvocationCon
   await forEveryPartition(
     async (partition) => {
       const result = await sweep(olderThan, (message) => context.warn(message));
-      if (result.examined > 0) context.log(`Abandoned stores in ${partition.name}: ${JSON.stringify(result)}`);
+      if (result.examined > 0) context.log(`Abandoned stores${partitionLabel(partition)}: ${JSON.stringify(result)}`);
     },
     (partition, error) => context.warn(`Sweep of ${partition.name} failed, will retry: ${String(error)}`),
   );

@@ -41,3 +41,8 @@ export async function forEveryPartition<T>(
   }
   return results;
 }
+
+/** ` in {name}` for a named partition, nothing for the default one: logs read as before partitions. */
+export function partitionLabel(partition: Partition): string {
+  return partition.key === DEFAULT_PARTITION.key ? '' : ` in ${partition.name}`;
+}

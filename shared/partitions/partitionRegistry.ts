@@ -1,4 +1,5 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
+import { BadRequestError } from '../errors';
 import { globalTableNamed, PARTITIONS_TABLE } from '../storage/clients';
 import { getEntityIfExists } from '../storage/entityReads';
 import { isStorageStatus } from '../storage/storageErrors';
@@ -22,6 +23,8 @@ export interface PartitionEntry extends Partition {
 const REGISTRY_PARTITION = 'partitions';
 const COUNTER_ROW = 'counter';
 const MAX_CONFLICT_RETRIES = 50;
+/** `P` and 7 digits keep every table name within 63 characters (docs/limits.md). */
+const MAX_PARTITION_KEY = 9_999_999;
 
 interface RegistryRow {
   Key: number;
@@ -118,6 +121,8 @@ async function create(name: string): Promise<Partition> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
     const counter = await getEntityIfExists<{ Last: number }>(registry(), REGISTRY_PARTITION, COUNTER_ROW);
     const key = (counter ? Number(counter.Last) : DEFAULT_PARTITION.key) + 1;
+    if (key > MAX_PARTITION_KEY)
+      throw new BadRequestError('No more data partitions can be created.', 'TooManyPartitions');
     const row = { partitionKey: REGISTRY_PARTITION, rowKey: rowKey(name), Key: key, CreatedDate: new Date() };
     const counterRow = { partitionKey: REGISTRY_PARTITION, rowKey: COUNTER_ROW, Last: key };
     const actions: TransactionAction[] = [
