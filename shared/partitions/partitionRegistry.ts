@@ -26,7 +26,7 @@ const MAX_CONFLICT_RETRIES = 50;
 /** `P` and 7 digits keep every table name within 63 characters (docs/limits.md). */
 const MAX_PARTITION_KEY = 9_999_999;
 
-interface RegistryRow {
+export interface RegistryRow {
   Key: number;
   CreatedDate: Date;
   Provisioned?: boolean;
@@ -118,11 +118,20 @@ async function readRow(name: string): Promise<RegistryRow | undefined> {
 }
 
 async function create(name: string): Promise<Partition> {
+  return provisioned(name, await registerName(name));
+}
+
+/**
+ * The registry row of `name`, written with the next key unless it exists. Exported for the test of
+ * concurrent creations from several processes (each process's creations of one name share one call).
+ */
+export async function registerName(name: string): Promise<RegistryRow> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
     const counter = await getEntityIfExists<{ Last: number }>(registry(), REGISTRY_PARTITION, COUNTER_ROW);
     const key = (counter ? Number(counter.Last) : DEFAULT_PARTITION.key) + 1;
-    if (key > MAX_PARTITION_KEY)
+    if (key > MAX_PARTITION_KEY) {
       throw new BadRequestError('No more data partitions can be created.', 'TooManyPartitions');
+    }
     const row = { partitionKey: REGISTRY_PARTITION, rowKey: rowKey(name), Key: key, CreatedDate: new Date() };
     const counterRow = { partitionKey: REGISTRY_PARTITION, rowKey: COUNTER_ROW, Last: key };
     const actions: TransactionAction[] = [
@@ -131,13 +140,13 @@ async function create(name: string): Promise<Partition> {
     ];
     try {
       await registry().submitTransaction(actions);
-      return await provisioned(name, row);
+      return row;
     } catch (error) {
       // 412: another name took the key; 409: the counter or this name appeared meanwhile.
       if (!isStorageStatus(error, 409, 412)) throw error;
     }
     const winner = await readRow(name);
-    if (winner) return provisioned(name, winner);
+    if (winner) return winner;
   }
   throw new Error('The partition registry stayed contended after many retries.');
 }
