@@ -11,6 +11,7 @@ import './functions/deleteSeries';
 import './functions/deleteStudy';
 import './functions/getOperation';
 import './functions/health';
+import './functions/listPartitions';
 import './functions/requestWorkitemCancellation';
 import './functions/requeueStaleOperations';
 import './functions/retrieveFrames';
