@@ -37,6 +37,8 @@ import './functions/storeInstancesInStudy';
 import './functions/sweepAbandonedStores';
 import './functions/unmatchedRoute';
 import './functions/updateWorkitem';
+import './functions/upsertInstances';
+import './functions/upsertInstancesInStudy';
 import './functions/warmup';
 import { startEventLoopDiagnostic } from './shared/diagnostics/eventLoopDelay';
 import { registerHttpFunctions } from './shared/http/routeTable';

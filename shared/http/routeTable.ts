@@ -43,6 +43,8 @@ export interface DicomWebRoute {
    * (DICOM Data Reader may read, DICOM Data Owner may do everything).
    */
   readonly permission?: Permission;
+  /** The API versions that have the route (default: all); elsewhere its template answers 405 for the method. */
+  readonly versions?: readonly ApiVersion[];
 }
 
 /** A route outside the versioned API (health, the unmatched-path answers). */
@@ -83,7 +85,7 @@ let registered = false;
 
 /** Records a DICOMweb route once per API version (`v1/...`, `v2/...`). */
 export function registerDicomWebRoute(definition: DicomWebRoute): void {
-  for (const apiVersion of API_VERSIONS) {
+  for (const apiVersion of definition.versions ?? API_VERSIONS) {
     const template = `${apiVersion}/${definition.route}`;
     addEntry({
       transaction: definition.name,
