@@ -43,8 +43,28 @@ export interface SearchConfig {
   readonly costHeader: boolean;
 }
 
+/** DICOM events (docs/lifecycle.md). */
+export interface EventsConfig {
+  /** DICOM_EVENTS_ENABLED: publish the change feed as Event Grid events (default true). */
+  readonly enabled: boolean;
+  /** DICOM_EVENTS_QUEUE: the Storage Queue events go to when no topic is set (default `dicom-events`). */
+  readonly queue: string;
+  /** DICOM_EVENTGRID_TOPIC_ENDPOINT: an Event Grid topic, reached with the managed identity; replaces the queue. */
+  readonly topicEndpoint: string | undefined;
+  /** DICOM_EVENTS_TOPIC: the envelope's `topic` (Azure: the workspace's ARM ID); default the service host. */
+  readonly topic: string | undefined;
+  /** DICOM_EVENTS_FILTERED_QUEUES: extra queues each taking the events that match its filter (docs/lifecycle.md). */
+  readonly filteredQueues: string | undefined;
+  /**
+   * DICOM_LOCAL_PAUSE_AT: local testing only: the named point (`upsert-before-commit`,
+   * `upsert-after-commit`, `events-before-publish`) waits until the process is killed.
+   */
+  readonly localPauseAt: string | undefined;
+}
+
 export interface AppConfig {
   readonly storage: StorageConfig;
+  readonly events: EventsConfig;
   readonly store: StoreConfig;
   readonly search: SearchConfig;
   readonly auth: AuthConfig;
@@ -139,6 +159,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       publicBaseUrl: baseUrl(env, 'DICOM_PUBLIC_BASE_URL', problems),
     },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
+    events: {
+      enabled: nonEmpty(env.DICOM_EVENTS_ENABLED) === undefined || flag(env, 'DICOM_EVENTS_ENABLED', problems),
+      queue: nonEmpty(env.DICOM_EVENTS_QUEUE) ?? 'dicom-events',
+      topicEndpoint: baseUrl(env, 'DICOM_EVENTGRID_TOPIC_ENDPOINT', problems),
+      topic: nonEmpty(env.DICOM_EVENTS_TOPIC),
+      filteredQueues: nonEmpty(env.DICOM_EVENTS_FILTERED_QUEUES),
+      localPauseAt: nonEmpty(env.DICOM_LOCAL_PAUSE_AT),
+    },
     ...accessSections(env, problems),
   };
   if (problems.length > 0) {

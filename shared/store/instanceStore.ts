@@ -25,6 +25,7 @@ import type { ChangeFeedAction } from '../changefeed/changeFeedEntry';
 import { unknownOutcomeWindow } from './commitWindow';
 import type { FailedInstance, InstanceOutcome } from './stowOutcome';
 import { makeVisible } from './visibility';
+import { pauseAt } from '../diagnostics/localPause';
 
 export interface StoreInstanceOptions {
   readonly apiVersion: ApiVersion;
@@ -226,8 +227,10 @@ export async function storeInstance(
     await options.commitGate?.(held);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 
+    if (replacing !== undefined) await pauseAt('upsert-before-commit');
     const event = await commitEvent(replacing === undefined ? 'create' : 'update', key, version);
     committed = true;
+    if (replacing !== undefined) await pauseAt('upsert-after-commit');
     await lease.stop();
     const visibleProperties = { ...properties, Sequence: event.sequence, StoredAt: event.timestamp };
     if (replacing === undefined) await makeVisible(key, lease.etag, version, visibleProperties);
