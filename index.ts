@@ -10,6 +10,7 @@ import './functions/deleteInstance';
 import './functions/deleteSeries';
 import './functions/deleteStudy';
 import './functions/health';
+import './functions/publishDicomEvents';
 import './functions/requestWorkitemCancellation';
 import './functions/retrieveFrames';
 import './functions/retrieveInstance';

@@ -1,5 +1,6 @@
 import { parseAuthConfig, type AuthConfig } from './auth/authConfig';
 import { CORS_SETTING, parseCorsConfig, type CorsConfig } from './http/cors';
+import { parseFilteredQueues, type QueueFilter } from './events/eventFilters';
 
 /**
  * Configuration, read once from the environment (app settings on Azure, local.settings.json under
@@ -54,7 +55,7 @@ export interface EventsConfig {
   /** DICOM_EVENTS_TOPIC: the envelope's `topic` (Azure: the workspace's ARM ID); default the service host. */
   readonly topic: string | undefined;
   /** DICOM_EVENTS_FILTERED_QUEUES: extra queues each taking the events that match its filter (docs/lifecycle.md). */
-  readonly filteredQueues: string | undefined;
+  readonly filteredQueues: readonly QueueFilter[];
   /**
    * DICOM_LOCAL_PAUSE_AT: local testing only: the named point (`upsert-before-commit`,
    * `upsert-after-commit`, `events-before-publish`) waits until the process is killed.
@@ -161,10 +162,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
     events: {
       enabled: nonEmpty(env.DICOM_EVENTS_ENABLED) === undefined || flag(env, 'DICOM_EVENTS_ENABLED', problems),
-      queue: nonEmpty(env.DICOM_EVENTS_QUEUE) ?? 'dicom-events',
+      queue: queueName(env, 'DICOM_EVENTS_QUEUE', 'dicom-events', problems),
       topicEndpoint: baseUrl(env, 'DICOM_EVENTGRID_TOPIC_ENDPOINT', problems),
       topic: nonEmpty(env.DICOM_EVENTS_TOPIC),
-      filteredQueues: nonEmpty(env.DICOM_EVENTS_FILTERED_QUEUES),
+      filteredQueues: parseFilteredQueues(nonEmpty(env.DICOM_EVENTS_FILTERED_QUEUES), problems),
       localPauseAt: nonEmpty(env.DICOM_LOCAL_PAUSE_AT),
     },
     ...accessSections(env, problems),
@@ -173,6 +174,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}.`);
   }
   return config;
+}
+
+/** A Storage Queue name: 3 to 63 lowercase letters, digits and single hyphens. */
+function queueName(env: NodeJS.ProcessEnv, name: string, fallback: string, problems: string[]): string {
+  const value = nonEmpty(env[name]) ?? fallback;
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value))
+    problems.push(`${name} "${value}" is not a valid queue name`);
+  return value;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,0 +1,184 @@
+/**
+ * Publishes the change feed as DICOM events (docs/lifecycle.md). The change feed is the outbox: it
+ * holds exactly the committed changes, numbered, so the publisher tails it from a checkpoint,
+ * sends a batch, and only then advances the checkpoint. A crash between the send and the advance
+ * sends the batch again (at least once, same event ids); a change that did not commit is never in
+ * the feed, so never published. One publisher runs at a time (the checkpoint's lease).
+ *
+ * A create or update whose instance is not visible yet (committed, its entity swap a moment away,
+ * or left to recovery by a crash) holds the publisher back at that entry, so that an event never
+ * reaches a subscriber before the instance it names can be retrieved.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readRange, type FeedRow } from '../changefeed/changeFeedReader';
+import { mapConcurrently } from '../changefeed/mapConcurrently';
+import { pauseAt } from '../diagnostics/localPause';
+import { table } from '../storage/clients';
+import { getEntityIfExists } from '../storage/entityReads';
+import { instanceRowKey } from '../storage/instanceRecords';
+import { eventOf, type EventSource } from './eventGridEvent';
+import type { EventSink, OutgoingEvent } from './eventSinks';
+import { acquire, advance, release, type Checkpoint } from './publisherCheckpoint';
+import { Tag } from '../dicom/tags';
+
+/** Entries read and sent per round. */
+const BATCH = 200;
+/** Renewed by every batch (a batch takes about a second); a crashed publisher's lease ends this soon. */
+const LEASE_MS = 15_000;
+const LOOKUP_CONCURRENCY = 16;
+/** How soon to look again at an entry whose instance is not visible yet, at first and at most. */
+const NOT_VISIBLE_RETRY_MS = [50, 2000] as const;
+
+export interface RunResult {
+  readonly published: number;
+  /** Set when the run stopped early: look again after this long. */
+  readonly retryAfterMs?: number;
+}
+
+interface InstanceColumns {
+  State?: string;
+  Version?: string;
+  ReplacingVersion?: string;
+  QidoAttributes?: string;
+}
+
+export class EventPublisher {
+  private readonly owner = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private running: Promise<RunResult> | undefined;
+  private again = false;
+  private retry: NodeJS.Timeout | undefined;
+  private notVisibleDelay: number = NOT_VISIBLE_RETRY_MS[0];
+
+  constructor(
+    private readonly sink: EventSink,
+    private readonly source: EventSource,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Something was committed: publish soon. Calls during a run share one follow-up run. */
+  nudge(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    void this.start();
+  }
+
+  /** One run now (the timer's safety net), or the one in progress. */
+  runOnce(): Promise<RunResult> {
+    return this.running ?? this.start();
+  }
+
+  private start(): Promise<RunResult> {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    const run = this.run().catch((error: unknown): RunResult => {
+      this.log(`Event publishing failed, will retry: ${String(error)}`);
+      return { published: 0, retryAfterMs: 5000 };
+    });
+    this.running = run;
+    void run.then((result) => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.nudge();
+      } else if (result.retryAfterMs !== undefined) {
+        this.retry = setTimeout(() => this.nudge(), result.retryAfterMs);
+        this.retry.unref();
+      }
+    });
+    return run;
+  }
+
+  private async run(): Promise<RunResult> {
+    const acquired = await acquire(this.owner, leaseEnd());
+    if ('heldUntil' in acquired) {
+      // Another publisher runs; it releases when idle, so look again soon, and at the latest when its lease ends.
+      return { published: 0, retryAfterMs: Math.max(100, Math.min(1000, acquired.heldUntil.getTime() - Date.now())) };
+    }
+    let checkpoint: Checkpoint = acquired;
+    let published = 0;
+    try {
+      for (;;) {
+        const rows = await readRange(checkpoint.last, BATCH);
+        if (rows.length === 0) return { published };
+        const ready = await this.publishable(rows);
+        if (ready.length > 0) {
+          await pauseAt('events-before-publish');
+          await this.sink(ready);
+          checkpoint = await advance(
+            checkpoint,
+            ready.at(-1)?.event.data.sequenceNumber ?? checkpoint.last,
+            leaseEnd(),
+          );
+          published += ready.length;
+        }
+        if (ready.length < rows.length) {
+          const retryAfterMs = this.notVisibleDelay;
+          this.notVisibleDelay = Math.min(this.notVisibleDelay * 2, NOT_VISIBLE_RETRY_MS[1]);
+          return { published, retryAfterMs };
+        }
+        this.notVisibleDelay = NOT_VISIBLE_RETRY_MS[0];
+      }
+    } finally {
+      await release(checkpoint).catch(() => undefined);
+    }
+  }
+
+  /** The events of the leading entries that may go out now: up to the first whose instance is not visible yet. */
+  private async publishable(rows: readonly FeedRow[]): Promise<OutgoingEvent[]> {
+    const looked = await mapConcurrently(rows, LOOKUP_CONCURRENCY, (row) => lookUp(row));
+    const ready: OutgoingEvent[] = [];
+    for (const [i, row] of rows.entries()) {
+      const found = looked[i];
+      if (found === 'pending') break;
+      const event = eventOf(row, this.source);
+      ready.push({
+        event,
+        subject: {
+          eventType: event.eventType,
+          partitionName: event.data.partitionName,
+          modalities: found?.modalities,
+        },
+      });
+    }
+    return ready;
+  }
+}
+
+/**
+ * For a create or update: `pending` while its version is committed but not yet the visible one;
+ * the instance's modalities when it is visible at that version; undefined when it has moved on
+ * (replaced or deleted since). Deletes need no lookup.
+ */
+async function lookUp(row: FeedRow): Promise<'pending' | { modalities: string[] } | undefined> {
+  if (row.action === 'delete') return undefined;
+  const entity = await getEntityIfExists<InstanceColumns>(
+    table('instances'),
+    row.studyInstanceUid,
+    instanceRowKey(row),
+    {
+      queryOptions: { select: ['State', 'Version', 'ReplacingVersion', 'QidoAttributes'] },
+    },
+  );
+  if (!entity) return undefined;
+  if (entity.State === 'creating' && entity.Version === row.version) return 'pending';
+  if (entity.State === 'created' && entity.ReplacingVersion === row.version) return 'pending';
+  if (entity.State !== 'created' || entity.Version !== row.version) return undefined;
+  return { modalities: modalitiesOf(entity.QidoAttributes) };
+}
+
+function modalitiesOf(qidoAttributes: string | undefined): string[] {
+  if (!qidoAttributes) return [];
+  try {
+    const parsed = JSON.parse(qidoAttributes) as Record<string, { Value?: unknown[] } | undefined>;
+    return (parsed[Tag.Modality]?.Value ?? []).filter((v): v is string => typeof v === 'string');
+  } catch {
+    return [];
+  }
+}
+
+function leaseEnd(): Date {
+  return new Date(Date.now() + LEASE_MS);
+}
