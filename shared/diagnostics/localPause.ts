@@ -4,11 +4,15 @@ import { getConfig } from '../config';
 export type PausePoint = 'upsert-before-commit' | 'upsert-after-commit' | 'events-before-publish';
 
 /**
- * Local testing only: when DICOM_LOCAL_PAUSE_AT names `point`, says so on the console and never
+ * Local testing only: when DICOM_LOCAL_PAUSE_AT (a comma-separated list) names `point`, says so on the console and never
  * resolves, so a test can kill the process exactly there. Unset (always, on Azure): resolves at once.
  */
 export async function pauseAt(point: PausePoint): Promise<void> {
-  if (getConfig().events.localPauseAt !== point) return;
+  const points =
+    getConfig()
+      .events.localPauseAt?.split(',')
+      .map((p) => p.trim()) ?? [];
+  if (!points.includes(point)) return;
   console.warn(`[local-pause] ${point}`);
   await new Promise<never>(() => undefined);
 }

@@ -27,6 +27,7 @@ const LOCAL_ONLY: Record<string, string> = {
   DICOMWEB_LISTEN_ADDRESS: "the local host's address (npm start)",
   DICOM_SEARCH_COST_HEADER: 'a diagnostic response header for the search benchmarks; off unless set',
   DICOM_TRACE_CONSOLE: 'prints traces to the console, for local runs; on Azure they go to Application Insights',
+  DICOM_LOCAL_PAUSE_AT: 'holds a PUT or the event publisher at a named point, for the crash tests; off unless set',
   DICOM_DIAG_EVENT_LOOP:
     'an opt-in diagnostic log of event-loop delays for the hostile-input benchmarks; off unless set',
 };
@@ -41,6 +42,7 @@ const FORBIDDEN: Record<string, string> = {
   FUNCTIONS_WORKER_RUNTIME: 'functionAppConfig.runtime replaces it on Flex Consumption',
   FUNCTIONS_EXTENSION_VERSION: 'functionAppConfig.runtime replaces it on Flex Consumption',
   WEBSITE_SITE_NAME: "set by the platform to the app's name (the service name in traces)",
+  WEBSITE_HOSTNAME: "set by the platform to the app's host name (the events' serviceHostName)",
 };
 
 const ROLE = {
