@@ -27,11 +27,11 @@ describe('the app as the Functions host indexes it', () => {
     }
   });
 
-  it('passes every indexing rule, with one timer and a warm-up trigger', () => {
+  it('passes every indexing rule, with two timers and a warm-up trigger', () => {
     assert.ok(index.http.length >= 30, `${index.http.length} HTTP functions`);
     assert.deepEqual(
       index.timers.map((t) => t.name),
-      ['sweepAbandonedStores'],
+      ['publishDicomEvents', 'sweepAbandonedStores'],
     );
     assert.equal(index.warmup?.name, 'warmup');
   });
@@ -68,7 +68,10 @@ describe('the app as the Functions host indexes it', () => {
   expectations.push(
     ['GET', '/health', 'health'],
     ['GET', '/v3/studies', 'zz-unmatched-version'],
-    ['PUT', '/v2/studies', 'zz-unmatched-version'],
+    // PUT (upsert) exists in v2 only; v1 answers 405 as for any method a route lacks.
+    ['PUT', '/v2/studies', 'v2-studies'],
+    ['PUT', '/v2/studies/1.2.3', 'v2-studies-study'],
+    ['PUT', '/v1/studies', 'zz-unmatched-version'],
     ['GET', '/studies', 'zz-unversioned-studies'],
   );
 
