@@ -27,6 +27,15 @@ const BATCH = 200;
 /** Renewed by every batch (a batch takes about a second); a crashed publisher's lease ends this soon. */
 const LEASE_MS = 15_000;
 const LOOKUP_CONCURRENCY = 16;
+/**
+ * A nudge waits this long before the run starts: the commit that nudged is made visible in the
+ * meantime (else the run would find it not visible yet and come back), and a burst shares one run.
+ */
+const NUDGE_DELAY_MS = 25;
+/** An idle publisher keeps its lease this long (no acquire per run), then releases it for the others. */
+const LINGER_MS = 2000;
+/** A lease with less than this left is renewed before a run. */
+const MIN_LEASE_LEFT_MS = 5000;
 /** How soon to look again at an entry whose instance is not visible yet, at first and at most. */
 const NOT_VISIBLE_RETRY_MS = [50, 2000] as const;
 
@@ -49,6 +58,10 @@ export class EventPublisher {
   private again = false;
   private retry: NodeJS.Timeout | undefined;
   private notVisibleDelay: number = NOT_VISIBLE_RETRY_MS[0];
+  private nudged: NodeJS.Timeout | undefined;
+  /** The checkpoint while this publisher holds the lease, and when the lease ends. */
+  private held: { checkpoint: Checkpoint; until: number } | undefined;
+  private linger: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sink: EventSink,
@@ -62,7 +75,11 @@ export class EventPublisher {
       this.again = true;
       return;
     }
-    void this.start();
+    this.nudged ??= setTimeout(() => {
+      this.nudged = undefined;
+      if (this.running) this.again = true;
+      else void this.start();
+    }, NUDGE_DELAY_MS);
   }
 
   /** One run now (the timer's safety net), or the one in progress. */
@@ -92,38 +109,64 @@ export class EventPublisher {
   }
 
   private async run(): Promise<RunResult> {
-    const acquired = await acquire(this.owner, leaseEnd());
-    if ('heldUntil' in acquired) {
-      // Another publisher runs; it releases when idle, so look again soon, and at the latest when its lease ends.
-      return { published: 0, retryAfterMs: Math.max(100, Math.min(1000, acquired.heldUntil.getTime() - Date.now())) };
+    if (this.linger) clearTimeout(this.linger);
+    this.linger = undefined;
+    let checkpoint: Checkpoint;
+    if (this.held && this.held.until - Date.now() > MIN_LEASE_LEFT_MS) checkpoint = this.held.checkpoint;
+    else {
+      const acquired = await acquire(this.owner, leaseEnd());
+      if ('heldUntil' in acquired) {
+        this.held = undefined;
+        // Another publisher runs; it releases when idle: look again soon, at the latest when its lease ends.
+        return { published: 0, retryAfterMs: Math.max(100, Math.min(1000, acquired.heldUntil.getTime() - Date.now())) };
+      }
+      checkpoint = acquired;
+      this.held = { checkpoint, until: Date.now() + LEASE_MS };
     }
-    let checkpoint: Checkpoint = acquired;
     let published = 0;
+    let failed = true;
     try {
       for (;;) {
         const rows = await readRange(checkpoint.last, BATCH);
-        if (rows.length === 0) return { published };
+        if (rows.length === 0) {
+          failed = false;
+          return { published };
+        }
         const ready = await this.publishable(rows);
         if (ready.length > 0) {
           await pauseAt('events-before-publish');
           await this.sink(ready);
-          checkpoint = await advance(
-            checkpoint,
-            ready.at(-1)?.event.data.sequenceNumber ?? checkpoint.last,
-            leaseEnd(),
-          );
+          const last = ready.at(-1)?.event.data.sequenceNumber ?? checkpoint.last;
+          checkpoint = await advance(checkpoint, last, leaseEnd());
+          this.held = { checkpoint, until: Date.now() + LEASE_MS };
           published += ready.length;
         }
         if (ready.length < rows.length) {
           const retryAfterMs = this.notVisibleDelay;
           this.notVisibleDelay = Math.min(this.notVisibleDelay * 2, NOT_VISIBLE_RETRY_MS[1]);
+          failed = false;
           return { published, retryAfterMs };
         }
         this.notVisibleDelay = NOT_VISIBLE_RETRY_MS[0];
       }
     } finally {
-      await release(checkpoint).catch(() => undefined);
+      if (failed) {
+        // A lost lease (412) or a failed send: the next run starts from what storage says.
+        this.held = undefined;
+        await release(checkpoint).catch(() => undefined);
+      } else {
+        this.linger = setTimeout(() => void this.letGo(), LINGER_MS);
+        this.linger.unref();
+      }
     }
+  }
+
+  /** Idle for a while: releases the lease so that another instance's publisher can start at once. */
+  private async letGo(): Promise<void> {
+    const held = this.held;
+    if (this.running || !held) return;
+    this.held = undefined;
+    await release(held.checkpoint).catch(() => undefined);
   }
 
   /** The events of the leading entries that may go out now: up to the first whose instance is not visible yet. */
