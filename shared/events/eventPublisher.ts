@@ -31,13 +31,13 @@ const LOOKUP_CONCURRENCY = 16;
  * A nudge waits this long before the run starts: the commit that nudged is made visible in the
  * meantime (else the run would find it not visible yet and come back), and a burst shares one run.
  */
-const NUDGE_DELAY_MS = 25;
+const NUDGE_DELAY_MS = 100;
 /** An idle publisher keeps its lease this long (no acquire per run), then releases it for the others. */
 const LINGER_MS = 2000;
 /** A lease with less than this left is renewed before a run. */
 const MIN_LEASE_LEFT_MS = 5000;
 /** How soon to look again at an entry whose instance is not visible yet, at first and at most. */
-const NOT_VISIBLE_RETRY_MS = [50, 2000] as const;
+const NOT_VISIBLE_RETRY_MS = [100, 2000] as const;
 
 export interface RunResult {
   readonly published: number;
