@@ -10,12 +10,12 @@
  * reaches a subscriber before the instance it names can be retrieved.
  */
 import { hostname } from 'node:os';
+import { odata } from '@azure/data-tables';
 import { randomBytes } from 'node:crypto';
 import { readRange, type FeedRow } from '../changefeed/changeFeedReader';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { pauseAt } from '../diagnostics/localPause';
 import { table } from '../storage/clients';
-import { getEntityIfExists } from '../storage/entityReads';
 import { instanceRowKey } from '../storage/instanceRecords';
 import { eventOf, type EventSource } from './eventGridEvent';
 import type { EventSink, OutgoingEvent } from './eventSinks';
@@ -171,10 +171,10 @@ export class EventPublisher {
 
   /** The events of the leading entries that may go out now: up to the first whose instance is not visible yet. */
   private async publishable(rows: readonly FeedRow[]): Promise<OutgoingEvent[]> {
-    const looked = await mapConcurrently(rows, LOOKUP_CONCURRENCY, (row) => lookUp(row));
+    const instances = await readInstances(rows);
     const ready: OutgoingEvent[] = [];
-    for (const [i, row] of rows.entries()) {
-      const found = looked[i];
+    for (const row of rows) {
+      const found = row.action === 'delete' ? undefined : judge(row, instances.get(instanceId(row)));
       if (found === 'pending') break;
       const event = eventOf(row, this.source);
       ready.push({
@@ -190,21 +190,48 @@ export class EventPublisher {
   }
 }
 
+/** Azure Tables evaluates at most 15 comparisons per filter: the study and 14 instances. */
+const ROWS_PER_QUERY = 14;
+
+function instanceId(row: FeedRow): string {
+  return `${row.studyInstanceUid}/${instanceRowKey(row)}`;
+}
+
+/**
+ * The instance entities the creates and updates name, a query per study and 14 instances (a
+ * commit group of 50 instances of one study is 4 reads, not 50); deletes need none.
+ */
+async function readInstances(rows: readonly FeedRow[]): Promise<Map<string, InstanceColumns & { rowKey?: string }>> {
+  const byStudy = new Map<string, Set<string>>();
+  for (const row of rows) {
+    if (row.action === 'delete') continue;
+    const keys = byStudy.get(row.studyInstanceUid) ?? new Set<string>();
+    keys.add(instanceRowKey(row));
+    byStudy.set(row.studyInstanceUid, keys);
+  }
+  const queries: { study: string; rowKeys: string[] }[] = [];
+  for (const [study, keys] of byStudy) {
+    const all = [...keys];
+    for (let i = 0; i < all.length; i += ROWS_PER_QUERY)
+      queries.push({ study, rowKeys: all.slice(i, i + ROWS_PER_QUERY) });
+  }
+  const found = new Map<string, InstanceColumns & { rowKey?: string }>();
+  await mapConcurrently(queries, LOOKUP_CONCURRENCY, async ({ study, rowKeys }) => {
+    const filter = `${odata`PartitionKey eq ${study}`} and (${rowKeys.map((rk) => odata`RowKey eq ${rk}`).join(' or ')})`;
+    const entities = table('instances').listEntities<InstanceColumns>({
+      queryOptions: { filter, select: ['RowKey', 'State', 'Version', 'ReplacingVersion', 'QidoAttributes'] },
+    });
+    for await (const entity of entities) found.set(`${study}/${entity.rowKey ?? ''}`, entity);
+  });
+  return found;
+}
+
 /**
  * For a create or update: `pending` while its version is committed but not yet the visible one;
  * the instance's modalities when it is visible at that version; undefined when it has moved on
- * (replaced or deleted since). Deletes need no lookup.
+ * (replaced or deleted since).
  */
-async function lookUp(row: FeedRow): Promise<'pending' | { modalities: string[] } | undefined> {
-  if (row.action === 'delete') return undefined;
-  const entity = await getEntityIfExists<InstanceColumns>(
-    table('instances'),
-    row.studyInstanceUid,
-    instanceRowKey(row),
-    {
-      queryOptions: { select: ['State', 'Version', 'ReplacingVersion', 'QidoAttributes'] },
-    },
-  );
+function judge(row: FeedRow, entity: InstanceColumns | undefined): 'pending' | { modalities: string[] } | undefined {
   if (!entity) return undefined;
   if (entity.State === 'creating' && entity.Version === row.version) return 'pending';
   if (entity.State === 'created' && entity.ReplacingVersion === row.version) return 'pending';
