@@ -34,6 +34,15 @@ param corsAllowedOrigins string = ''
 @description('Public base URL of the service when a gateway or custom domain fronts it, e.g. https://dicom.example.org (DICOM_PUBLIC_BASE_URL); STOW RetrieveURLs start with it. Empty: the request\'s own scheme and host.')
 param publicBaseUrl string = ''
 
+@description('Event Grid topic endpoint for DICOM events, e.g. https://{topic}.{region}-1.eventgrid.azure.net/api/events (DICOM_EVENTGRID_TOPIC_ENDPOINT); the app\'s identity needs EventGrid Data Sender on it. Empty: events go to the dicom-events Storage Queue.')
+param eventGridTopicEndpoint string = ''
+
+@description('The `topic` field of DICOM events (DICOM_EVENTS_TOPIC), e.g. a resource ID. Empty: the service host name.')
+param eventsTopic string = ''
+
+@description('Extra Storage Queues taking only matching DICOM events (DICOM_EVENTS_FILTERED_QUEUES), e.g. ct-events?Modality=CT. Empty: none.')
+param eventsFilteredQueues string = ''
+
 @description('Record study, series and instance UIDs in request traces (DICOM_TELEMETRY_UIDS). Patient names and IDs are never recorded.')
 param telemetryUids bool = true
 
@@ -276,6 +285,27 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DICOM_PUBLIC_BASE_URL'
           value: publicBaseUrl
+        }
+        // DICOM events (docs/lifecycle.md): the change feed published to Event Grid or a queue.
+        {
+          name: 'DICOM_EVENTS_ENABLED'
+          value: 'true'
+        }
+        {
+          name: 'DICOM_EVENTS_QUEUE'
+          value: 'dicom-events'
+        }
+        {
+          name: 'DICOM_EVENTGRID_TOPIC_ENDPOINT'
+          value: eventGridTopicEndpoint
+        }
+        {
+          name: 'DICOM_EVENTS_TOPIC'
+          value: eventsTopic
+        }
+        {
+          name: 'DICOM_EVENTS_FILTERED_QUEUES'
+          value: eventsFilteredQueues
         }
         // Request traces go to Application Insights (docs/observability.md); UIDs in them or not.
         {

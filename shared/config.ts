@@ -1,5 +1,6 @@
 import { parseAuthConfig, type AuthConfig } from './auth/authConfig';
 import { CORS_SETTING, parseCorsConfig, type CorsConfig } from './http/cors';
+import { parseFilteredQueues, type QueueFilter } from './events/eventFilters';
 
 /**
  * Configuration, read once from the environment (app settings on Azure, local.settings.json under
@@ -50,9 +51,29 @@ export interface OperationsConfig {
   readonly staleSeconds: number;
 }
 
+/** DICOM events (docs/lifecycle.md). */
+export interface EventsConfig {
+  /** DICOM_EVENTS_ENABLED: publish the change feed as Event Grid events (default true). */
+  readonly enabled: boolean;
+  /** DICOM_EVENTS_QUEUE: the Storage Queue events go to when no topic is set (default `dicom-events`). */
+  readonly queue: string;
+  /** DICOM_EVENTGRID_TOPIC_ENDPOINT: an Event Grid topic, reached with the managed identity; replaces the queue. */
+  readonly topicEndpoint: string | undefined;
+  /** DICOM_EVENTS_TOPIC: the envelope's `topic` (Azure: the workspace's ARM ID); default the service host. */
+  readonly topic: string | undefined;
+  /** DICOM_EVENTS_FILTERED_QUEUES: extra queues each taking the events that match its filter (docs/lifecycle.md). */
+  readonly filteredQueues: readonly QueueFilter[];
+  /**
+   * DICOM_LOCAL_PAUSE_AT: local testing only: the named point (`upsert-before-commit`,
+   * `upsert-after-commit`, `events-before-publish`) waits until the process is killed.
+   */
+  readonly localPauseAt: string | undefined;
+}
+
 export interface AppConfig {
   readonly storage: StorageConfig;
   readonly operations: OperationsConfig;
+  readonly events: EventsConfig;
   readonly store: StoreConfig;
   readonly search: SearchConfig;
   readonly auth: AuthConfig;
@@ -168,12 +189,28 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
     operations: { staleSeconds: integer(env, 'DICOM_OPERATION_STALE_SECONDS', 60, 5, 3600, problems) },
+    events: {
+      enabled: nonEmpty(env.DICOM_EVENTS_ENABLED) === undefined || flag(env, 'DICOM_EVENTS_ENABLED', problems),
+      queue: queueName(env, 'DICOM_EVENTS_QUEUE', 'dicom-events', problems),
+      topicEndpoint: baseUrl(env, 'DICOM_EVENTGRID_TOPIC_ENDPOINT', problems),
+      topic: nonEmpty(env.DICOM_EVENTS_TOPIC),
+      filteredQueues: parseFilteredQueues(nonEmpty(env.DICOM_EVENTS_FILTERED_QUEUES), problems),
+      localPauseAt: nonEmpty(env.DICOM_LOCAL_PAUSE_AT),
+    },
     ...accessSections(env, problems),
   };
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}.`);
   }
   return config;
+}
+
+/** A Storage Queue name: 3 to 63 lowercase letters, digits and single hyphens. */
+function queueName(env: NodeJS.ProcessEnv, name: string, fallback: string, problems: string[]): string {
+  const value = nonEmpty(env[name]) ?? fallback;
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value))
+    problems.push(`${name} "${value}" is not a valid queue name`);
+  return value;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

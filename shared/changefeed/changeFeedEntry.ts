@@ -1,7 +1,10 @@
 import { DEFAULT_PARTITION } from '../partitions/partition';
 
-/** What a change-feed entry records, as the Azure DICOM service's change feed reports it. */
-export type ChangeFeedAction = 'create' | 'delete';
+/**
+ * What a change-feed entry records, as the Azure DICOM service's change feed reports it. `update`:
+ * a PUT replaced the instance with a new version (docs/lifecycle.md).
+ */
+export type ChangeFeedAction = 'create' | 'update' | 'delete';
 
 export interface ChangeFeedEvent {
   readonly action: ChangeFeedAction;

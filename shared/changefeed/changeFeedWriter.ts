@@ -65,6 +65,7 @@ export class ChangeFeedWriter {
         try {
           const committed = await this.commit(batch.map((p) => p.event));
           batch.forEach((p, i) => p.resolve(committed[i] as CommittedChangeFeedEvent));
+          for (const listener of commitListeners) listener();
         } catch (error) {
           const mapped = asServiceUnavailable(error, 'change feed');
           batch.forEach((p) => p.reject(mapped));
@@ -136,6 +137,13 @@ function blockEntity(first: number, events: readonly ChangeFeedEvent[], timestam
     // `Timestamp` is the table service's own property name, hence EventTime.
     EventTime: timestamp,
   };
+}
+
+const commitListeners: (() => void)[] = [];
+
+/** Called after every committed transaction of this worker: the events publisher's nudge (docs/lifecycle.md). */
+export function onFeedCommit(listener: () => void): void {
+  commitListeners.push(listener);
 }
 
 let writer: ChangeFeedWriter | undefined;

@@ -32,11 +32,14 @@ export async function findEvent(
   window: CommitWindow,
 ): Promise<FoundEvent | undefined> {
   const client = table('changeFeed');
-  const legacy = await legacyRecord(
-    client,
-    action === 'create' ? legacyCreatedRowKey(version) : legacyDeletedRowKey(version),
-  );
-  if (legacy) return legacy;
+  // Earlier releases had no updates, hence no update records.
+  if (action !== 'update') {
+    const legacy = await legacyRecord(
+      client,
+      action === 'create' ? legacyCreatedRowKey(version) : legacyDeletedRowKey(version),
+    );
+    if (legacy) return legacy;
+  }
   const last = await latestSequence();
   if (last === 0) return undefined;
   const start = await firstSequenceAtOrAfter(window.from, last);

@@ -53,6 +53,8 @@ export interface DicomWebRoute {
   readonly partitioned?: boolean;
   /** A partitioned route that creates its partition on first use (STOW, workitem creation), as Azure does. */
   readonly createsPartition?: boolean;
+  /** The API versions that have the route (default: all); elsewhere its template answers 405 for the method. */
+  readonly versions?: readonly ApiVersion[];
 }
 
 /** A route outside the versioned API (health, the unmatched-path answers). */
@@ -93,7 +95,7 @@ let registered = false;
 
 /** Records a DICOMweb route once per API version (`v1/...`, `v2/...`). */
 export function registerDicomWebRoute(definition: DicomWebRoute): void {
-  for (const apiVersion of API_VERSIONS) {
+  for (const apiVersion of definition.versions ?? API_VERSIONS) {
     const plain = `${apiVersion}/${definition.route}`;
     const templates = definition.partitioned
       ? [plain, `${apiVersion}/partitions/{${PARTITION_PARAM}}/${definition.route}`]

@@ -17,10 +17,15 @@ import type { SummaryInstanceRow } from '../search/studySummary';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
 import { LeaseKeeper } from './leaseKeeper';
-import { reserveForStore, type StoreReservation } from './reservation';
+import { reserveForStore } from './reservation';
+import { completeReplacement } from './replacement';
+import { reserveForUpsert, type UpsertReservation } from './upsertReservation';
+import { clearReplacement } from '../storage/replacementRecords';
+import type { ChangeFeedAction } from '../changefeed/changeFeedEntry';
 import { unknownOutcomeWindow } from './commitWindow';
 import type { FailedInstance, InstanceOutcome } from './stowOutcome';
 import { makeVisible } from './visibility';
+import { pauseAt } from '../diagnostics/localPause';
 
 export interface StoreInstanceOptions {
   readonly apiVersion: ApiVersion;
@@ -48,6 +53,10 @@ export interface StoreInstanceOptions {
    * briefly so that its instances commit together (shared/store/commitGroup.ts).
    */
   readonly commitGate?: (heldBytes: number) => Promise<void>;
+  /** PUT (upsert): a visible instance is replaced instead of refused with 45070 (docs/lifecycle.md). */
+  readonly upsert?: boolean;
+  /** A PUT replaced a visible instance: `replacedVersion`'s blobs are the caller's to remove after the answer. */
+  readonly onReplaced?: (key: InstanceKey, replacedVersion: string) => void;
 }
 
 const PREAMBLE_BYTES = 128;
@@ -127,7 +136,9 @@ export async function storeInstance(
 
   const version = options.attemptVersion();
   const marker = options.markerFor(key.studyInstanceUid);
-  const reservation = reserveForStore(key, version, options.leaseSeconds, options.log);
+  const reservation: Promise<UpsertReservation> = options.upsert
+    ? reserveForUpsert(key, version, options.leaseSeconds, options.log)
+    : reserveForStore(key, version, options.leaseSeconds, options.log);
   // The upload starts at once, hidden behind the reservation's round trip. It cannot complete
   // before the request's marker and the reservation exist, so a crash never leaves a blob that
   // recovery cannot find (the marker leads to the reservation, which names the version).
@@ -142,7 +153,7 @@ export async function storeInstance(
   );
   upload.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
-  let reserved: StoreReservation;
+  let reserved: UpsertReservation;
   try {
     reserved = await reservation;
   } catch (error) {
@@ -160,7 +171,7 @@ export async function storeInstance(
       warnings: [],
     };
   }
-  if (reserved.kind !== 'reserved') {
+  if (reserved.kind !== 'reserved' && reserved.kind !== 'replacing') {
     await cancelUpload(stopUpload, upload, key, version, options.log);
     const reason =
       reserved.kind === 'exists' ? FailureReason.InstanceAlreadyExists : FailureReason.InstanceBeingProcessed;
@@ -172,9 +183,11 @@ export async function storeInstance(
   }
 
   const lease = new LeaseKeeper(key, reserved.etag, options.leaseSeconds, reserved.leaseUntil);
+  /** The version a PUT replaces: it stays visible, and indexed, until the new one is committed. */
+  const replacing = reserved.kind === 'replacing' ? reserved.replacedVersion : undefined;
   // Before the instance is visible, so a visible instance is always found by its SOP Instance UID;
   // started now, the instance being ours, so its round trip hides behind the upload's.
-  const indexed = indexInstance(key, version);
+  const indexed = replacing === undefined ? indexInstance(key, version) : Promise.resolve();
   indexed.catch(() => undefined); // awaited below; an upload that fails first must not leave it unhandled
   let committed = false;
   try {
@@ -182,7 +195,7 @@ export async function storeInstance(
     parsed ??= parser.end();
     const validation = validateInstance(parsed.dataset, options.apiVersion);
     if (options.apiVersion === 'v1' && validation.attributeFailures.length > 0) {
-      await abandon(key, version, lease, indexed, options);
+      await abandon(key, version, lease, indexed, replacing, options);
       return failed(
         FailureReason.ValidationFailed,
         parsed.dataset,
@@ -214,10 +227,17 @@ export async function storeInstance(
     await options.commitGate?.(held);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 
-    const event = await commitCreate(key, version);
+    if (replacing !== undefined) await pauseAt('upsert-before-commit');
+    const event = await commitEvent(replacing === undefined ? 'create' : 'update', key, version);
     committed = true;
+    if (replacing !== undefined) await pauseAt('upsert-after-commit');
     await lease.stop();
-    await makeVisible(key, lease.etag, version, { ...properties, Sequence: event.sequence, StoredAt: event.timestamp });
+    const visibleProperties = { ...properties, Sequence: event.sequence, StoredAt: event.timestamp };
+    if (replacing === undefined) await makeVisible(key, lease.etag, version, visibleProperties);
+    else {
+      await completeReplacement(key, lease.etag, version, replacing, visibleProperties);
+      options.onReplaced?.(key, replacing);
+    }
     options.onVisible(key, {
       SeriesInstanceUID: key.seriesInstanceUid,
       Sequence: event.sequence,
@@ -235,7 +255,7 @@ export async function storeInstance(
       options.keepMarker(key.studyInstanceUid);
       throw error;
     }
-    await abandon(key, version, lease, indexed, options);
+    await abandon(key, version, lease, indexed, replacing, options);
     if (error instanceof DicomParseError) {
       return failAndDrain(input, FailureReason.ValidationFailed, dataset, `Not a valid DICOM file: ${error.message}`);
     }
@@ -293,9 +313,10 @@ async function* continueThroughParser(
  * refused attempt's upload fails before it leaves a blob (only staged blocks, which Blob Storage
  * discards by itself).
  */
-async function uploadGate(marker: Promise<void>, reservation: Promise<StoreReservation>): Promise<void> {
+async function uploadGate(marker: Promise<void>, reservation: Promise<UpsertReservation>): Promise<void> {
   const [, reserved] = await Promise.all([marker, reservation]);
-  if (reserved.kind !== 'reserved') throw new Error(`The reservation was refused (${reserved.kind}).`);
+  if (reserved.kind !== 'reserved' && reserved.kind !== 'replacing')
+    throw new Error(`The reservation was refused (${reserved.kind}).`);
 }
 
 /** Stops an upload whose reservation failed and removes whatever it wrote. */
@@ -315,12 +336,12 @@ async function cancelUpload(
   }
 }
 
-/** Commits the create to the change feed; if the outcome is unknown, asks the feed whether it happened. */
-async function commitCreate(key: InstanceKey, version: string) {
+/** Commits the create (update) to the change feed; if the outcome is unknown, asks the feed whether it happened. */
+async function commitEvent(action: ChangeFeedAction, key: InstanceKey, version: string) {
   try {
-    return await changeFeed().append({ action: 'create', ...key, version });
+    return await changeFeed().append({ action, ...key, version });
   } catch (error) {
-    const found = await findEvent('create', version, unknownOutcomeWindow(version)).catch(() => undefined);
+    const found = await findEvent(action, version, unknownOutcomeWindow(version)).catch(() => undefined);
     if (found) return found;
     throw error;
   }
@@ -336,17 +357,23 @@ async function abandon(
   version: string,
   lease: LeaseKeeper,
   indexed: Promise<void>,
+  replacing: string | undefined,
   options: StoreInstanceOptions,
 ) {
   await lease.stop();
   await indexed.catch(() => undefined);
   // Each step on its own: releasing the reservation matters most (it unlocks the instance for a
-  // retry), and must not wait on blob clean-up that may be what is failing.
-  const steps = await Promise.allSettled([
-    deleteInstanceEntity(key, lease.etag),
-    deleteBlobsWithPrefix(versionPrefix(key, version)),
-    unindexInstance(key, version),
-  ]);
+  // retry), and must not wait on blob clean-up that may be what is failing. A PUT that replaced
+  // nothing yet gives up its claim and leaves the visible instance (and its index entry) alone.
+  const steps = await Promise.allSettled(
+    replacing === undefined
+      ? [
+          deleteInstanceEntity(key, lease.etag),
+          deleteBlobsWithPrefix(versionPrefix(key, version)),
+          unindexInstance(key, version),
+        ]
+      : [clearReplacement(key, lease.etag), deleteBlobsWithPrefix(versionPrefix(key, version))],
+  );
   const failures = steps.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length === 0) return;
   options.keepMarker(key.studyInstanceUid);

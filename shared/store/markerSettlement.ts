@@ -16,6 +16,8 @@ import {
 } from '../storage/instanceRecords';
 import { isStorageStatus } from '../storage/storageErrors';
 import { findCommit, rollForward } from './storeRecovery';
+import { finishReplacedEntity, settleReplacing } from './replacement';
+import { listReplacingAttempts } from '../storage/replacementRecords';
 
 /**
  * What recovery did with one pending marker: `done` (the instance was visible; its study's search
@@ -83,6 +85,10 @@ async function settleRequestMarker(marker: PendingMarker, stale: boolean): Promi
   const study = marker.key.studyInstanceUid;
   const outcomes: Settlement[] = [];
   for (const attempt of await listRequestAttempts(study, marker.version)) outcomes.push(await settleAttempt(attempt));
+  // PUTs of the request that were replacing visible instances (docs/lifecycle.md).
+  for (const replacing of await listReplacingAttempts(study, marker.version)) {
+    outcomes.push((await settleReplacing(replacing)) ?? 'done');
+  }
   if (outcomes.some((o) => o === 'done' || o === 'rolledForward')) await refreshStudy(study);
   if (outcomes.includes('leaseHeld')) return { outcome: 'leaseHeld', markerRemoved: false };
   const outcome = outcomes.includes('rolledForward')
@@ -100,6 +106,8 @@ async function settleRequestMarker(marker: PendingMarker, stale: boolean): Promi
 async function settleAttempt(current: InstanceRecord): Promise<Settlement> {
   const { entity } = current;
   if (entity.State === 'created') {
+    // A PUT's replaced version may still have blobs.
+    await finishReplacedEntity(entity);
     // The request may have died before answering: the instance's next store answers success.
     if (entity.Recovered !== true) await setRecovered(instanceKeyOf(entity), current.etag, true);
     return 'done';

@@ -9,10 +9,11 @@ import { withEventLoopTurns } from '../http/eventLoopTurns';
 import { boundaryFromContentType, readMultipart } from '../multipart/multipartReader';
 import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
-import { refreshStudyAdding } from '../search/summaryRefresh';
+import { refreshStudy, refreshStudyAdding } from '../search/summaryRefresh';
+import { deleteBlobsWithPrefix } from '../storage/blobUpload';
 import type { SummaryInstanceRow } from '../search/studySummary';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
-import { attemptVersion, newVersion } from '../storage/blobLayout';
+import { attemptVersion, newVersion, versionPrefix, type InstanceKey } from '../storage/blobLayout';
 import { MAX_EVENTS_PER_BLOCK } from '../changefeed/changeFeedEntry';
 import { CommitGroup } from './commitGroup';
 import { RequestMarkers } from './requestMarkers';
@@ -31,6 +32,8 @@ export interface StowRequest {
   readonly versionBaseUrl: string;
   readonly studyInstanceUid: string | undefined;
   readonly log: (message: string) => void;
+  /** PUT: replaces visible instances instead of refusing them with 45070 (docs/lifecycle.md). */
+  readonly upsert?: boolean;
 }
 
 const DICOM_JSON = 'application/dicom+json';
@@ -72,6 +75,8 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   await ensureStorage();
   /** The instances made visible, by study: what each study's search summary must take in. */
   const visible = new Map<string, SummaryInstanceRow[]>();
+  /** Versions a PUT replaced: removed after the answer (readers may still be on them), before the markers. */
+  const replaced: ReplacedVersion[] = [];
   const requestVersion = newVersion();
   let attempts = 0;
   // Rewritten well before a lease has passed: the sweeper settles only markers older than a lease.
@@ -85,6 +90,8 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
     attemptVersion: () => attemptVersion(requestVersion, attempts++),
     markerFor: (study) => markers.ensure(study),
     keepMarker: (study) => markers.keep(study),
+    upsert: request.upsert,
+    onReplaced: (key, version) => replaced.push({ key, version }),
     onVisible: (key, row) => {
       const rows = visible.get(key.studyInstanceUid);
       if (rows) rows.push(row);
@@ -158,7 +165,7 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   });
   discardRest(source, body);
   // Also after a failed request: what became visible must be searchable.
-  await refreshSearch(visible, markers, request.log);
+  await refreshSearch(visible, replaced, markers, request.log);
   if (failure) throw asServiceUnavailable(failure.error, 'store');
   return buildStowResponse(outcomes, {
     versionBaseUrl: request.versionBaseUrl,
@@ -194,13 +201,16 @@ const COMMIT_GROUP_BYTES = 8 * 1024 * 1024;
  */
 async function refreshSearch(
   studies: ReadonlyMap<string, readonly SummaryInstanceRow[]>,
+  replaced: readonly ReplacedVersion[],
   markers: RequestMarkers,
   log: (m: string) => void,
 ) {
+  // A replaced instance changes its study's counts and attributes in ways a merge cannot take in.
+  const recomputed = new Set(replaced.map((r) => r.key.studyInstanceUid));
   if (studies.size > 0) {
     try {
       await mapConcurrently([...studies], STUDY_REFRESH_CONCURRENCY, ([study, rows]) =>
-        refreshStudyAdding(study, rows),
+        recomputed.has(study) ? refreshStudy(study) : refreshStudyAdding(study, rows),
       );
     } catch (error) {
       log(`Search summaries of stored studies left for the sweeper: ${String(error)}`);
@@ -210,7 +220,31 @@ async function refreshSearch(
   // Not awaited: a marker left behind only costs recovery one more look.
   // The invocation is over by then: its context's logger would only warn of a late call, so the
   // worker's console (which the Functions worker forwards to the host's log) takes the messages.
-  setTimeout(() => void markers.removeAll(console.warn), MARKER_GRACE_MS).unref();
+  setTimeout(
+    () => void removeReplaced(replaced, markers).then(() => markers.removeAll(console.warn)),
+    MARKER_GRACE_MS,
+  ).unref();
+}
+
+interface ReplacedVersion {
+  readonly key: InstanceKey;
+  readonly version: string;
+}
+
+/**
+ * Deletes the blobs of the versions PUTs replaced, a grace period after the answer: a retrieve that
+ * read the entity just before the swap may still be streaming them. A failure keeps the study's
+ * marker, and recovery deletes them (shared/store/replacement.ts).
+ */
+async function removeReplaced(replaced: readonly ReplacedVersion[], markers: RequestMarkers): Promise<void> {
+  await mapConcurrently([...replaced], STUDY_REFRESH_CONCURRENCY, async ({ key, version }) => {
+    try {
+      await deleteBlobsWithPrefix(versionPrefix(key, version));
+    } catch (error) {
+      markers.keep(key.studyInstanceUid);
+      console.warn(`Blobs of replaced version ${versionPrefix(key, version)} left for recovery: ${String(error)}`);
+    }
+  });
 }
 
 /**

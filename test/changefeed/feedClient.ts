@@ -9,7 +9,7 @@ export interface FeedEntry {
   StudyInstanceUid: string;
   SeriesInstanceUid: string;
   SopInstanceUid: string;
-  Action: 'create' | 'delete';
+  Action: 'create' | 'update' | 'delete';
   Timestamp: string;
   State: 'current' | 'replaced' | 'deleted';
   Metadata?: DicomJsonDataset;

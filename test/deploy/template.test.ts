@@ -29,6 +29,7 @@ const LOCAL_ONLY: Record<string, string> = {
   DICOM_TRACE_CONSOLE: 'prints traces to the console, for local runs; on Azure they go to Application Insights',
   DICOM_OPERATION_STALE_SECONDS:
     'shortens the stale-operation bound for tests of a killed runner; the default (60 s) is the deployed value',
+  DICOM_LOCAL_PAUSE_AT: 'holds a PUT or the event publisher at a named point, for the crash tests; off unless set',
   DICOM_DIAG_EVENT_LOOP:
     'an opt-in diagnostic log of event-loop delays for the hostile-input benchmarks; off unless set',
 };
@@ -43,6 +44,7 @@ const FORBIDDEN: Record<string, string> = {
   FUNCTIONS_WORKER_RUNTIME: 'functionAppConfig.runtime replaces it on Flex Consumption',
   FUNCTIONS_EXTENSION_VERSION: 'functionAppConfig.runtime replaces it on Flex Consumption',
   WEBSITE_SITE_NAME: "set by the platform to the app's name (the service name in traces)",
+  WEBSITE_HOSTNAME: "set by the platform to the app's host name (the events' serviceHostName)",
 };
 
 const ROLE = {

@@ -31,7 +31,7 @@ describe('the app as the Functions host indexes it', () => {
     assert.ok(index.http.length >= 30, `${index.http.length} HTTP functions`);
     assert.deepEqual(
       index.timers.map((t) => t.name),
-      ['requeueStaleOperations', 'sweepAbandonedStores'],
+      ['publishDicomEvents', 'requeueStaleOperations', 'sweepAbandonedStores'],
     );
     assert.deepEqual(
       index.queues.map((q) => [q.name, q.binding.queueName, q.binding.connection]),
@@ -76,7 +76,10 @@ describe('the app as the Functions host indexes it', () => {
   expectations.push(
     ['GET', '/health', 'health'],
     ['GET', '/v3/studies', 'zz-unmatched-version'],
-    ['PUT', '/v2/studies', 'zz-unmatched-version'],
+    // PUT (upsert) exists in v2 only; v1 answers 405 as for any method a route lacks.
+    ['PUT', '/v2/studies', 'v2-studies'],
+    ['PUT', '/v2/studies/1.2.3', 'v2-studies-study'],
+    ['PUT', '/v1/studies', 'zz-unmatched-version'],
     ['GET', '/studies', 'zz-unversioned-studies'],
   );
 
