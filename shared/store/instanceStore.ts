@@ -227,7 +227,10 @@ export async function storeInstance(
     await options.commitGate?.(held);
     if (lease.lost) throw new Error('The reservation was lost while the instance was uploaded.', { cause: lease.lost });
 
-    if (replacing !== undefined) await pauseAt('upsert-before-commit');
+    if (replacing !== undefined) {
+      await pauseAt('upsert-before-commit');
+      await lease.renewNow();
+    }
     const event = await commitEvent(replacing === undefined ? 'create' : 'update', key, version);
     committed = true;
     if (replacing !== undefined) await pauseAt('upsert-after-commit');

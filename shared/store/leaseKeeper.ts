@@ -43,6 +43,17 @@ export class LeaseKeeper {
     return undefined;
   }
 
+  /**
+   * Renews now and fails if the reservation is no longer ours: a PUT's fence just before its commit,
+   * so that a delete that hid the instance meanwhile makes it give up instead of commit.
+   */
+  async renewNow(): Promise<void> {
+    await this.renewing;
+    this.renewing = this.renew();
+    await this.renewing.finally(() => (this.renewing = undefined));
+    if (this.lostError) throw new Error('The reservation was lost before the commit.', { cause: this.lostError });
+  }
+
   /** Stops renewing; waits for a renewal in flight so the ETag is current. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
