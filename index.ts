@@ -9,6 +9,7 @@ import './functions/createWorkitem';
 import './functions/deleteInstance';
 import './functions/deleteSeries';
 import './functions/deleteStudy';
+import './functions/exportInstances';
 import './functions/health';
 import './functions/requestWorkitemCancellation';
 import './functions/retrieveFrames';

@@ -43,8 +43,14 @@ export interface SearchConfig {
   readonly costHeader: boolean;
 }
 
+export interface ExportConfig {
+  /** DICOM_EXPORT_ENABLED (default true, as Azure's EnableExport): false answers 404 on the export routes. */
+  readonly enabled: boolean;
+}
+
 export interface AppConfig {
   readonly storage: StorageConfig;
+  readonly export: ExportConfig;
   readonly store: StoreConfig;
   readonly search: SearchConfig;
   readonly auth: AuthConfig;
@@ -139,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       publicBaseUrl: baseUrl(env, 'DICOM_PUBLIC_BASE_URL', problems),
     },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
+    export: { enabled: nonEmpty(env.DICOM_EXPORT_ENABLED) === undefined || flag(env, 'DICOM_EXPORT_ENABLED', problems) },
     ...accessSections(env, problems),
   };
   if (problems.length > 0) {
