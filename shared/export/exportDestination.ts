@@ -56,7 +56,9 @@ export function parseBlobDestination(settings: unknown, policy: ExportDestinatio
     return { connectionString, blobContainerName, useManagedIdentity };
   }
   if (connectionString !== undefined || blobContainerName !== undefined) {
-    throw new BadRequestError('ConnectionString and BlobContainerName cannot be specified along with BlobContainerUri.');
+    throw new BadRequestError(
+      'ConnectionString and BlobContainerName cannot be specified along with BlobContainerUri.',
+    );
   }
   const uri = parseContainerUri(blobContainerUri);
   const hasSas = uri.searchParams.has('sig');
@@ -97,10 +99,14 @@ export async function checkDestination(container: ContainerClient): Promise<void
       throw new BadRequestError(`Azure Blob Storage container '${name}' does not exist in account '${account}'.`);
     }
     if (isStorageStatus(error, 401) || isStorageStatus(error, 403)) {
-      throw new BadRequestError(`Unable to authenticate with Azure Blob Storage container '${name}' in account '${account}'.`);
+      throw new BadRequestError(
+        `Unable to authenticate with Azure Blob Storage container '${name}' in account '${account}'.`,
+      );
     }
     if (typeof error === 'object' && error !== null && 'statusCode' in error) {
-      throw new BadRequestError(`The request to Azure Blob Storage container '${name}' in account '${account}' failed.`);
+      throw new BadRequestError(
+        `The request to Azure Blob Storage container '${name}' in account '${account}' failed.`,
+      );
     }
     throw new BadRequestError(`Unable to connect to Azure Blob Storage container '${name}' in account '${account}'.`);
   }

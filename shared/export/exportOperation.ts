@@ -78,10 +78,14 @@ async function exportStep(operation: OperationState<ExportCheckpoint>): Promise<
     const outcomes = await mapConcurrently(batch, EXPORT_CONCURRENCY, (instance) =>
       copyInstance(identifier, instance, destination, operation.id),
     );
-    const failed = outcomes.find((outcome): outcome is { failed: string } => typeof outcome === 'object' && 'failed' in outcome);
+    const failed = outcomes.find(
+      (outcome): outcome is { failed: string } => typeof outcome === 'object' && 'failed' in outcome,
+    );
     if (failed) return terminal(checkpoint, errorHref, failed.failed);
     const errors = outcomes.flatMap((outcome, index) =>
-      typeof outcome === 'object' && 'skipped' in outcome ? [entry(keyScope(identifier, batch[index]), outcome.skipped)] : [],
+      typeof outcome === 'object' && 'skipped' in outcome
+        ? [entry(keyScope(identifier, batch[index]), outcome.skipped)]
+        : [],
     );
     if (errors.length > 0) await appendExportErrors(errorLog, errors);
     const exhausted = batch.length < budget;
@@ -105,7 +109,11 @@ async function exportStep(operation: OperationState<ExportCheckpoint>): Promise<
 }
 
 /** Up to `max` visible instances of the identifier whose RowKey sorts after `after`. */
-async function instancesAfter(identifier: DicomIdentifier, after: string | undefined, max: number): Promise<VisibleInstance[]> {
+async function instancesAfter(
+  identifier: DicomIdentifier,
+  after: string | undefined,
+  max: number,
+): Promise<VisibleInstance[]> {
   const batch: VisibleInstance[] = [];
   for await (const instance of listVisibleInstances(identifier, [])) {
     if (after !== undefined && instance.rowKey <= after) continue;
@@ -128,7 +136,8 @@ async function copyInstance(
   };
   let source: NodeJS.ReadableStream | undefined;
   try {
-    source = (await blobContainer().getBlockBlobClient(fileBlobName(key, instance.Version)).download()).readableStreamBody;
+    source = (await blobContainer().getBlockBlobClient(fileBlobName(key, instance.Version)).download())
+      .readableStreamBody;
   } catch (error) {
     // Deleted between the listing and the read: as Azure, a skipped instance with a logged reason.
     if (isStorageStatus(error, 404)) return { skipped: 'The specified instance cannot be found.' };
@@ -167,7 +176,11 @@ function entry(identifier: DicomIdentifier, error: string): ExportErrorEntry {
   return { timestamp: new Date().toISOString(), identifier: formatDicomIdentifier(identifier), error };
 }
 
-function terminal(checkpoint: ExportCheckpoint, errorHref: string, failure: string): OperationStepResult<ExportCheckpoint> {
+function terminal(
+  checkpoint: ExportCheckpoint,
+  errorHref: string,
+  failure: string,
+): OperationStepResult<ExportCheckpoint> {
   const results: ExportResults = { exported: checkpoint.exported, skipped: checkpoint.skipped, errorHref };
   return { checkpoint, percentComplete: 100, done: true, failure, results };
 }

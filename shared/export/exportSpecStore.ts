@@ -14,9 +14,11 @@ import { MAX_EXPORT_BODY_BYTES } from './exportSpecification';
 export async function saveExportSpecification(specification: ExportSpecification): Promise<string> {
   const name = `~operations/export-${randomUUID()}.json`;
   const body = JSON.stringify(specification);
-  await blobContainer().getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
-    blobHTTPHeaders: { blobContentType: 'application/json' },
-  });
+  await blobContainer()
+    .getBlockBlobClient(name)
+    .upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
   return name;
 }
 
@@ -29,7 +31,9 @@ export async function loadExportSpecification(name: string): Promise<ExportSpeci
   if (cached) return cached;
   let specification: ExportSpecification;
   try {
-    specification = JSON.parse((await downloadBlob(name, 2 * MAX_EXPORT_BODY_BYTES)).toString('utf8')) as ExportSpecification;
+    specification = JSON.parse(
+      (await downloadBlob(name, 2 * MAX_EXPORT_BODY_BYTES)).toString('utf8'),
+    ) as ExportSpecification;
   } catch (error) {
     if (isStorageStatus(error, 404)) return undefined;
     throw error;

@@ -57,7 +57,9 @@ function parseIdentifiers(settings: unknown): DicomIdentifier[] {
     throw new BadRequestError("The field 'source.settings.values' in request body is invalid: it must be an array.");
   }
   if (values.length > MAX_EXPORT_IDENTIFIERS) {
-    throw new BadRequestError(`An export may name at most ${MAX_EXPORT_IDENTIFIERS} identifiers; split it into several.`);
+    throw new BadRequestError(
+      `An export may name at most ${MAX_EXPORT_IDENTIFIERS} identifiers; split it into several.`,
+    );
   }
   return values.map(parseDicomIdentifier);
 }
