@@ -48,9 +48,15 @@ export interface ExportConfig {
   readonly enabled: boolean;
 }
 
+export interface OperationsConfig {
+  /** A running operation with no saved step for this long gets its step re-enqueued (docs/operations.md). */
+  readonly staleSeconds: number;
+}
+
 export interface AppConfig {
   readonly storage: StorageConfig;
   readonly export: ExportConfig;
+  readonly operations: OperationsConfig;
   readonly store: StoreConfig;
   readonly search: SearchConfig;
   readonly auth: AuthConfig;
@@ -146,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
     export: { enabled: nonEmpty(env.DICOM_EXPORT_ENABLED) === undefined || flag(env, 'DICOM_EXPORT_ENABLED', problems) },
+    operations: { staleSeconds: integer(env, 'DICOM_OPERATION_STALE_SECONDS', 60, 5, 3600, problems) },
     ...accessSections(env, problems),
   };
   if (problems.length > 0) {
