@@ -7,6 +7,7 @@
  * A block blob becomes visible only when its upload commits, so no half-copied file is ever seen.
  */
 import type { ContainerClient } from '@azure/storage-blob';
+import type { Readable } from 'node:stream';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import type { OperationHandler, OperationState, OperationStepResult } from '../operations/operationTypes';
 import { fileBlobName } from '../storage/blobLayout';
@@ -43,6 +44,8 @@ const EXPORT_CONCURRENCY = 8;
 /** Block size and buffers of one copy: memory per copy is at most their product. */
 const COPY_BLOCK_BYTES = 4 * 1024 * 1024;
 const COPY_BUFFERS = 2;
+/** Files up to this size are read whole and written in one call: at most 8 × 4 MiB held per step. */
+const SINGLE_PUT_BYTES = 4 * 1024 * 1024;
 
 type CopyOutcome = 'exported' | { skipped: string } | { failed: string };
 
@@ -134,28 +137,34 @@ async function copyInstance(
     seriesInstanceUid: instance.SeriesInstanceUID,
     sopInstanceUid: instance.SOPInstanceUID,
   };
-  let source: NodeJS.ReadableStream | undefined;
+  let download;
   try {
-    source = (await blobContainer().getBlockBlobClient(fileBlobName(key, instance.Version)).download())
-      .readableStreamBody;
+    download = await blobContainer().getBlockBlobClient(fileBlobName(key, instance.Version)).download();
   } catch (error) {
     // Deleted between the listing and the read: as Azure, a skipped instance with a logged reason.
     if (isStorageStatus(error, 404)) return { skipped: 'The specified instance cannot be found.' };
     throw error;
   }
+  const source = download.readableStreamBody as Readable | undefined;
   if (!source) return { skipped: 'The stored file could not be read.' };
-  const target = `${operationId}/results/${key.studyInstanceUid}/${key.seriesInstanceUid}/${key.sopInstanceUid}.dcm`;
+  const target = destination.getBlockBlobClient(
+    `${operationId}/results/${key.studyInstanceUid}/${key.seriesInstanceUid}/${key.sopInstanceUid}.dcm`,
+  );
+  const headers = { blobHTTPHeaders: { blobContentType: 'application/dicom' } };
   try {
-    await destination
-      .getBlockBlobClient(target)
-      .uploadStream(source as import('node:stream').Readable, COPY_BLOCK_BYTES, COPY_BUFFERS, {
-        blobHTTPHeaders: { blobContentType: 'application/dicom' },
-      });
+    const size = download.contentLength ?? Infinity;
+    // A small file goes up in one Put Blob (one billed call instead of a block and a commit).
+    if (size <= SINGLE_PUT_BYTES) {
+      const bytes = await collect(source, SINGLE_PUT_BYTES);
+      await target.upload(bytes, bytes.length, headers);
+    } else {
+      await target.uploadStream(source, COPY_BLOCK_BYTES, COPY_BUFFERS, headers);
+    }
   } catch (error) {
     const status = storageStatus(error);
     // The destination refused (permissions, a policy, a full account): retrying will not help.
     if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-      return { failed: `The destination refused ${target} with status ${status}.` };
+      return { failed: `The destination refused ${target.name} with status ${status}.` };
     }
     throw error;
   }
@@ -183,4 +192,16 @@ function terminal(
 ): OperationStepResult<ExportCheckpoint> {
   const results: ExportResults = { exported: checkpoint.exported, skipped: checkpoint.skipped, errorHref };
   return { checkpoint, percentComplete: 100, done: true, failure, results };
+}
+
+/** The stream's bytes; it was announced at most `max` long, and is cut off there if it lies. */
+async function collect(source: Readable, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > max) throw new Error(`The stored file is longer than its announced ${max} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
 }
