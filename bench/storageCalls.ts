@@ -4,7 +4,10 @@
  * writes and the partitions touched. Timing on Azurite says little about Azure; these counts carry
  * over: each call is a billed transaction and a share of the account's and partition's targets.
  *
- *   npm run bench:calls -- [--json out.json] [--study-size 50]
+ *   npm run bench:calls -- [--json out.json] [--study-size 50] [--partition NAME]
+ *
+ * With `--partition`, data partitions are on and every data request goes to that partition (the
+ * change feed stays global); the first row is then the first STOW into the new partition.
  *
  * Operations run one at a time on an otherwise idle server, and each one's count includes the
  * work it leaves running after its answer (pending-marker removal, background deletes): the count
@@ -55,6 +58,10 @@ export interface OperationCalls {
 
 interface Workload {
   readonly base: string;
+  /** The change feed's base: global, also when `base` is a partition's. */
+  readonly feedBase: string;
+  /** Set when the workload runs in a data partition (docs/partitions.md). */
+  readonly partition?: string;
   readonly recorder: StorageCallRecorder;
 }
 
@@ -63,11 +70,17 @@ const READ_REPEATS = 10;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'string' }, 'study-size': { type: 'string', default: '50' } },
+    options: {
+      json: { type: 'string' },
+      'study-size': { type: 'string', default: '50' },
+      partition: { type: 'string' },
+    },
   });
+  const partition = values.partition;
   const [studySize = 50] = integersAtLeast('study-size', values['study-size'], 2);
   const azurite = await startAzurite({ inMemory: true, ports: 'free' });
   Object.assign(process.env, { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString });
+  if (partition !== undefined) process.env.DICOM_DATA_PARTITIONS_ENABLED = 'true';
   resetConfig();
   resetClients();
   const host = await startBenchFunctionsHost();
@@ -79,7 +92,8 @@ async function main(): Promise<void> {
       { service: 'blob', url: azurite.blobUrl },
       { service: 'table', url: azurite.tableUrl },
     ]);
-    await runWorkload({ base: `${url}/v2`, recorder }, studySize, rows);
+    const base = partition === undefined ? `${url}/v2` : `${url}/v2/partitions/${partition}`;
+    await runWorkload({ base, feedBase: `${url}/v2`, partition, recorder }, studySize, rows);
     recorder.stop();
   } finally {
     await host.stop();
@@ -99,6 +113,14 @@ async function runWorkload(w: Workload, studySize: number, rows: OperationCalls[
     sops.push(sop);
     return makeDicom({ studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: sop, pixelDataBytes: 8192 });
   };
+  if (w.partition !== undefined) {
+    // Creating the partition: the registry transaction, its container and tables.
+    rows.push(
+      await measure(w, `STOW, first request into the new partition ${w.partition}`, 1, 'request', () =>
+        stow(w.base, [makeDicom({ pixelDataBytes: 8192 })]),
+      ),
+    );
+  }
   // A study stored before anything is measured: the store path's code is compiled (JIT) once, not
   // inside the first row's CPU figure. Its calls are not counted.
   await stow(w.base, [makeDicom({ pixelDataBytes: 8192 })]);
@@ -190,14 +212,15 @@ async function runWorkload(w: Workload, studySize: number, rows: OperationCalls[
     ['Change feed page of 10 (v2)', '/changefeed?offset=0&limit=10'],
     ['Change feed latest (v2)', '/changefeed/latest'],
   ];
-  for (const [label, path] of reads) {
+  for (const [label, route] of reads) {
+    const base = route.startsWith('/changefeed') ? w.feedBase : w.base;
     // Once unmeasured (compiling its code), then averaged over READ_REPEATS: the same calls each
     // time, and a CPU figure that is not one sample's.
-    await get(w.base + path);
+    await get(base + route);
     await quiet(w.recorder);
     rows.push(
       await measure(w, label, READ_REPEATS, 'request', async () => {
-        for (let i = 0; i < READ_REPEATS; i += 1) await get(w.base + path);
+        for (let i = 0; i < READ_REPEATS; i += 1) await get(base + route);
       }),
     );
   }

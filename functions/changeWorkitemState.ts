@@ -6,6 +6,7 @@ export const changeWorkitemState: DicomWebHandler = (request, _context, route) =
   changeWorkitemStateHttp(request, route.params.workitem);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'changeWorkitemState',
   route: 'workitems/{workitem}/state',
   methods: ['PUT'],

@@ -6,6 +6,8 @@ export const createWorkitem: DicomWebHandler = (request, _context, route) =>
   createWorkitemHttp(request, route.apiVersion);
 
 registerDicomWebRoute({
+  partitioned: true,
+  createsPartition: true,
   name: 'createWorkitem',
   route: 'workitems',
   methods: ['POST'],

@@ -14,6 +14,7 @@ export const deleteInstance: DicomWebHandler = async (_request, context, route) 
   );
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'deleteInstance',
   route: 'studies/{study}/series/{series}/instances/{instance}',
   methods: ['DELETE'],

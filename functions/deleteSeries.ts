@@ -13,6 +13,7 @@ export const deleteSeries: DicomWebHandler = async (_request, context, route) =>
   );
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'deleteSeries',
   route: 'studies/{study}/series/{series}',
   methods: ['DELETE'],

@@ -6,4 +6,10 @@ import { uidParam } from '../shared/http/uidParam';
 export const deleteStudy: DicomWebHandler = async (_request, context, route) =>
   deleteHttpResponse({ studyInstanceUid: uidParam(route.params.study, 'StudyInstanceUID') }, context);
 
-registerDicomWebRoute({ name: 'deleteStudy', route: 'studies/{study}', methods: ['DELETE'], handler: deleteStudy });
+registerDicomWebRoute({
+  partitioned: true,
+  name: 'deleteStudy',
+  route: 'studies/{study}',
+  methods: ['DELETE'],
+  handler: deleteStudy,
+});

@@ -6,6 +6,7 @@ export const requestWorkitemCancellation: DicomWebHandler = (request, _context, 
   requestCancellationHttp(request, route.params.workitem);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'requestWorkitemCancellation',
   route: 'workitems/{workitem}/cancelrequest',
   methods: ['POST'],

@@ -1,5 +1,5 @@
-// Timer (every 30 s) and start-up: operations whose step message was lost get a new one
-// (docs/operations.md, "Lost messages").
+// Timer (every minute; one range read of the active index per run) and start-up: operations whose
+// step message was lost get a new one (docs/operations.md, "Lost messages").
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import { requeueStaleOperations as requeue } from '../shared/operations/staleOperations';
@@ -28,5 +28,5 @@ export async function requeueOperationsAtStartup(log: (message: string) => void 
   }
 }
 
-app.timer('requeueStaleOperations', { schedule: '*/30 * * * * *', handler: requeueStaleOperations });
+app.timer('requeueStaleOperations', { schedule: '0 * * * * *', handler: requeueStaleOperations });
 app.hook.appStart(() => requeueOperationsAtStartup());

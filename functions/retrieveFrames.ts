@@ -10,6 +10,7 @@ export const retrieveFrames: DicomWebHandler = (request, _context, route) => {
 };
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveFrames',
   route: 'studies/{study}/series/{series}/instances/{instance}/frames/{frames}',
   methods: ['GET'],

@@ -7,6 +7,7 @@ export const retrieveInstance: DicomWebHandler = (request, _context, route) =>
   retrieveInstances(retrieveScope(route.params, 'instance'), request.headers.get('accept'));
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveInstance',
   route: 'studies/{study}/series/{series}/instances/{instance}',
   methods: ['GET'],

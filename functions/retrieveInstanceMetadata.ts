@@ -7,6 +7,7 @@ export const retrieveInstanceMetadata: DicomWebHandler = (request, _context, rou
   retrieveMetadata(retrieveScope(route.params, 'instance'), metadataRequestFrom(request));
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveInstanceMetadata',
   route: 'studies/{study}/series/{series}/instances/{instance}/metadata',
   methods: ['GET'],

@@ -8,6 +8,7 @@ export const retrieveInstanceThumbnail: DicomWebHandler = (request, _context, ro
   retrieveThumbnail(retrieveScope(route.params, 'instance'), renderedAccept(request), request.query);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveInstanceThumbnail',
   route: 'studies/{study}/series/{series}/instances/{instance}/thumbnail',
   methods: ['GET'],

@@ -14,6 +14,7 @@ export const retrieveRenderedFrame: DicomWebHandler = (request, _context, route)
   );
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveRenderedFrame',
   route: 'studies/{study}/series/{series}/instances/{instance}/frames/{frame}/rendered',
   methods: ['GET'],

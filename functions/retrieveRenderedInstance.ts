@@ -8,6 +8,7 @@ export const retrieveRenderedInstance: DicomWebHandler = (request, _context, rou
   retrieveRendered(retrieveScope(route.params, 'instance'), 1, renderedAccept(request), request.query);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveRenderedInstance',
   route: 'studies/{study}/series/{series}/instances/{instance}/rendered',
   methods: ['GET'],

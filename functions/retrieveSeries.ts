@@ -7,6 +7,7 @@ export const retrieveSeries: DicomWebHandler = (request, _context, route) =>
   retrieveInstances(retrieveScope(route.params, 'series'), request.headers.get('accept'));
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveSeries',
   route: 'studies/{study}/series/{series}',
   methods: ['GET'],

@@ -7,6 +7,7 @@ export const retrieveSeriesMetadata: DicomWebHandler = (request, _context, route
   retrieveMetadata(retrieveScope(route.params, 'series'), metadataRequestFrom(request));
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveSeriesMetadata',
   route: 'studies/{study}/series/{series}/metadata',
   methods: ['GET'],

@@ -8,6 +8,7 @@ export const retrieveSeriesThumbnail: DicomWebHandler = (request, _context, rout
   retrieveThumbnail(retrieveScope(route.params, 'series'), renderedAccept(request), request.query);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveSeriesThumbnail',
   route: 'studies/{study}/series/{series}/thumbnail',
   methods: ['GET'],

@@ -6,4 +6,10 @@ import { retrieveScope } from '../shared/retrieve/retrieveScope';
 export const retrieveStudy: DicomWebHandler = (request, _context, route) =>
   retrieveInstances(retrieveScope(route.params, 'study'), request.headers.get('accept'));
 
-registerDicomWebRoute({ name: 'retrieveStudy', route: 'studies/{study}', methods: ['GET'], handler: retrieveStudy });
+registerDicomWebRoute({
+  partitioned: true,
+  name: 'retrieveStudy',
+  route: 'studies/{study}',
+  methods: ['GET'],
+  handler: retrieveStudy,
+});

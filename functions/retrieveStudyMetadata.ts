@@ -7,6 +7,7 @@ export const retrieveStudyMetadata: DicomWebHandler = (request, _context, route)
   retrieveMetadata(retrieveScope(route.params, 'study'), metadataRequestFrom(request));
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveStudyMetadata',
   route: 'studies/{study}/metadata',
   methods: ['GET'],

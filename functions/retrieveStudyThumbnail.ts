@@ -8,6 +8,7 @@ export const retrieveStudyThumbnail: DicomWebHandler = (request, _context, route
   retrieveThumbnail(retrieveScope(route.params, 'study'), renderedAccept(request), request.query);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveStudyThumbnail',
   route: 'studies/{study}/thumbnail',
   methods: ['GET'],

@@ -6,6 +6,7 @@ export const retrieveWorkitem: DicomWebHandler = (request, _context, route) =>
   retrieveWorkitemHttp(request, route.params.workitem);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'retrieveWorkitem',
   route: 'workitems/{workitem}',
   methods: ['GET'],

@@ -5,4 +5,10 @@ import { searchHttp } from '../shared/search/searchService';
 export const searchInstances: DicomWebHandler = (request, context, route) =>
   searchHttp('instances', request, context, route.params);
 
-registerDicomWebRoute({ name: 'searchInstances', route: 'instances', methods: ['GET'], handler: searchInstances });
+registerDicomWebRoute({
+  partitioned: true,
+  name: 'searchInstances',
+  route: 'instances',
+  methods: ['GET'],
+  handler: searchInstances,
+});

@@ -5,4 +5,10 @@ import { searchHttp } from '../shared/search/searchService';
 export const searchSeries: DicomWebHandler = (request, context, route) =>
   searchHttp('series', request, context, route.params);
 
-registerDicomWebRoute({ name: 'searchSeries', route: 'series', methods: ['GET'], handler: searchSeries });
+registerDicomWebRoute({
+  partitioned: true,
+  name: 'searchSeries',
+  route: 'series',
+  methods: ['GET'],
+  handler: searchSeries,
+});

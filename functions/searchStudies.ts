@@ -5,4 +5,10 @@ import { searchHttp } from '../shared/search/searchService';
 export const searchStudies: DicomWebHandler = (request, context, route) =>
   searchHttp('studies', request, context, route.params);
 
-registerDicomWebRoute({ name: 'searchStudies', route: 'studies', methods: ['GET'], handler: searchStudies });
+registerDicomWebRoute({
+  partitioned: true,
+  name: 'searchStudies',
+  route: 'studies',
+  methods: ['GET'],
+  handler: searchStudies,
+});

@@ -6,6 +6,7 @@ export const searchStudyInstances: DicomWebHandler = (request, context, route) =
   searchHttp('studyInstances', request, context, route.params);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'searchStudyInstances',
   route: 'studies/{study}/instances',
   methods: ['GET'],

@@ -6,6 +6,7 @@ export const searchStudySeries: DicomWebHandler = (request, context, route) =>
   searchHttp('studySeries', request, context, route.params);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'searchStudySeries',
   route: 'studies/{study}/series',
   methods: ['GET'],

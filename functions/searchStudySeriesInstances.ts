@@ -6,6 +6,7 @@ export const searchStudySeriesInstances: DicomWebHandler = (request, context, ro
   searchHttp('studySeriesInstances', request, context, route.params);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'searchStudySeriesInstances',
   route: 'studies/{study}/series/{series}/instances',
   methods: ['GET'],

@@ -5,6 +5,7 @@ import { searchWorkitemsHttp } from '../shared/workitems/searchWorkitems';
 export const searchWorkitems: DicomWebHandler = (request, context) => searchWorkitemsHttp(request, context);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'searchWorkitems',
   route: 'workitems',
   methods: ['GET'],

@@ -8,6 +8,7 @@
 // worker's init, so this one never throws. The local host does the same (host/worker/nodeWorker.ts).
 import { app } from '@azure/functions';
 import { getConfig } from '../shared/config';
+import { forEveryPartition, partitionLabel } from '../shared/partitions/everyPartition';
 import { staleMarkerMs } from '../shared/store/leaseKeeper';
 import { recoverAtStartup } from '../shared/store/startupRecovery';
 
@@ -20,16 +21,25 @@ const CONCURRENCY = 8;
 export async function recoverPendingStores(log: (message: string) => void = console.warn): Promise<void> {
   try {
     const { leaseSeconds } = getConfig().store;
-    const result = await recoverAtStartup(
-      {
-        budgetMs: BUDGET_MS,
-        listTimeoutMs: LIST_TIMEOUT_MS,
-        staleBefore: new Date(Date.now() - staleMarkerMs(leaseSeconds)),
-        concurrency: CONCURRENCY,
+    const deadline = Date.now() + BUDGET_MS;
+    // Each data partition has its own pending markers (docs/partitions.md); they share the budget.
+    await forEveryPartition(
+      async (partition) => {
+        const result = await recoverAtStartup(
+          {
+            budgetMs: Math.max(0, deadline - Date.now()),
+            listTimeoutMs: LIST_TIMEOUT_MS,
+            staleBefore: new Date(Date.now() - staleMarkerMs(leaseSeconds)),
+            concurrency: CONCURRENCY,
+          },
+          log,
+        );
+        if (result.examined > 0) {
+          console.log(`Start-up recovery of pending stores${partitionLabel(partition)}: ${JSON.stringify(result)}`);
+        }
       },
-      log,
+      (partition, error) => log(`Start-up recovery of ${partition.name} skipped: ${String(error)}`),
     );
-    if (result.examined > 0) console.log(`Start-up recovery of pending stores: ${JSON.stringify(result)}`);
   } catch (error) {
     log(`Start-up recovery skipped: ${String(error)}`);
   }

@@ -6,4 +6,11 @@ import { stowHttpResponse, stowRequestFrom } from '../shared/store/stowHttp';
 export const storeInstances: DicomWebHandler = async (request, context, route) =>
   stowHttpResponse(await store(stowRequestFrom(request, context, route, undefined)));
 
-registerDicomWebRoute({ name: 'storeInstances', route: 'studies', methods: ['POST'], handler: storeInstances });
+registerDicomWebRoute({
+  partitioned: true,
+  createsPartition: true,
+  name: 'storeInstances',
+  route: 'studies',
+  methods: ['POST'],
+  handler: storeInstances,
+});

@@ -10,6 +10,8 @@ export const storeInstancesInStudy: DicomWebHandler = async (request, context, r
 };
 
 registerDicomWebRoute({
+  partitioned: true,
+  createsPartition: true,
   name: 'storeInstancesInStudy',
   route: 'studies/{study}',
   methods: ['POST'],

@@ -6,6 +6,7 @@ export const updateWorkitem: DicomWebHandler = (request, _context, route) =>
   updateWorkitemHttp(request, route.apiVersion, route.params.workitem);
 
 registerDicomWebRoute({
+  partitioned: true,
   name: 'updateWorkitem',
   route: 'workitems/{workitem}',
   methods: ['POST'],

@@ -4,6 +4,7 @@
 // `--rewrite-index` also writes every index entry of studies whose summary is current: entries
 // written by releases that copied the summary into them shrink to bare keys.
 import { getConfig } from '../shared/config';
+import { forEveryPartition } from '../shared/partitions/everyPartition';
 import { rebuildSearch } from '../shared/search/searchRebuild';
 import { ensureStorage } from '../shared/storage/provision';
 
@@ -19,7 +20,17 @@ async function main(): Promise<void> {
   await ensureStorage();
   const started = performance.now();
   const rewriteIndex = process.argv.slice(2).includes('--rewrite-index');
-  const studies = await rebuildSearch((done) => console.log(`  ${done} studies refreshed`), { rewriteIndex });
+  let studies = 0;
+  // Each data partition has its own search tables (docs/partitions.md).
+  await forEveryPartition(
+    async (partition) => {
+      console.log(`Partition ${partition.name}:`);
+      studies += await rebuildSearch((done) => console.log(`  ${done} studies refreshed`), { rewriteIndex });
+    },
+    (partition, error) => {
+      throw new Error(`Rebuilding ${partition.name} failed`, { cause: error });
+    },
+  );
   console.log(`Done: ${studies} studies in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 }
 

@@ -37,6 +37,9 @@ param publicBaseUrl string = ''
 @description('Record study, series and instance UIDs in request traces (DICOM_TELEMETRY_UIDS). Patient names and IDs are never recorded.')
 param telemetryUids bool = true
 
+@description('Data partitions (DICOM_DATA_PARTITIONS_ENABLED): every data route also under /partitions/{name}, and required there. Once named partitions exist it cannot be turned off again (docs/partitions.md).')
+param dataPartitionsEnabled bool = false
+
 @description('Blob container for DICOM files and metadata (DICOM_BLOB_CONTAINER); the app creates it on first use.')
 param blobContainerName string = 'dicomweb'
 
@@ -212,6 +215,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DICOM_TABLE_PREFIX'
           value: tablePrefix
+        }
+        {
+          name: 'DICOM_DATA_PARTITIONS_ENABLED'
+          value: string(dataPartitionsEnabled)
         }
         {
           name: 'DICOM_MAX_REQUEST_BYTES'

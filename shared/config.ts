@@ -17,6 +17,8 @@ export interface StorageConfig {
   readonly blobContainer: string;
   /** Every table name starts with this prefix, so several deployments can share one account. */
   readonly tablePrefix: string;
+  /** DICOM_DATA_PARTITIONS_ENABLED: data partitions (docs/partitions.md); off by default, as on Azure. */
+  readonly dataPartitions: boolean;
 }
 
 export interface StoreConfig {
@@ -84,6 +86,11 @@ const MiB = 1024 * 1024;
  */
 export const DEFAULT_MAX_REQUEST_BYTES = 256 * MiB;
 
+/** The setting that turns data partitions on. */
+export const DATA_PARTITIONS_SETTING = 'DICOM_DATA_PARTITIONS_ENABLED';
+/** 63 less `-p` and up to 7 digits of a partition key. */
+const MAX_PARTITIONED_CONTAINER_LENGTH = 54;
+
 let cached: AppConfig | undefined;
 let cachedAccess: AccessConfig | undefined;
 
@@ -134,8 +141,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (!/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(tablePrefix)) {
     problems.push(`DICOM_TABLE_PREFIX "${tablePrefix}" must be a letter followed by up to 39 letters or digits`);
   }
+  const dataPartitions = flag(env, DATA_PARTITIONS_SETTING, problems);
+  // A named partition's container is `{container}-p{key}` (docs/partitions.md): room for the suffix.
+  if (dataPartitions && blobContainer.length > MAX_PARTITIONED_CONTAINER_LENGTH) {
+    problems.push(
+      `DICOM_BLOB_CONTAINER "${blobContainer}" must be at most ${MAX_PARTITIONED_CONTAINER_LENGTH} characters with data partitions enabled`,
+    );
+  }
   const config: AppConfig = {
-    storage: { connectionString, blobServiceUrl, tableServiceUrl, queueServiceUrl, blobContainer, tablePrefix },
+    storage: {
+      connectionString,
+      blobServiceUrl,
+      tableServiceUrl,
+      queueServiceUrl,
+      blobContainer,
+      tablePrefix,
+      dataPartitions,
+    },
     store: {
       maxRequestBytes: integer(
         env,

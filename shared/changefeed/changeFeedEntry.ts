@@ -1,3 +1,5 @@
+import { DEFAULT_PARTITION } from '../partitions/partition';
+
 /** What a change-feed entry records, as the Azure DICOM service's change feed reports it. */
 export type ChangeFeedAction = 'create' | 'delete';
 
@@ -8,6 +10,8 @@ export interface ChangeFeedEvent {
   readonly sopInstanceUid: string;
   /** The stored version (blob set) of the instance the event is about. */
   readonly version: string;
+  /** The data partition of the instance (docs/partitions.md); absent: the default partition. */
+  readonly partitionName?: string;
 }
 
 export interface CommittedChangeFeedEvent extends ChangeFeedEvent {
@@ -34,23 +38,32 @@ export function sequenceRowKey(sequence: number): string {
  */
 export const MAX_EVENTS_PER_BLOCK = 100;
 
-/** An event as the block's `Events` JSON holds it: [action, study, series, SOP instance, version]. */
-type EncodedEvent = [ChangeFeedAction, string, string, string, string];
+/**
+ * An event as the block's `Events` JSON holds it: [action, study, series, SOP instance, version],
+ * plus the partition's name for an event of a named partition (the default partition's events
+ * are written as before partitions existed).
+ */
+type EncodedEvent = [ChangeFeedAction, string, string, string, string, string?];
 
 export function encodeEvents(events: readonly ChangeFeedEvent[]): string {
   return JSON.stringify(
-    events.map((e): EncodedEvent => [e.action, e.studyInstanceUid, e.seriesInstanceUid, e.sopInstanceUid, e.version]),
+    events.map((e): EncodedEvent => {
+      const encoded: EncodedEvent = [e.action, e.studyInstanceUid, e.seriesInstanceUid, e.sopInstanceUid, e.version];
+      if (e.partitionName !== undefined && e.partitionName !== DEFAULT_PARTITION.name) encoded.push(e.partitionName);
+      return encoded;
+    }),
   );
 }
 
 export function decodeEvents(text: string): ChangeFeedEvent[] {
   const parsed = JSON.parse(text) as EncodedEvent[];
-  return parsed.map(([action, studyInstanceUid, seriesInstanceUid, sopInstanceUid, version]) => ({
+  return parsed.map(([action, studyInstanceUid, seriesInstanceUid, sopInstanceUid, version, partitionName]) => ({
     action,
     studyInstanceUid,
     seriesInstanceUid,
     sopInstanceUid,
     version,
+    partitionName: partitionName ?? DEFAULT_PARTITION.name,
   }));
 }
 

@@ -1,4 +1,5 @@
 import { odata } from '@azure/data-tables';
+import { DEFAULT_PARTITION } from '../partitions/partition';
 import { table } from '../storage/clients';
 import { getEntityIfExists } from '../storage/entityReads';
 import {
@@ -19,6 +20,8 @@ export interface FeedRow {
   readonly sopInstanceUid: string;
   readonly version: string;
   readonly eventTime: Date;
+  /** The instance's data partition (docs/partitions.md). */
+  readonly partitionName: string;
 }
 
 /** A `seq-` row: a block of events (this release) or one event (earlier releases). */
@@ -117,7 +120,12 @@ function feedRows(row: StoredRow): FeedRow[] {
   const eventTime = row.EventTime instanceof Date ? row.EventTime : new Date(row.EventTime);
   if (typeof row.Events === 'string') {
     const first = Number(row.First);
-    return decodeEvents(row.Events).map((event, i) => ({ ...event, sequence: first + i, eventTime }));
+    return decodeEvents(row.Events).map((event, i) => ({
+      ...event,
+      partitionName: event.partitionName ?? DEFAULT_PARTITION.name,
+      sequence: first + i,
+      eventTime,
+    }));
   }
   return [
     {
@@ -128,6 +136,7 @@ function feedRows(row: StoredRow): FeedRow[] {
       sopInstanceUid: row.SopInstanceUid ?? '',
       version: row.Version ?? '',
       eventTime,
+      partitionName: DEFAULT_PARTITION.name,
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { getConfig } from '../config';
 import type { ChangeFeedQuery } from './changeFeedQuery';
 import { firstSequenceAtOrAfter, latestSequence, readEntry, readRange, type FeedRow } from './changeFeedReader';
 import { entryStatuses, type EntryState } from './changeFeedStates';
@@ -6,6 +7,8 @@ import type { RawJson } from './rawJson';
 /** One change-feed entry as the Azure DICOM service returns it (its field names and order). */
 export interface ChangeFeedEntryJson {
   readonly Sequence: number;
+  /** With data partitions enabled only (docs/partitions.md). */
+  readonly PartitionName?: string;
   readonly StudyInstanceUid: string;
   readonly SeriesInstanceUid: string;
   readonly SopInstanceUid: string;
@@ -41,10 +44,12 @@ async function readWindow(query: Extract<ChangeFeedQuery, { kind: 'timeWindow' }
 
 async function describe(rows: readonly FeedRow[], includeMetadata: boolean): Promise<ChangeFeedEntryJson[]> {
   const statuses = await entryStatuses(rows, includeMetadata);
+  const partitioned = getConfig().storage.dataPartitions;
   return rows.map((row, i) => {
     const status = statuses[i];
     const entry: ChangeFeedEntryJson = {
       Sequence: row.sequence,
+      ...(partitioned ? { PartitionName: row.partitionName } : {}),
       StudyInstanceUid: row.studyInstanceUid,
       SeriesInstanceUid: row.seriesInstanceUid,
       SopInstanceUid: row.sopInstanceUid,

@@ -6,6 +6,7 @@ import { getEntityIfExists } from '../storage/entityReads';
 import { isStorageStatus } from '../storage/storageErrors';
 import type { FeedRow } from './changeFeedReader';
 import { mapConcurrently } from './mapConcurrently';
+import { inPartitionNamed } from '../partitions/partitionRegistry';
 import { RawJson } from './rawJson';
 
 export type EntryState = 'current' | 'replaced' | 'deleted';
@@ -49,10 +50,12 @@ type InstanceColumns = Pick<InstanceEntity, 'State' | 'Version'> & { Metadata?: 
  * per distinct instance of the page, so the cost follows the page.
  */
 export async function entryStatuses(rows: readonly FeedRow[], includeMetadata: boolean): Promise<EntryStatus[]> {
-  const keys = new Map<string, InstanceKey>();
+  const keys = new Map<string, FeedRow>();
   for (const row of rows) keys.set(lookupKey(row), row);
   const distinct = [...keys.entries()];
-  const found = await mapConcurrently(distinct, LOOKUP_CONCURRENCY, ([, key]) => readInstance(key, includeMetadata));
+  const found = await mapConcurrently(distinct, LOOKUP_CONCURRENCY, ([, row]) =>
+    inPartitionNamed(row.partitionName, () => readInstance(row, includeMetadata)),
+  );
   const byKey = new Map(distinct.map(([id], i) => [id, found[i]]));
   const budget = new MetadataBudget();
   return mapConcurrently(rows, LOOKUP_CONCURRENCY, async (row) => {
@@ -60,12 +63,13 @@ export async function entryStatuses(rows: readonly FeedRow[], includeMetadata: b
     if (!instance || instance.State !== 'created') return { state: 'deleted' };
     if (instance.Version !== row.version) return { state: 'replaced' };
     if (!includeMetadata) return { state: 'current' };
-    return { state: 'current', metadata: await metadataOf(row, instance, budget) };
+    const metadata = await inPartitionNamed(row.partitionName, () => metadataOf(row, instance, budget));
+    return { state: 'current', metadata };
   });
 }
 
-function lookupKey(key: InstanceKey): string {
-  return `${key.studyInstanceUid}/${instanceRowKey(key)}`;
+function lookupKey(row: FeedRow): string {
+  return `${row.partitionName}/${row.studyInstanceUid}/${instanceRowKey(row)}`;
 }
 
 async function readInstance(key: InstanceKey, includeMetadata: boolean): Promise<InstanceColumns | undefined> {

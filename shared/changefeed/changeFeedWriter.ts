@@ -1,5 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
+import { currentPartition } from '../partitions/partitionContext';
 import { table } from '../storage/clients';
 import { asServiceUnavailable, isStorageStatus } from '../storage/storageErrors';
 import {
@@ -44,9 +45,11 @@ export class ChangeFeedWriter {
 
   constructor(private readonly client: () => TableClient) {}
 
+  /** The event of the current partition (shared/partitions/partitionContext.ts), stamped now: the drain may run in another's. */
   append(event: ChangeFeedEvent): Promise<CommittedChangeFeedEvent> {
+    const stamped = { ...event, partitionName: event.partitionName ?? currentPartition().name };
     return new Promise((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
+      this.queue.push({ event: stamped, resolve, reject });
       if (!this.running) void this.drain();
     });
   }

@@ -1,4 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
+import { currentPartition } from '../partitions/partitionContext';
 import { table } from '../storage/clients';
 import { getEntityIfExists } from '../storage/entityReads';
 import { FEED_PARTITION, legacyCreatedRowKey, legacyDeletedRowKey, type ChangeFeedAction } from './changeFeedEntry';
@@ -39,10 +40,13 @@ export async function findEvent(
   const last = await latestSequence();
   if (last === 0) return undefined;
   const start = await firstSequenceAtOrAfter(window.from, last);
+  // Recovery runs inside the partition of the instance; a version names one attempt of one partition.
+  const partitionName = currentPartition().name;
   for await (const row of rowsFrom(start - 1)) {
     if (row.sequence < start) continue;
     if (row.eventTime.getTime() > window.until.getTime()) return undefined;
-    if (row.version === version && row.action === action) return { sequence: row.sequence, timestamp: row.eventTime };
+    if (row.version === version && row.action === action && row.partitionName === partitionName)
+      return { sequence: row.sequence, timestamp: row.eventTime };
   }
   return undefined;
 }

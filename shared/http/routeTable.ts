@@ -17,6 +17,9 @@ import { errorResponse } from './errorResponse';
 import { primeResponseBody } from './primedBody';
 import { routeParameterNames, routeValues, type RouteParams } from './routeParams';
 import { endRequestSpan, startRequestSpan } from '../telemetry/tracing';
+import { PARTITION_PARAM, resolveRoutePartition } from '../partitions/partitionRoute';
+import { pulledInPartition, runInPartition } from '../partitions/partitionContext';
+import type { Partition } from '../partitions/partition';
 
 /** What a route's handler receives beyond the Functions request and context. */
 export interface RouteContext {
@@ -43,6 +46,13 @@ export interface DicomWebRoute {
    * (DICOM Data Reader may read, DICOM Data Owner may do everything).
    */
   readonly permission?: Permission;
+  /**
+   * Data, not service state: also served under `partitions/{partitionName}/` and run inside the
+   * request's partition (docs/partitions.md). Change feed, partitions and health are not.
+   */
+  readonly partitioned?: boolean;
+  /** A partitioned route that creates its partition on first use (STOW, workitem creation), as Azure does. */
+  readonly createsPartition?: boolean;
 }
 
 /** A route outside the versioned API (health, the unmatched-path answers). */
@@ -84,16 +94,49 @@ let registered = false;
 /** Records a DICOMweb route once per API version (`v1/...`, `v2/...`). */
 export function registerDicomWebRoute(definition: DicomWebRoute): void {
   for (const apiVersion of API_VERSIONS) {
-    const template = `${apiVersion}/${definition.route}`;
-    addEntry({
-      transaction: definition.name,
-      template,
-      functionName: functionNameFor(template),
-      methods: definition.methods,
-      access: definition.permission,
-      handle: (request, context, params) => definition.handler(request, context, { apiVersion, params }),
-    });
+    const plain = `${apiVersion}/${definition.route}`;
+    const templates = definition.partitioned
+      ? [plain, `${apiVersion}/partitions/{${PARTITION_PARAM}}/${definition.route}`]
+      : [plain];
+    for (const template of templates) {
+      addEntry({
+        transaction: definition.name,
+        template,
+        functionName: functionNameFor(template),
+        methods: definition.methods,
+        access: definition.permission,
+        handle: definition.partitioned
+          ? (request, context, params) => handleInPartition(definition, request, context, { apiVersion, params })
+          : (request, context, params) => definition.handler(request, context, { apiVersion, params }),
+      });
+    }
   }
+}
+
+/**
+ * Runs a partitioned route's handler inside its partition, the route's partition parameter taken
+ * out of what the handler sees. A streamed body is pulled inside the partition too: the library
+ * reads it after the handler has returned.
+ */
+async function handleInPartition(
+  definition: DicomWebRoute,
+  request: HttpRequest,
+  context: InvocationContext,
+  route: RouteContext,
+): Promise<HttpResponseInit> {
+  const { [PARTITION_PARAM]: named, ...params } = route.params;
+  const partition = await resolveRoutePartition(named, definition.createsPartition === true);
+  const response = await runInPartition(partition, () =>
+    definition.handler(request, context, { apiVersion: route.apiVersion, params }),
+  );
+  return named === undefined ? response : bindBodyToPartition(response, partition);
+}
+
+function bindBodyToPartition(response: HttpResponseInit, partition: Partition): HttpResponseInit {
+  const body = response.body;
+  if (!(body instanceof Readable) && !(body instanceof WebReadableStream)) return response;
+  const source: AsyncIterable<unknown> = body instanceof Readable ? body : Readable.fromWeb(body);
+  return { ...response, body: Readable.from(pulledInPartition(partition, source), { objectMode: false }) };
 }
 
 /** Records a route outside the versioned API as is. */

@@ -10,7 +10,7 @@ import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { table, tableNamed } from '../storage/clients';
 import { deleteIfExists, deleteIfUnchanged } from '../storage/conditionalDelete';
 import { getEntityIfExists } from '../storage/entityReads';
-import { PartitionBatcher } from '../storage/partitionBatcher';
+import { batcherOf } from '../storage/partitionBatcher';
 import { isStorageStatus } from '../storage/storageErrors';
 import { entryId, type IndexEntry } from './indexEntries';
 import { planWholeIndex, type IndexPlan } from './indexPlan';
@@ -88,20 +88,9 @@ async function studyRowEtag(studyInstanceUid: string): Promise<string | undefine
   return row?.etag;
 }
 
-const batchers = new Map<string, PartitionBatcher>();
-
-function batcherFor(tableName: string): PartitionBatcher {
-  let batcher = batchers.get(tableName);
-  if (!batcher) {
-    batcher = new PartitionBatcher(() => tableNamed(tableName));
-    batchers.set(tableName, batcher);
-  }
-  return batcher;
-}
-
 async function writeEntry(entry: IndexEntry): Promise<void> {
   // Replace, not Merge: an entry of an earlier release that carried a copy of the summary loses it.
-  await batcherFor(entry.table).submit([
+  await batcherOf(tableNamed(entry.table)).submit([
     'upsert',
     { partitionKey: entry.partitionKey, rowKey: entry.rowKey },
     'Replace',

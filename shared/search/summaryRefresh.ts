@@ -11,6 +11,7 @@
  * `IndexPending` when the index must change; then settle the index (indexSettle.ts).
  */
 import type { TransactionAction } from '@azure/data-tables';
+import { currentPartition } from '../partitions/partitionContext';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { table } from '../storage/clients';
 import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
@@ -56,6 +57,7 @@ interface Flight {
   running: Promise<void>;
   next: Promise<void> | undefined;
 }
+/** By partition key and study UID. */
 const flights = new Map<string, Flight>();
 
 /**
@@ -64,23 +66,25 @@ const flights = new Map<string, Flight>();
  * study, or a burst of concurrent requests, costs two refreshes, not one per instance).
  */
 export function refreshStudy(studyInstanceUid: string): Promise<void> {
-  const flight = flights.get(studyInstanceUid);
-  if (!flight) return startFlight(studyInstanceUid);
+  // Per partition: a study UID may exist in several, and a flight refreshes its own partition's.
+  const key = `${currentPartition().key}/${studyInstanceUid}`;
+  const flight = flights.get(key);
+  if (!flight) return startFlight(key, studyInstanceUid);
   flight.next ??= flight.running
     .catch(() => undefined)
     .then(() => {
-      flights.delete(studyInstanceUid);
-      return startFlight(studyInstanceUid);
+      flights.delete(key);
+      return startFlight(key, studyInstanceUid);
     });
   return flight.next;
 }
 
-function startFlight(studyInstanceUid: string): Promise<void> {
+function startFlight(key: string, studyInstanceUid: string): Promise<void> {
   const flight: Flight = { running: refreshOnce(studyInstanceUid).then(() => undefined), next: undefined };
-  flights.set(studyInstanceUid, flight);
+  flights.set(key, flight);
   void flight.running
     .finally(() => {
-      if (flights.get(studyInstanceUid) === flight && flight.next === undefined) flights.delete(studyInstanceUid);
+      if (flights.get(key) === flight && flight.next === undefined) flights.delete(key);
     })
     .catch(() => undefined);
   return flight.running;

@@ -5,6 +5,8 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { getConfig, type StorageConfig } from '../config';
 import type { StorageEndpoint } from '../telemetry/storageCallRecorder';
 import { tableBodyPolicy } from '../telemetry/tableBodies';
+import { containerSuffix, tableTag } from '../partitions/partition';
+import { currentPartition } from '../partitions/partitionContext';
 
 /** The tables the service uses; each name gets the configured prefix. */
 export const TABLES = {
@@ -21,11 +23,32 @@ export const TABLES = {
 } as const;
 export type TableKey = keyof typeof TABLES;
 
+/** The registry of data partitions (shared/partitions/partitionRegistry.ts). */
+export const PARTITIONS_TABLE = 'Partitions';
+
+/**
+ * Tables shared by every partition: the one change feed (its entries name their partition), the
+ * partition registry and the operations. Every other table is per partition (docs/partitions.md).
+ */
+const GLOBAL_TABLES = new Set<string>([TABLES.changeFeed, TABLES.operations, PARTITIONS_TABLE]);
+
+export function isGlobalTable(name: string): boolean {
+  return GLOBAL_TABLES.has(name);
+}
+
+/** One partition's clients: its container and its tables, by table name without prefix or tag. */
+interface PartitionClients {
+  readonly container: ContainerClient;
+  readonly tables: Map<string, TableClient>;
+}
+
 interface Clients {
   readonly config: StorageConfig;
-  readonly container: ContainerClient;
-  /** By table name without the prefix. */
-  readonly tables: Map<string, TableClient>;
+  readonly blobService: BlobServiceClient;
+  /** By partition key; the default partition (key 1) is the unpartitioned layout. */
+  readonly partitions: Map<number, PartitionClients>;
+  /** The global tables, by name without the prefix. */
+  readonly globalTables: Map<string, TableClient>;
   readonly queues: Map<string, QueueClient>;
   readonly credential: TokenCredential | undefined;
 }
@@ -33,8 +56,9 @@ interface Clients {
 // Created once per worker and reused: SDK clients hold connection pools.
 let clients: Clients | undefined;
 
+/** The blob container of the current partition (shared/partitions/partitionContext.ts). */
 export function blobContainer(): ContainerClient {
-  return getClients().container;
+  return partitionClients(currentPartition().key).container;
 }
 
 export function table(key: TableKey): TableClient {
@@ -43,16 +67,45 @@ export function table(key: TableKey): TableClient {
 
 /**
  * The client of any table of the service by its name without the prefix (the search indexes are
- * one table each, see shared/search/searchIndexes.ts). Clients are created once and reused.
+ * one table each, see shared/search/searchIndexes.ts): the current partition's, or the one global
+ * table of that name. Clients are created once and reused.
  */
 export function tableNamed(name: string): TableClient {
-  const current = getClients();
-  let client = current.tables.get(name);
+  if (GLOBAL_TABLES.has(name)) return globalTableNamed(name);
+  const key = currentPartition().key;
+  const { tables } = partitionClients(key);
+  let client = tables.get(name);
   if (!client) {
-    client = createTableClient(current, current.config.tablePrefix + name);
-    current.tables.set(name, client);
+    const current = getClients();
+    client = createTableClient(current, current.config.tablePrefix + tableTag(key) + name);
+    tables.set(name, client);
   }
   return client;
+}
+
+/**
+ * A table shared by all partitions whatever the current one (the change feed, the partition
+ * registry; operations and other service-wide state), by its name without the prefix.
+ */
+export function globalTableNamed(name: string): TableClient {
+  const current = getClients();
+  let client = current.globalTables.get(name);
+  if (!client) {
+    client = createTableClient(current, current.config.tablePrefix + name);
+    current.globalTables.set(name, client);
+  }
+  return client;
+}
+
+function partitionClients(key: number): PartitionClients {
+  const current = getClients();
+  let found = current.partitions.get(key);
+  if (!found) {
+    const container = current.blobService.getContainerClient(current.config.blobContainer + containerSuffix(key));
+    found = { container, tables: new Map() };
+    current.partitions.set(key, found);
+  }
+  return found;
 }
 
 /** The client of one of the service's queues by its full name (queues take no prefix). Created once. */
@@ -68,12 +121,11 @@ export function queueNamed(name: string): QueueClient {
 
 /** The blob and table service endpoints the clients talk to, for the storage-call watcher. */
 export function storageEndpoints(): StorageEndpoint[] {
-  const current = getClients();
-  // The container URL is the account's blob endpoint plus the container's name.
-  const blob = current.container.url.replace(/\/[^/]+\/?$/, '');
+  // The account's blob endpoint, whatever the container.
+  const blob = getClients().blobService.url.replace(/\/+$/, '');
   return [
     { service: 'blob', url: blob },
-    { service: 'table', url: tableNamed(TABLES.instances).url },
+    { service: 'table', url: globalTableNamed(TABLES.changeFeed).url },
   ];
 }
 
@@ -92,21 +144,16 @@ function createClients(config: StorageConfig): Clients {
     const blobService = BlobServiceClient.fromConnectionString(config.connectionString);
     return {
       config,
-      container: blobService.getContainerClient(config.blobContainer),
-      tables: new Map(),
+      blobService,
+      partitions: new Map(),
+      globalTables: new Map(),
       queues: new Map(),
       credential: undefined,
     };
   }
   const credential = new DefaultAzureCredential();
   const blobService = new BlobServiceClient(config.blobServiceUrl ?? '', credential);
-  return {
-    config,
-    container: blobService.getContainerClient(config.blobContainer),
-    tables: new Map(),
-    queues: new Map(),
-    credential,
-  };
+  return { config, blobService, partitions: new Map(), globalTables: new Map(), queues: new Map(), credential };
 }
 
 function createTableClient(current: Clients, fullName: string): TableClient {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { table } from './clients';
 import { requestOfVersion, type InstanceKey } from './blobLayout';
-import { PartitionBatcher } from './partitionBatcher';
+import { batcherOf, type PartitionBatcher } from './partitionBatcher';
 import { deleteIfUnchanged } from './conditionalDelete';
 import { getEntityIfExists } from './entityReads';
 import { isStorageStatus } from './storageErrors';
@@ -78,11 +78,9 @@ function instances(): TableClient {
 // Concurrent stores (and deletes) of one study share a partition, and every attempt writes a
 // pending marker: grouping those writes into transactions takes most table round trips off the
 // store path, and lets a study delete hide 5,000 instances in about 50 round trips.
-let batcher: PartitionBatcher | undefined;
-/** The one write batcher of the instances table, shared by stores and deletes. */
+/** The write batcher of the current partition's instances table, shared by stores and deletes. */
 export function batched(): PartitionBatcher {
-  batcher ??= new PartitionBatcher(instances);
-  return batcher;
+  return batcherOf(instances());
 }
 
 export type ReserveResult = { kind: 'reserved'; etag: string } | { kind: 'exists'; record: InstanceRecord };

@@ -77,6 +77,22 @@ export class PartitionBatcher {
   }
 }
 
+const batchers = new WeakMap<TableClient, PartitionBatcher>();
+
+/**
+ * The batcher of one table client. Keyed by the client, not the table's name: a data partition
+ * has its own client of each table, and the batcher's drain, started by whichever request wrote
+ * first, must write every queued action to the table it was queued for (docs/partitions.md).
+ */
+export function batcherOf(client: TableClient): PartitionBatcher {
+  let batcher = batchers.get(client);
+  if (!batcher) {
+    batcher = new PartitionBatcher(() => client);
+    batchers.set(client, batcher);
+  }
+  return batcher;
+}
+
 /** A transaction may touch each entity once: the batch stops at the first repeated RowKey. */
 function takeDistinctRows(queue: Queued[]): Queued[] {
   const rows = new Set<string>();

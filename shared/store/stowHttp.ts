@@ -1,5 +1,6 @@
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { versionPath } from '../partitions/partitionRoute';
 import { getConfig } from '../config';
 import { publicBaseUrl } from '../http/publicBaseUrl';
 import type { RouteContext } from '../http/routeTable';
@@ -20,7 +21,7 @@ export function stowRequestFrom(
     accept: request.headers.get('accept'),
     apiVersion: route.apiVersion,
     // RetrieveURLs: from DICOM_PUBLIC_BASE_URL, else the request's validated scheme and Host.
-    versionBaseUrl: `${publicBaseUrl(request.url, getConfig().store.publicBaseUrl)}/${route.apiVersion}`,
+    versionBaseUrl: `${publicBaseUrl(request.url, getConfig().store.publicBaseUrl)}/${versionPath(route.apiVersion)}`,
     studyInstanceUid,
     log: (message) => context.warn(message),
   };

@@ -1,5 +1,6 @@
 /** What every UPS-RS route shares: headers, UIDs in the path and query, the Warning header, URLs. */
 import type { HttpRequest } from '@azure/functions';
+import { versionPath } from '../partitions/partitionRoute';
 import { isValidUid } from '../dicom/uid';
 import { getConfig } from '../config';
 import { NotAcceptableError, WorkitemError } from '../errors';
@@ -34,7 +35,7 @@ export function firstQueryKey(request: HttpRequest): string | undefined {
 }
 
 export function workitemUrl(request: HttpRequest, apiVersion: ApiVersion, uid: string): string {
-  return `${publicBaseUrl(request.url, getConfig().store.publicBaseUrl)}/${apiVersion}/workitems/${uid}`;
+  return `${publicBaseUrl(request.url, getConfig().store.publicBaseUrl)}/${versionPath(apiVersion)}/workitems/${uid}`;
 }
 
 /** `299 {host}: "{message}"`, the Azure service's Warning header. */

@@ -1,3 +1,4 @@
+import { partitionedUrl } from './partitionedRun';
 import http from 'node:http';
 /** A response read whole: status, headers, text, and the parsed body when it is JSON. */
 export interface Reply<T> {
@@ -25,7 +26,7 @@ export function rawGet(
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers }, (res) => {
+      .get(partitionedUrl(url), { headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>

@@ -2,6 +2,8 @@
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { getConfig } from '../../shared/config';
+import { containerSuffix, DEFAULT_PARTITION, tableTag } from '../../shared/partitions/partition';
+import { testPartition } from './partitionedRun';
 
 /** The service's own tables (the search indexes among them), by name without the prefix. */
 export type ProbedTable = 'Instances' | 'ChangeFeed' | 'Studies' | 'Workitems' | `Ix${string}` | `Wi${string}`;
@@ -19,9 +21,17 @@ export interface StorageProbe {
 
 export function storageProbe(connectionString: string): StorageProbe {
   const { blobContainer, tablePrefix } = getConfig().storage;
-  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(blobContainer);
+  // Under npm run test:partitioned, the partition's storage (./partitionedRun.ts).
+  const key = testPartition()?.key ?? DEFAULT_PARTITION.key;
+  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
+    blobContainer + containerSuffix(key),
+  );
   const table = (suffix: string) =>
-    TableClient.fromConnectionString(connectionString, tablePrefix + suffix, { allowInsecureConnection: true });
+    TableClient.fromConnectionString(
+      connectionString,
+      tablePrefix + (suffix === 'ChangeFeed' ? '' : tableTag(key)) + suffix,
+      { allowInsecureConnection: true },
+    );
   return {
     container,
     table,

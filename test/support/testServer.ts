@@ -6,6 +6,8 @@ import { startAzurite } from '../../host/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../../host/functionsHost/functionsHost';
 import { consoleLogger } from '../../host/functionsHost/hostLog';
 import type { QueuesOptions } from '../../host/functionsHost/queueOptions';
+import { ensurePartition } from '../../shared/partitions/partitionRegistry';
+import { routeFetchThroughPartition, testPartitionName } from './partitionedRun';
 
 export interface TestServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
@@ -48,9 +50,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   started = true;
   const azurite = await startAzurite({ inMemory: true, ports: 'free' });
   try {
+    // npm run test:partitioned: the same suites, in a named data partition (./partitionedRun.ts).
+    const partitionName = testPartitionName();
+    const partitions = partitionName ? { DICOM_DATA_PARTITIONS_ENABLED: 'true' } : {};
     Object.assign(
       process.env,
       { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString, AzureWebJobsStorage: azurite.connectionString },
+      partitions,
       options.env,
     );
     resetConfig();
@@ -65,6 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     });
     await ensureStorage();
     const { url } = await functionsHost.http.listen(0, '127.0.0.1');
+    if (partitionName) routeFetchThroughPartition(url, await ensurePartition(partitionName));
     functionsHost.http.server.unref();
     let stopping: Promise<void> | undefined;
     return {

@@ -6,7 +6,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { queueProbes } from './queueProbes';
 
-
 app.setup({ enableHttpStream: true });
 
 async function work(message: unknown, context: InvocationContext): Promise<void> {
