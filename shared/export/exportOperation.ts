@@ -10,6 +10,9 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { Readable } from 'node:stream';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import type { OperationHandler, OperationState, OperationStepResult } from '../operations/operationTypes';
+import { DEFAULT_PARTITION } from '../partitions/partition';
+import { runInPartition } from '../partitions/partitionContext';
+import { findPartition } from '../partitions/partitionRegistry';
 import { fileBlobName } from '../storage/blobLayout';
 import { blobContainer } from '../storage/clients';
 import { listVisibleInstances, type VisibleInstance } from '../storage/instanceQueries';
@@ -20,6 +23,8 @@ import { appendExportErrors, errorLogBlob, type ExportErrorEntry } from './expor
 import { deleteExportSpecification, loadExportSpecification } from './exportSpecStore';
 
 export interface ExportCheckpoint {
+  /** The data partition the export reads from (its name; absent before partitions existed). */
+  readonly partition?: string;
   /** The specification's blob (exportSpecStore.ts). */
   readonly specification: string;
   /** The identifier being exported, by its index. */
@@ -51,8 +56,16 @@ type CopyOutcome = 'exported' | { skipped: string } | { failed: string };
 
 export const exportOperation: OperationHandler<ExportCheckpoint> = {
   type: 'export',
-  step: exportStep,
-  finish: async (operation) => deleteExportSpecification(operation.checkpoint.specification),
+  // A step reads the partition the export was started in: its instances, its container.
+  step: async (operation) => {
+    const partition = await findPartition(operation.checkpoint.partition ?? DEFAULT_PARTITION.name);
+    if (!partition) return terminal(operation.checkpoint, '', 'The data partition of the export does not exist.');
+    return runInPartition(partition, () => exportStep(operation));
+  },
+  finish: async (operation) => {
+    const partition = await findPartition(operation.checkpoint.partition ?? DEFAULT_PARTITION.name);
+    if (partition) await runInPartition(partition, () => deleteExportSpecification(operation.checkpoint.specification));
+  },
 };
 
 async function exportStep(operation: OperationState<ExportCheckpoint>): Promise<OperationStepResult<ExportCheckpoint>> {

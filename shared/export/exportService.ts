@@ -9,6 +9,7 @@ import type { ApiVersion } from '../http/apiVersion';
 import { readJsonRequestBody } from '../http/jsonRequestBody';
 import { publicBaseUrl } from '../http/publicBaseUrl';
 import { startOperation } from '../operations/operationRunner';
+import { currentPartition } from '../partitions/partitionContext';
 import { checkDestination, destinationContainer, type ExportDestinationPolicy } from './exportDestination';
 import type { ExportCheckpoint } from './exportOperation';
 import { MAX_EXPORT_BODY_BYTES, parseExportSpecification } from './exportSpecification';
@@ -26,6 +27,7 @@ export async function startExport(request: HttpRequest, apiVersion: ApiVersion):
   );
   await checkDestination(destinationContainer(specification.destination));
   const checkpoint: ExportCheckpoint = {
+    partition: currentPartition().name,
     specification: await saveExportSpecification(specification),
     next: 0,
     exported: 0,

@@ -105,6 +105,8 @@ describe('export after SIGKILLs of the server', { skip: process.platform !== 'li
       killServer(server, 'server');
       await new Promise((resolve) => server?.group.once('exit', resolve));
       t.diagnostic(`killed the server with ${copied} files copied`);
+      // Past the stale bound, so the restarted server's start-up hook resumes the operation at once.
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
       server = await startServer(START, env);
     }
 
