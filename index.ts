@@ -9,6 +9,7 @@ import './functions/createWorkitem';
 import './functions/deleteInstance';
 import './functions/deleteSeries';
 import './functions/deleteStudy';
+import './functions/exportInstances';
 import './functions/getOperation';
 import './functions/health';
 import './functions/listPartitions';

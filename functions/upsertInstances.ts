@@ -11,5 +11,6 @@ registerDicomWebRoute({
   route: 'studies',
   methods: ['PUT'],
   versions: ['v2'],
+  partitioned: true,
   handler: upsertInstances,
 });

@@ -14,5 +14,6 @@ registerDicomWebRoute({
   route: 'studies/{study}',
   methods: ['PUT'],
   versions: ['v2'],
+  partitioned: true,
   handler: upsertInstancesInStudy,
 });

@@ -214,6 +214,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: storage.properties.primaryEndpoints.queue
         }
         {
+          name: 'DICOM_EXPORT_ENABLED'
+          value: 'true'
+        }
+        {
           name: 'DICOM_BLOB_CONTAINER'
           value: blobContainerName
         }

@@ -46,6 +46,11 @@ export interface SearchConfig {
   readonly costHeader: boolean;
 }
 
+export interface ExportConfig {
+  /** DICOM_EXPORT_ENABLED (default true, as Azure's EnableExport): false answers 404 on the export routes. */
+  readonly enabled: boolean;
+}
+
 export interface OperationsConfig {
   /** A running operation with no saved step for this long gets its step re-enqueued (docs/operations.md). */
   readonly staleSeconds: number;
@@ -72,6 +77,7 @@ export interface EventsConfig {
 
 export interface AppConfig {
   readonly storage: StorageConfig;
+  readonly export: ExportConfig;
   readonly operations: OperationsConfig;
   readonly events: EventsConfig;
   readonly store: StoreConfig;
@@ -188,6 +194,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       publicBaseUrl: baseUrl(env, 'DICOM_PUBLIC_BASE_URL', problems),
     },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
+    export: {
+      enabled: nonEmpty(env.DICOM_EXPORT_ENABLED) === undefined || flag(env, 'DICOM_EXPORT_ENABLED', problems),
+    },
     operations: { staleSeconds: integer(env, 'DICOM_OPERATION_STALE_SECONDS', 60, 5, 3600, problems) },
     events: {
       enabled: nonEmpty(env.DICOM_EVENTS_ENABLED) === undefined || flag(env, 'DICOM_EVENTS_ENABLED', problems),

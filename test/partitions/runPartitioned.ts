@@ -36,6 +36,7 @@ const SUITES = [
   'changefeed/changeFeedBlocks',
   'changefeed/changeFeedMetadataBound',
   'changefeed/changeFeedQuery',
+  'export/export',
 ];
 
 // dist/test/partitions/ -> dist/test/
