@@ -39,7 +39,7 @@ export async function getOperationHttp(
   };
 }
 
-/** The response body: camelCase enums, absolute resource URLs, `completed` for v1's succeeded. */
+/** The response body: camelCase enums, absolute resource URLs (none: no field), `completed` for v1's succeeded. */
 export function operationBody(operation: OperationState<unknown>, apiVersion: ApiVersion, base: string): object {
   const succeeded = operation.status === 'succeeded';
   return {
@@ -49,7 +49,10 @@ export function operationBody(operation: OperationState<unknown>, apiVersion: Ap
     lastUpdatedTime: operation.lastUpdatedTime.toISOString(),
     status: succeeded && apiVersion === 'v1' ? 'completed' : operation.status,
     percentComplete: succeeded ? 100 : operation.percentComplete,
-    resources: operation.resources.map((resource) => `${base}/${resource.replace(/^\/+/, '')}`),
+    // Azure leaves `resources` out (null) for operations that name none (export, update).
+    ...(operation.resources.length === 0
+      ? {}
+      : { resources: operation.resources.map((resource) => `${base}/${resource.replace(/^\/+/, '')}`) }),
     ...(operation.results === undefined ? {} : { results: operation.results }),
   };
 }
