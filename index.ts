@@ -2,14 +2,20 @@
 // local host alike. Every function module records its routes; registerHttpFunctions() then gives
 // each route template exactly one Azure Function through app.http.
 import { app } from '@azure/functions';
+import './functions/addExtendedQueryTags';
 import './functions/changeFeed';
 import './functions/changeFeedLatest';
 import './functions/changeWorkitemState';
 import './functions/createWorkitem';
+import './functions/deleteExtendedQueryTag';
 import './functions/deleteInstance';
 import './functions/deleteSeries';
 import './functions/deleteStudy';
+import './functions/extendedQueryTagOperations';
+import './functions/getExtendedQueryTag';
 import './functions/health';
+import './functions/listExtendedQueryTagErrors';
+import './functions/listExtendedQueryTags';
 import './functions/requestWorkitemCancellation';
 import './functions/retrieveFrames';
 import './functions/retrieveInstance';
@@ -36,6 +42,7 @@ import './functions/startupRecovery';
 import './functions/storeInstancesInStudy';
 import './functions/sweepAbandonedStores';
 import './functions/unmatchedRoute';
+import './functions/updateExtendedQueryTag';
 import './functions/updateWorkitem';
 import './functions/warmup';
 import { startEventLoopDiagnostic } from './shared/diagnostics/eventLoopDelay';

@@ -1,3 +1,5 @@
+import { TAG_INDEX_TABLES } from '../extendedQueryTags/tagIndex';
+import { TAG_TABLES } from '../extendedQueryTags/tagStore';
 import { SEARCH_INDEXES } from '../search/searchIndexes';
 import { WORKITEM_INDEXES } from '../workitems/workitemAttributes';
 import { blobContainer, tableNamed, TABLES } from './clients';
@@ -19,7 +21,13 @@ export function ensureStorage(): Promise<void> {
 
 /** Every table name the service uses, without the prefix. */
 export function allTableNames(): string[] {
-  return [...Object.values(TABLES), ...SEARCH_INDEXES.map((i) => i.table), ...WORKITEM_INDEXES.map((i) => i.table)];
+  return [
+    ...Object.values(TABLES),
+    ...SEARCH_INDEXES.map((i) => i.table),
+    ...WORKITEM_INDEXES.map((i) => i.table),
+    ...Object.values(TAG_TABLES),
+    ...Object.values(TAG_INDEX_TABLES),
+  ];
 }
 
 async function provision(): Promise<void> {
