@@ -6,7 +6,7 @@
  *   entity key. Kinds: `E` exact key, `W` a word of a person name (fuzzy), `R` a range-ordered key
  *   (DA, DT, TM: fixed width, so a range of values is a range of PartitionKeys). A query reads
  *   only the entries that match, sharded 16 ways so a common value is not one hot partition.
- * - `ExtTagValues`, one row per tagged entity: PartitionKey `{path}{generation}|{shard}`, RowKey
+ * - `IxExtTagValues`, one row per tagged entity: PartitionKey `{path}{generation}|{shard}`, RowKey
  *   the entity key, `V` its value. Filters that do not drive the search are checked by a point
  *   read of it, and it settles which of two values of a study or series is current.
  *
@@ -23,7 +23,7 @@ import type { TagRef } from './tagModel';
 import { isRangeMatch, matchOf, type IndexedValue } from './tagValues';
 import type { SupportedVr } from './tagModel';
 
-export const TAG_INDEX_TABLES = { index: 'IxExtTags', values: 'ExtTagValues' } as const;
+export const TAG_INDEX_TABLES = { index: 'IxExtTags', values: 'IxExtTagValues' } as const;
 
 export function tagIndexTable(): TableClient {
   return tableNamed(TAG_INDEX_TABLES.index);
