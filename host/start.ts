@@ -24,12 +24,20 @@ async function main(): Promise<void> {
   const host = process.env.DICOMWEB_LISTEN_ADDRESS?.trim() || '127.0.0.1';
 
   const { azurite, storage } = await chooseStorage();
+  // The host's own storage (its queue triggers) is the app's storage, as local.settings.json has it.
+  const connectionString = process.env.DICOM_STORAGE_CONNECTION_STRING?.trim();
+  if (!process.env.AzureWebJobsStorage?.trim() && connectionString) process.env.AzureWebJobsStorage = connectionString;
   const stopAzurite = (): Promise<void> => azurite?.stop() ?? Promise.resolve();
   try {
-    const functionsHost = await startFunctionsHost({ appDirectory: APP_ROOT, log: consoleLogger(), runTimers: true });
+    const functionsHost = await startFunctionsHost({
+      appDirectory: APP_ROOT,
+      log: consoleLogger(),
+      runTimers: true,
+      runQueueTriggers: true,
+    });
     const { index } = functionsHost;
     console.log(
-      `Loaded ${functionsHost.files.length} file(s): ${index.http.length} HTTP functions, ${index.timers.length} timer(s)` +
+      `Loaded ${functionsHost.files.length} file(s): ${index.http.length} HTTP functions, ${index.timers.length} timer(s), ${index.queues.length} queue trigger(s)` +
         `${index.warmup ? ', a warm-up trigger' : ''}.`,
     );
     await ensureStorage();

@@ -168,8 +168,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       appSettings: [
-        // The host's own storage (keys, the timer lock of sweepAbandonedStores, diagnostic events),
-        // reached with the managed identity: the account name alone, no connection string.
+        // The host's own storage (keys, timer locks, diagnostic events) and the connection of the
+        // operations queue triggers (connection: 'AzureWebJobsStorage'), reached with the managed
+        // identity: the account name alone, from which the host derives the queue endpoint.
         {
           name: 'AzureWebJobsStorage__accountName'
           value: storage.name
@@ -335,8 +336,9 @@ resource queueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
 
 // The Functions host with identity-based AzureWebJobsStorage: Microsoft documents Storage Blob Data
 // Owner as the minimum for the host alone and for timer triggers (blob leases keep one run per
-// schedule). HTTP and timer triggers need no queue role. On this one account Owner also covers the
-// Contributor role above; that one stays so the app's own need remains explicit.
+// schedule). The queue triggers of background operations use the Queue Data Contributor role above
+// (reading, deleting and poisoning messages, creating the poison queue). On this one account Owner
+// also covers the Blob Contributor role above; that one stays so the app's own need remains explicit.
 resource blobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, functionApp.id, storageBlobDataOwnerRole)
   scope: storage

@@ -43,8 +43,14 @@ export interface SearchConfig {
   readonly costHeader: boolean;
 }
 
+export interface OperationsConfig {
+  /** A running operation with no saved step for this long gets its step re-enqueued (docs/operations.md). */
+  readonly staleSeconds: number;
+}
+
 export interface AppConfig {
   readonly storage: StorageConfig;
+  readonly operations: OperationsConfig;
   readonly store: StoreConfig;
   readonly search: SearchConfig;
   readonly auth: AuthConfig;
@@ -139,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       publicBaseUrl: baseUrl(env, 'DICOM_PUBLIC_BASE_URL', problems),
     },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
+    operations: { staleSeconds: integer(env, 'DICOM_OPERATION_STALE_SECONDS', 60, 5, 3600, problems) },
     ...accessSections(env, problems),
   };
   if (problems.length > 0) {

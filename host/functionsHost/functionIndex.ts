@@ -6,6 +6,7 @@ import {
   RESERVED_ROUTE_PREFIXES,
   compareFunctionNames,
   httpRoutesConflict,
+  isValidQueueName,
   trimSlashes,
 } from './hostRules';
 
@@ -29,6 +30,8 @@ export interface FunctionIndex {
   /** In the host's matching order. */
   readonly http: readonly IndexedHttpFunction[];
   readonly timers: readonly IndexedTriggerFunction[];
+  /** Storage Queue triggers (`queueTrigger`), each with its queue name and connection setting. */
+  readonly queues: readonly IndexedTriggerFunction[];
   readonly warmup: IndexedTriggerFunction | undefined;
 }
 
@@ -45,6 +48,7 @@ export function indexFunctions(functions: readonly RegisteredFunction[]): Functi
   const problems: string[] = [];
   const http: IndexedHttpFunction[] = [];
   const timers: IndexedTriggerFunction[] = [];
+  const queues: IndexedTriggerFunction[] = [];
   let warmup: IndexedTriggerFunction | undefined;
   const sorted = [...functions].sort((a, b) => compareFunctionNames(a.metadata.name, b.metadata.name));
   const seenNames = new Set<string>();
@@ -90,6 +94,13 @@ export function indexFunctions(functions: readonly RegisteredFunction[]): Functi
       http.push(indexed);
     } else if (type === 'timertrigger') {
       timers.push({ id, name, triggerName, binding });
+    } else if (type === 'queuetrigger') {
+      const queueName = typeof binding.queueName === 'string' ? binding.queueName : '';
+      if (!isValidQueueName(queueName)) {
+        problems.push(`'${name}': '${queueName}' is not a valid queue name.`);
+        continue;
+      }
+      queues.push({ id, name, triggerName, binding });
     } else if (type === 'warmuptrigger') {
       warmup = { id, name, triggerName, binding };
     } else {
@@ -99,7 +110,7 @@ export function indexFunctions(functions: readonly RegisteredFunction[]): Functi
   if (problems.length > 0) {
     throw new FunctionIndexError(`The Functions host would not load this app:\n  ${problems.join('\n  ')}`);
   }
-  return { http, timers, warmup };
+  return { http, timers, queues, warmup };
 }
 
 function httpFunction(id: string, name: string, triggerName: string, binding: BindingInfo): IndexedHttpFunction {

@@ -8,6 +8,8 @@ import { BODY_SIZE_LIMIT_SETTING, DEFAULT_FUNCTION_TIMEOUT_MS } from './hostRule
 /** 300 MiB: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT as deployed (test/host/deployedSettings.test.ts checks they agree). */
 export const DEPLOYED_BODY_SIZE_LIMIT = 314_572_800;
 import { startTimers } from './timerRunner';
+import { startQueueTriggers } from './queueTriggers';
+import { queuesOptionsFrom, type QueuesOptions } from './queueOptions';
 import { LOCAL_HOST_SETTING } from '../../shared/auth/authConfig';
 
 export interface FunctionsHostOptions {
@@ -18,6 +20,10 @@ export interface FunctionsHostOptions {
   readonly log: WorkerLogger;
   /** Run timer functions on their schedules (npm start); tests invoke what they need themselves. */
   readonly runTimers?: boolean;
+  /** Poll the queues of the app's queue triggers (npm start; tests that need them). */
+  readonly runQueueTriggers?: boolean;
+  /** Instead of host.json's extensions.queues (tests of the queue rules). */
+  readonly queuesOptions?: QueuesOptions;
   readonly proxyActivityTimeoutMs?: number;
   /** Instead of host.json's functionTimeout (tests of the timeout). */
   readonly functionTimeoutMs?: number;
@@ -62,6 +68,15 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     env: options.env,
   });
   const stopTimers = options.runTimers ? startTimers(worker, index.timers, options.log) : () => undefined;
+  const stopQueues = options.runQueueTriggers
+    ? startQueueTriggers(
+        worker,
+        index.queues,
+        options.queuesOptions ?? hostQueuesOptions(options.appDirectory),
+        options.log,
+        options.env,
+      )
+    : () => Promise.resolve();
   return {
     http,
     worker,
@@ -69,10 +84,19 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     files,
     stop: async () => {
       stopTimers();
+      await stopQueues();
       await http.close();
       await worker.shutdown();
     },
   };
+}
+
+/** host.json `extensions.queues`, with the extension's defaults. */
+export function hostQueuesOptions(appDirectory: string): QueuesOptions {
+  const hostJson = JSON.parse(readFileSync(path.join(appDirectory, 'host.json'), 'utf8')) as {
+    extensions?: { queues?: unknown };
+  };
+  return queuesOptionsFrom(hostJson.extensions?.queues);
 }
 
 /** host.json `functionTimeout` ("hh:mm:ss", or "-1" for none), else the plan default. */

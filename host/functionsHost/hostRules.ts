@@ -104,3 +104,13 @@ export const DEFAULT_FUNCTION_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** The platform CORS setting: a JSON array of origins (src/WebJobs.Script.WebHost/Configuration/HostCorsOptionsSetup.cs). */
 export const PLATFORM_CORS_SETTING = 'CORS_ALLOWED_ORIGINS';
+
+/**
+ * Queue names: 3–63 lower-case letters, digits and single hyphens, starting and ending with a
+ * letter or digit. The queue trigger refuses others at indexing (azure-sdk-for-net
+ * Microsoft.Azure.WebJobs.Extensions.Storage.Queues src/QueueClientExtensions.cs, ValidateQueueName,
+ * called by Triggers/QueueTriggerAttributeBindingProvider.cs).
+ */
+export function isValidQueueName(name: string): boolean {
+  return /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/.test(name);
+}

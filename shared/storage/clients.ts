@@ -16,6 +16,8 @@ export const TABLES = {
   studies: 'Studies',
   /** UPS-RS workitems: one entity per workitem (PartitionKey its UID), docs/workitems.md. */
   workitems: 'Workitems',
+  /** Long-running operations and their active index, one global partition (docs/operations.md). */
+  operations: 'Operations',
 } as const;
 export type TableKey = keyof typeof TABLES;
 

@@ -1,5 +1,6 @@
 import { TAG_INDEX_TABLES } from '../extendedQueryTags/tagIndex';
 import { TAG_TABLES } from '../extendedQueryTags/tagStore';
+import { ensureOperationQueues } from '../operations/operationQueue';
 import { SEARCH_INDEXES } from '../search/searchIndexes';
 import { WORKITEM_INDEXES } from '../workitems/workitemAttributes';
 import { blobContainer, tableNamed, TABLES } from './clients';
@@ -7,8 +8,8 @@ import { blobContainer, tableNamed, TABLES } from './clients';
 let provisioned: Promise<void> | undefined;
 
 /**
- * Creates the blob container and the tables (the service's own and one per search index) if they
- * are missing. Called once per worker before the first storage access (and by the local host at
+ * Creates the blob container, the tables (the service's own and one per search index) and the
+ * operations queues if they are missing. Called once per worker before the first storage access (and by the local host at
  * start-up); later calls share the same promise.
  */
 export function ensureStorage(): Promise<void> {
@@ -31,7 +32,11 @@ export function allTableNames(): string[] {
 }
 
 async function provision(): Promise<void> {
-  await Promise.all([blobContainer().createIfNotExists(), ...allTableNames().map((name) => createTable(name))]);
+  await Promise.all([
+    blobContainer().createIfNotExists(),
+    ...allTableNames().map((name) => createTable(name)),
+    ensureOperationQueues(),
+  ]);
 }
 
 async function createTable(name: string): Promise<void> {

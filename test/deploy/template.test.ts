@@ -2,7 +2,7 @@
 // docs/deploy.md). Adding a setting to the deployed code without adding it to the template, or an
 // allow-list below with its reason, fails here.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { appSettings, block, onlyResource, property, resources, variables, withoutComments } from './bicepText';
@@ -27,6 +27,8 @@ const LOCAL_ONLY: Record<string, string> = {
   DICOMWEB_LISTEN_ADDRESS: "the local host's address (npm start)",
   DICOM_SEARCH_COST_HEADER: 'a diagnostic response header for the search benchmarks; off unless set',
   DICOM_TRACE_CONSOLE: 'prints traces to the console, for local runs; on Azure they go to Application Insights',
+  DICOM_OPERATION_STALE_SECONDS:
+    'shortens the stale-operation bound for tests of a killed runner; the default (60 s) is the deployed value',
   DICOM_DIAG_EVENT_LOOP:
     'an opt-in diagnostic log of event-loop delays for the hostile-input benchmarks; off unless set',
 };
@@ -93,6 +95,25 @@ describe('infra/main.bicep app settings', () => {
     const appLimit = numberSetting('DICOM_MAX_REQUEST_BYTES');
     assert.equal(appLimit, 256 * 1024 * 1024);
     assert.ok(numberSetting('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT') > appLimit);
+  });
+});
+
+describe('queue trigger connections', () => {
+  it('every queue trigger names a connection the template sets identity-based', () => {
+    const functions = path.join(ROOT, 'functions');
+    const connections = new Set<string>();
+    for (const file of readdirSync(functions).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(path.join(functions, file), 'utf8');
+      if (!text.includes('app.storageQueue(')) continue;
+      for (const match of text.matchAll(/connection:\s*'([^']+)'/g)) connections.add(match[1] as string);
+    }
+    assert.deepEqual([...connections], ['AzureWebJobsStorage']);
+    for (const connection of connections) {
+      assert.ok(
+        settings.has(`${connection}__accountName`) || settings.has(`${connection}__queueServiceUri`),
+        `${connection}__accountName or __queueServiceUri`,
+      );
+    }
   });
 });
 

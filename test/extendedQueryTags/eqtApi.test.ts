@@ -88,7 +88,7 @@ function spec(i: number, overrides: Partial<Spec> = {}): Spec {
 }
 
 describe('extended query tags', () => {
-  const ctx = useTestServer();
+  const ctx = useTestServer({ runQueueTriggers: true });
   // Stored before the tags exist (reindexed) and after (indexed by STOW while adding).
   const early = [0, 1, 2].map((i) => spec(i, i === 0 ? { secret: 'Hidden', contentDate: '2024133' } : {}));
   const late = [3, 4].map((i) => spec(i));

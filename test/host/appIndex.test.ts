@@ -27,11 +27,18 @@ describe('the app as the Functions host indexes it', () => {
     }
   });
 
-  it('passes every indexing rule, with one timer and a warm-up trigger', () => {
+  it('passes every indexing rule, with its timers, queue triggers and a warm-up trigger', () => {
     assert.ok(index.http.length >= 30, `${index.http.length} HTTP functions`);
     assert.deepEqual(
       index.timers.map((t) => t.name),
-      ['sweepAbandonedStores'],
+      ['requeueStaleOperations', 'sweepAbandonedStores'],
+    );
+    assert.deepEqual(
+      index.queues.map((q) => [q.name, q.binding.queueName, q.binding.connection]),
+      [
+        ['failPoisonedOperationStep', 'dicom-operations-poison', 'AzureWebJobsStorage'],
+        ['runOperationStep', 'dicom-operations', 'AzureWebJobsStorage'],
+      ],
     );
     assert.equal(index.warmup?.name, 'warmup');
   });
@@ -62,6 +69,7 @@ describe('the app as the Functions host indexes it', () => {
       ['GET', `/${v}/instances`, `${v}-instances`],
       ['GET', `/${v}/changefeed`, `${v}-changefeed`],
       ['GET', `/${v}/changefeed/latest`, `${v}-changefeed-latest`],
+      ['GET', `/${v}/operations/0123456789abcdef0123456789abcdef`, `${v}-operations-operationId`],
       ['OPTIONS', `/${v}/studies`, `${v}-studies`],
     );
   }

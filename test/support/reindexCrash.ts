@@ -50,15 +50,27 @@ export interface ReindexCrashOutcome {
   readonly server: StartedServer;
 }
 
+/** 00100021 IssuerOfPatientID (LO), study level: the same value as PatientID (the benchmark compares them). */
+export const ISSUER_TAG = '00100021';
+/** Distinct patient IDs: each matches 1/PATIENT_GROUPS of the studies. */
+export const PATIENT_GROUPS = 50;
+
+export function patientOf(studyIndex: number): string {
+  return `P${studyIndex % PATIENT_GROUPS}`;
+}
+
 function instanceFile(study: string, series: string, n: number): Buffer {
   const date = n % ERROR_EVERY === 0 ? '2024-13-45' : '20240101';
+  const patient = patientOf(Math.floor((n - 1) / INSTANCES_PER_STUDY));
   return makeDicom({
     studyInstanceUid: study,
     seriesInstanceUid: series,
     sopInstanceUid: newUid(),
+    patientId: patient,
     elements: [
       { tag: NUMBER_TAG, vr: 'IS', value: String(n) },
       { tag: DATE_TAG, vr: 'DA', value: date },
+      { tag: ISSUER_TAG, vr: 'LO', value: patient },
     ],
   });
 }

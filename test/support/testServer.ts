@@ -5,6 +5,7 @@ import { ensureStorage } from '../../shared/storage/provision';
 import { startAzurite } from '../../host/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../../host/functionsHost/functionsHost';
 import { consoleLogger } from '../../host/functionsHost/hostLog';
+import type { QueuesOptions } from '../../host/functionsHost/queueOptions';
 
 export interface TestServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
@@ -22,6 +23,10 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Shorter than the host's 240 s, for tests of a worker that stops answering. */
   readonly proxyActivityTimeoutMs?: number;
+  /** Poll the app's queue triggers (background operations), as `npm start` does. */
+  readonly runQueueTriggers?: boolean;
+  /** Instead of host.json's extensions.queues (shorter retry delays). */
+  readonly queuesOptions?: QueuesOptions;
 }
 
 /** The repository root, from the compiled location <build>/test/support. */
@@ -43,7 +48,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   started = true;
   const azurite = await startAzurite({ inMemory: true, ports: 'free' });
   try {
-    Object.assign(process.env, { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString }, options.env);
+    Object.assign(
+      process.env,
+      { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString, AzureWebJobsStorage: azurite.connectionString },
+      options.env,
+    );
     resetConfig();
     resetClients();
     const functionsHost = await startFunctionsHost({
@@ -51,6 +60,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       entryPoint: BUILD_ENTRY_POINT,
       log: consoleLogger('warning'),
       proxyActivityTimeoutMs: options.proxyActivityTimeoutMs,
+      runQueueTriggers: options.runQueueTriggers,
+      queuesOptions: options.queuesOptions,
     });
     await ensureStorage();
     const { url } = await functionsHost.http.listen(0, '127.0.0.1');
