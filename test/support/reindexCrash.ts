@@ -132,9 +132,16 @@ async function tagJson(baseUrl: string, path: string): Promise<ReindexCrashOutco
   return (await reply.json()) as ReindexCrashOutcome['dateTag'] & { status: string };
 }
 
+/**
+ * A restarted server resumes an operation at start-up when its last step was saved longer ago than
+ * the stale bound (docs/operations.md): the shortest bound, and a restart that waits that long.
+ */
+const STALE_SECONDS = 5;
+
 export async function reindexCrashRun(options: ReindexCrashOptions): Promise<ReindexCrashOutcome> {
   const log = options.log ?? (() => undefined);
-  let server = await startServer(options.start, options.env);
+  const env = { ...options.env, DICOM_OPERATION_STALE_SECONDS: String(STALE_SECONDS) };
+  let server = await startServer(options.start, env);
   const storage = connectionStringOf(server);
   const loadStart = Date.now();
   await storeTinyInstances(server.baseUrl, options.count);
@@ -166,7 +173,8 @@ export async function reindexCrashRun(options: ReindexCrashOptions): Promise<Rei
       }
       await sleep(50);
     }
-    server = await startServer(options.start, options.env);
+    await sleep(STALE_SECONDS * 1000);
+    server = await startServer(options.start, env);
   }
 
   for (;;) {
