@@ -45,7 +45,11 @@ export async function searchHttp(
   let extendedTags;
   if (namesOtherAttributes(request.query)) {
     await ensureStorage();
-    extendedTags = new Map((await listTags()).map((t) => [t.path, t]));
+    try {
+      extendedTags = new Map((await listTags()).map((t) => [t.path, t]));
+    } catch (error) {
+      throw asServiceUnavailable(error, 'search');
+    }
   }
   const query = parseSearchQuery(resource, request.query, scope, extendedTags);
   await ensureStorage();

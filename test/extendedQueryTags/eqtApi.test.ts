@@ -225,7 +225,14 @@ describe('extended query tags', () => {
     assert.equal(error?.sopInstanceUid, early[0]?.sop);
     assert.equal(error?.partitionName, 'Microsoft.Default');
     assert.match(error?.errorMessage ?? '', /Value cannot be parsed as a valid date/);
-    assert.ok(operationHref);
+    const operation = await eqtRequest(ctx.baseUrl, 'GET', new URL(operationHref).pathname);
+    assert.equal(operation.status, 200, operation.text);
+    const state = operation.json as { type: string; status: string; percentComplete: number; resources: string[] };
+    assert.deepEqual(
+      { type: state.type, status: state.status, percentComplete: state.percentComplete },
+      { type: 'reindex', status: 'succeeded', percentComplete: 100 },
+    );
+    assert.deepEqual([...state.resources].sort(), PATHS.map((p) => `${ctx.baseUrl}/v2/extendedquerytags/${p}`).sort());
   });
 
   const studies = async (query: string) => {
