@@ -171,7 +171,8 @@ export async function reindexCrashRun(options: ReindexCrashOptions): Promise<Rei
         log(`killed (SIGKILL) with ${indexed} of ${options.count} instances indexed`);
         break;
       }
-      await sleep(50);
+      // Each look scans the tag's rows: less often for a large store.
+      await sleep(Math.max(50, options.count / 100));
     }
     await sleep(STALE_SECONDS * 1000);
     server = await startServer(options.start, env);
