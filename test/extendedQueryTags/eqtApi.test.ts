@@ -396,5 +396,12 @@ describe('extended query tags', () => {
     assert.equal(again.status, 202, again.text);
     await waitForTags(ctx.baseUrl, ['00081010'], 'ready');
     assert.deepEqual(await studies('/v2/series?StationName=STATION4'), [at(4).study]);
+    const exists = await post([
+      { path: 'ModelGroupUID', level: 'Study' },
+      { path: 'StationName', level: 'Series' },
+    ]);
+    assert.equal(exists.status, 409);
+    assert.equal(exists.text, 'One or more extended query tags already exist.');
+    assert.equal(await getTag(ctx.baseUrl, 'ModelGroupUID'), undefined, 'nothing of a refused POST is added');
   });
 });
