@@ -12,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { azuriteEndpoints } from '../../host/azurite';
 import { makeDicom, newUid } from './dicomFactory';
 import { killServer, startServer, stopServer, type StartedServer } from './startCrash';
-import { stowFiles } from './stowClient';
+import { Tag } from '../../shared/dicom/tags';
+import { firstValue, sequence, stowFiles } from './stowClient';
 
 /** 00200013 InstanceNumber (IS), instance level: a unique value per instance. */
 export const NUMBER_TAG = '00200013';
@@ -90,12 +91,46 @@ export async function storeTinyInstances(baseUrl: string, count: number): Promis
   let next = 0;
   const worker = async () => {
     while (next < batches.length) {
-      const batch = batches[next++] ?? [];
-      const reply = await stowFiles(`${baseUrl}/v2/studies`, batch);
-      if (reply.status !== 200) throw new Error(`STOW answered ${reply.status}: ${reply.text.slice(0, 300)}`);
+      await storeBatch(baseUrl, batches[next++] ?? []);
     }
   };
   await Promise.all(Array.from({ length: STOW_CONCURRENCY }, worker));
+}
+
+/** Failures worth sending again: 272 (processing failure, e.g. an emulator timeout under load). */
+const RETRIED_FAILURE = 272;
+const STOW_ATTEMPTS = 3;
+
+/** Stores a batch; instances that failed with 272 are sent again (a busy emulator times out now and then). */
+async function storeBatch(baseUrl: string, batch: readonly Buffer[]): Promise<void> {
+  let pending = batch.map((file) => ({ file, sop: sopOf(file) }));
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const reply = await stowFiles(
+      `${baseUrl}/v2/studies`,
+      pending.map((p) => p.file),
+    );
+    if (reply.status === 200) return;
+    const failed = sequence(reply.json, Tag.FailedSOPSequence);
+    const retried = new Set(
+      failed
+        .filter((f) => firstValue(f, Tag.FailureReason) === RETRIED_FAILURE)
+        .map((f) => firstValue(f, Tag.ReferencedSOPInstanceUID)),
+    );
+    if (attempt >= STOW_ATTEMPTS || retried.size === 0 || retried.size < failed.length) {
+      throw new Error(`STOW answered ${reply.status}: ${reply.text.slice(0, 300)}`);
+    }
+    pending = pending.filter((p) => retried.has(p.sop));
+  }
+}
+
+/** The SOP Instance UID makeDicom wrote (the value after the 00080018 UI header). */
+function sopOf(file: Buffer): string {
+  const at = file.indexOf(Buffer.from([0x08, 0x00, 0x18, 0x00, 0x55, 0x49]));
+  const length = file.readUInt16LE(at + 6);
+  return file
+    .subarray(at + 8, at + 8 + length)
+    .toString('latin1')
+    .replace(/\0$/, '');
 }
 
 /** The storage account of the Azurite a start.js announced (`on ports B, Q, T`). */
