@@ -174,9 +174,25 @@ async function tagJson(baseUrl: string, path: string): Promise<ReindexCrashOutco
 const STALE_SECONDS = 5;
 
 export async function reindexCrashRun(options: ReindexCrashOptions): Promise<ReindexCrashOutcome> {
-  const log = options.log ?? (() => undefined);
   const env = { ...options.env, DICOM_OPERATION_STALE_SECONDS: String(STALE_SECONDS) };
   let server = await startServer(options.start, env);
+  try {
+    return await crashRun(options, env, server, (next) => (server = next));
+  } catch (error) {
+    // Leave no server behind (the caller stops the Azurite).
+    if (server.group.exitCode === null && server.group.signalCode === null) killServer(server, 'group');
+    throw error;
+  }
+}
+
+async function crashRun(
+  options: ReindexCrashOptions,
+  env: Record<string, string>,
+  first: StartedServer,
+  restarted: (server: StartedServer) => void,
+): Promise<ReindexCrashOutcome> {
+  const log = options.log ?? (() => undefined);
+  let server = first;
   const storage = connectionStringOf(server);
   const loadStart = Date.now();
   await storeTinyInstances(server.baseUrl, options.count);
@@ -211,6 +227,7 @@ export async function reindexCrashRun(options: ReindexCrashOptions): Promise<Rei
     }
     await sleep(STALE_SECONDS * 1000);
     server = await startServer(options.start, env);
+    restarted(server);
   }
 
   for (;;) {
