@@ -2,16 +2,22 @@
 // local host alike. Every function module records its routes; registerHttpFunctions() then gives
 // each route template exactly one Azure Function through app.http.
 import { app } from '@azure/functions';
+import './functions/addExtendedQueryTags';
 import './functions/changeFeed';
 import './functions/changeFeedLatest';
 import './functions/changeWorkitemState';
 import './functions/createWorkitem';
+import './functions/deleteExtendedQueryTag';
 import './functions/deleteInstance';
 import './functions/deleteSeries';
 import './functions/deleteStudy';
 import './functions/exportInstances';
+import './functions/extendedQueryTagOperations';
+import './functions/getExtendedQueryTag';
 import './functions/getOperation';
 import './functions/health';
+import './functions/listExtendedQueryTagErrors';
+import './functions/listExtendedQueryTags';
 import './functions/listPartitions';
 import './functions/publishDicomEvents';
 import './functions/requestWorkitemCancellation';
@@ -42,6 +48,7 @@ import './functions/startupRecovery';
 import './functions/storeInstancesInStudy';
 import './functions/sweepAbandonedStores';
 import './functions/unmatchedRoute';
+import './functions/updateExtendedQueryTag';
 import './functions/updateWorkitem';
 import './functions/upsertInstances';
 import './functions/upsertInstancesInStudy';

@@ -40,6 +40,8 @@ const EXPOSED_HEADERS = [
   'Warning',
   'WWW-Authenticate',
   'x-ms-invocation-id',
+  // QIDO on extended query tags with reindex errors (docs/extended-query-tags.md).
+  'erroneous-dicom-attributes',
 ].join(', ');
 
 const PREFLIGHT_MAX_AGE_SECONDS = '600';

@@ -46,7 +46,7 @@ interface IndexScan {
 }
 
 /** Lower is more selective; filters no index serves have no rank. */
-function rank(filter: Filter): number | undefined {
+export function rank(filter: Filter): number | undefined {
   const tag = filter.attribute.tag;
   switch (filter.kind) {
     case 'uidList':

@@ -6,6 +6,8 @@
 import { lookupTag, tagForKeyword } from '../dicom/dictionary';
 import { isAddressableUid } from '../dicom/uid';
 import { BadRequestError } from '../errors';
+import { parseTagFilter, type ExtendedFilter } from '../extendedQueryTags/tagFilter';
+import type { ExtendedQueryTag } from '../extendedQueryTags/tagModel';
 import { normalizePersonName } from './normalize';
 import { searchableAttribute, type SearchableAttribute, type SearchResource } from './searchableAttributes';
 import { DEFAULT_LIMIT, MAX_LIMIT, type Filter, type SearchQuery } from './searchQuery';
@@ -60,7 +62,26 @@ const RESOURCE_NAMES: Readonly<Record<SearchResource, string>> = {
   studySeriesInstances: "a series' instances",
 };
 
-export function parseSearchQuery(resource: SearchResource, params: URLSearchParams, scope: SearchScope): SearchQuery {
+/**
+ * Whether a parameter names an attribute that is not built in (an extended query tag, maybe):
+ * only then does a search read the tag definitions.
+ */
+export function namesOtherAttributes(params: URLSearchParams): boolean {
+  for (const name of params.keys()) {
+    if (RESERVED.some((r) => r === name.toLowerCase())) continue;
+    const tag = HEX_TAG.test(name) ? name.toUpperCase() : tagForKeyword(name);
+    if (tag !== undefined && !searchableAttribute(tag)) return true;
+  }
+  return false;
+}
+
+export function parseSearchQuery(
+  resource: SearchResource,
+  params: URLSearchParams,
+  scope: SearchScope,
+  /** The extended query tags by path, when the parameters name attributes that are not built in. */
+  extendedTags?: ReadonlyMap<string, ExtendedQueryTag>,
+): SearchQuery {
   const reserved = new Map<Reserved, { name: string; values: string[] }>();
   const attributes: [string, string][] = [];
   for (const [name, value] of params) {
@@ -87,14 +108,24 @@ export function parseSearchQuery(resource: SearchResource, params: URLSearchPara
 
   const seen = new Map<string, string>();
   const filters: Filter[] = [];
-  for (const [name, rawValue] of attributes) {
-    const attribute = resolveAttribute(resource, name);
-    const earlier = seen.get(attribute.tag);
+  const extendedFilters: ExtendedFilter[] = [];
+  const once = (tag: string, name: string) => {
+    const earlier = seen.get(tag);
     if (earlier !== undefined) {
       const how = earlier === name ? 'is given twice' : `repeats the attribute already given as '${earlier}'`;
       throw new BadRequestError(`The query parameter '${name}' ${how}.`);
     }
-    seen.set(attribute.tag, name);
+    seen.set(tag, name);
+  };
+  for (const [name, rawValue] of attributes) {
+    const extended = extendedTagOf(name, extendedTags);
+    if (extended) {
+      once(extended.path, name);
+      extendedFilters.push(parseTagFilter(resource, extended, name, rawValue.replace(VALUE_PADDING, ''), fuzzy));
+      continue;
+    }
+    const attribute = resolveAttribute(resource, name);
+    once(attribute.tag, name);
     filters.push(parseFilter(attribute, name, rawValue.replace(VALUE_PADDING, ''), fuzzy));
   }
 
@@ -103,6 +134,7 @@ export function parseSearchQuery(resource: SearchResource, params: URLSearchPara
     ...(scope.studyInstanceUid !== undefined && { studyInstanceUid: scope.studyInstanceUid }),
     ...(scope.seriesInstanceUid !== undefined && { seriesInstanceUid: scope.seriesInstanceUid }),
     filters,
+    ...(extendedFilters.length > 0 && { extendedFilters }),
     includeFields,
     limit,
     offset,
@@ -152,6 +184,16 @@ function parseIncludeFields(name: string, values: readonly string[]): 'all' | Re
     }
   }
   return all ? 'all' : tags;
+}
+
+/** The extended query tag a parameter names, if it names one that is not built in. */
+function extendedTagOf(
+  name: string,
+  tags: ReadonlyMap<string, ExtendedQueryTag> | undefined,
+): ExtendedQueryTag | undefined {
+  if (!tags || tags.size === 0) return undefined;
+  const tag = HEX_TAG.test(name) ? name.toUpperCase() : tagForKeyword(name);
+  return tag === undefined || searchableAttribute(tag) ? undefined : tags.get(tag);
 }
 
 function resolveAttribute(resource: SearchResource, name: string): SearchableAttribute {

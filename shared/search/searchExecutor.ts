@@ -7,7 +7,8 @@
  * stop with it.
  */
 import { Tag } from '../dicom/tags';
-import { chooseDriver, indexCandidates, walkCandidates, type Candidate } from './candidateSource';
+import { filterByTags, tagCandidates, tagRank } from '../extendedQueryTags/tagSearch';
+import { chooseDriver, indexCandidates, rank, walkCandidates, type Candidate } from './candidateSource';
 import { attributeValues, matchesFilter } from './matcher';
 import type { InstanceHit, SearchReads } from './searchReads';
 import type { Filter, SearchQuery } from './searchQuery';
@@ -29,13 +30,26 @@ interface Checks {
 }
 
 export function executeSearch(query: SearchQuery, reads: SearchReads): AsyncGenerator<SearchHit> {
+  const tagFilters = query.extendedFilters ?? [];
+  const hits = executeBuiltIn(query, reads);
+  return tagFilters.length === 0 ? hits : filterByTags(hits, tagFilters, reads.cost, query.offset + query.limit);
+}
+
+function executeBuiltIn(query: SearchQuery, reads: SearchReads): AsyncGenerator<SearchHit> {
   const checks = checksFor(query.filters);
   // The checks run CHECK_CONCURRENCY candidates ahead of the page; one index page covers that
   // look-ahead, so a page of results does not read a second index page only to drop it.
   const pageSize = Math.min(1000, Math.max(50, query.offset + query.limit + CHECK_CONCURRENCY));
   const driver = chooseDriver(query.filters);
+  // An extended query tag drives when it is more selective than every built-in filter.
+  const tagDriver = [...(query.extendedFilters ?? [])].sort((a, b) => tagRank(a) - tagRank(b))[0];
+  const useTag = tagDriver !== undefined && (driver === undefined || tagRank(tagDriver) < (rank(driver) ?? Infinity));
   const candidates = (level: 'study' | 'series' | 'instance'): AsyncGenerator<Candidate> =>
-    driver ? indexCandidates(driver, reads.cost, pageSize) : walkCandidates(level, reads.cost, pageSize);
+    useTag
+      ? tagCandidates(tagDriver, reads.cost, pageSize)
+      : driver
+        ? indexCandidates(driver, reads.cost, pageSize)
+        : walkCandidates(level, reads.cost, pageSize);
   const wanted = query.offset + query.limit;
   switch (query.resource) {
     case 'studies':

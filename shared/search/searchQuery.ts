@@ -1,4 +1,5 @@
 /** A parsed QIDO-RS request: what to match, what to return, and which page. */
+import type { ExtendedFilter } from '../extendedQueryTags/tagFilter';
 import type { SearchableAttribute, SearchResource } from './searchableAttributes';
 
 /**
@@ -29,6 +30,8 @@ export interface SearchQuery {
   readonly seriesInstanceUid?: string;
   /** At most one filter per attribute. */
   readonly filters: readonly Filter[];
+  /** Filters on extended query tags (docs/extended-query-tags.md), checked after the others. */
+  readonly extendedFilters?: readonly ExtendedFilter[];
   /** `all`, or the extra tags asked for (eight hex digits, uppercase). */
   readonly includeFields: 'all' | ReadonlySet<string>;
   readonly limit: number;

@@ -13,7 +13,8 @@ import { uidParam } from '../http/uidParam';
 import { acceptsGzip } from '../retrieve/jsonBody';
 import { ensureStorage } from '../storage/provision';
 import { asServiceUnavailable } from '../storage/storageErrors';
-import { parseSearchQuery } from './queryParser';
+import { listTags } from '../extendedQueryTags/tagStore';
+import { namesOtherAttributes, parseSearchQuery } from './queryParser';
 import { resultDataset, returnedTags } from './resultDatasets';
 import { SearchCost } from './searchCost';
 import { executeSearch } from './searchExecutor';
@@ -40,7 +41,17 @@ export async function searchHttp(
     studyInstanceUid: params.study === undefined ? undefined : uidParam(params.study, 'StudyInstanceUID'),
     seriesInstanceUid: params.series === undefined ? undefined : uidParam(params.series, 'SeriesInstanceUID'),
   };
-  const query = parseSearchQuery(resource, request.query, scope);
+  // Read fresh (one query, only when a parameter is not built in): a PATCH or DELETE applies at once.
+  let extendedTags;
+  if (namesOtherAttributes(request.query)) {
+    await ensureStorage();
+    try {
+      extendedTags = new Map((await listTags()).map((t) => [t.path, t]));
+    } catch (error) {
+      throw asServiceUnavailable(error, 'search');
+    }
+  }
+  const query = parseSearchQuery(resource, request.query, scope, extendedTags);
   await ensureStorage();
   const cost = new SearchCost();
   let results: object[];
@@ -52,6 +63,9 @@ export async function searchHttp(
   context.log(`Search ${resource} returned ${results.length}; read ${cost.toString()}`);
   const headers: Record<string, string> = { Vary: 'Accept-Encoding' };
   if (getConfig().search.costHeader) headers['X-Search-Cost'] = cost.toString();
+  // Azure's header: the filters on tags whose reindex found invalid values (results may miss instances).
+  const erroneous = (query.extendedFilters ?? []).filter((f) => f.tag.errorCount > 0).map((f) => f.name);
+  if (erroneous.length > 0) headers['erroneous-dicom-attributes'] = erroneous.join(',');
   if (results.length === 0) return { status: 204, headers };
   const json = Buffer.from(JSON.stringify(results), 'utf8');
   headers['Content-Type'] = DICOM_JSON;

@@ -28,9 +28,16 @@ export const PARTITIONS_TABLE = 'Partitions';
 
 /**
  * Tables shared by every partition: the one change feed (its entries name their partition), the
- * partition registry and the operations. Every other table is per partition (docs/partitions.md).
+ * partition registry, the operations and the extended query tags (Azure's are not partitioned). Every other table is per partition (docs/partitions.md).
  */
-const GLOBAL_TABLES = new Set<string>([TABLES.changeFeed, TABLES.operations, PARTITIONS_TABLE]);
+const GLOBAL_TABLES = new Set<string>([
+  TABLES.changeFeed,
+  TABLES.operations,
+  PARTITIONS_TABLE,
+  // Extended query tag definitions and reindex errors (shared/extendedQueryTags/tagStore.ts TAG_TABLES).
+  'ExtendedQueryTags',
+  'ExtendedQueryTagErrors',
+]);
 
 export function isGlobalTable(name: string): boolean {
   return GLOBAL_TABLES.has(name);

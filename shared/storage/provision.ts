@@ -3,6 +3,8 @@ import { ServiceUnavailableError } from '../errors';
 import { DEFAULT_PARTITION } from '../partitions/partition';
 import { runInPartition } from '../partitions/partitionContext';
 import { namedPartitionsExist, provisionRegistry } from '../partitions/partitionRegistry';
+import { TAG_INDEX_TABLES } from '../extendedQueryTags/tagIndex';
+import { TAG_TABLES } from '../extendedQueryTags/tagStore';
 import { ensureOperationQueues } from '../operations/operationQueue';
 import { SEARCH_INDEXES } from '../search/searchIndexes';
 import { WORKITEM_INDEXES } from '../workitems/workitemAttributes';
@@ -27,7 +29,13 @@ export function ensureStorage(): Promise<void> {
 
 /** Every table name the service uses, without the prefix. */
 export function allTableNames(): string[] {
-  return [...Object.values(TABLES), ...SEARCH_INDEXES.map((i) => i.table), ...WORKITEM_INDEXES.map((i) => i.table)];
+  return [
+    ...Object.values(TABLES),
+    ...SEARCH_INDEXES.map((i) => i.table),
+    ...WORKITEM_INDEXES.map((i) => i.table),
+    ...Object.values(TAG_TABLES),
+    ...Object.values(TAG_INDEX_TABLES),
+  ];
 }
 
 async function provision(): Promise<void> {

@@ -13,6 +13,7 @@ import { fileBlobName, framesBlobName, metadataBlobName, versionPrefix, type Ins
 import { deleteBlobsWithPrefix, uploadStreamToBlob, uploadTextBlob } from '../storage/blobUpload';
 import { deleteInstanceEntity } from '../storage/instanceRecords';
 import { indexInstance, unindexInstance } from '../search/instanceIndex';
+import { indexExtendedTags } from '../extendedQueryTags/storeIndexing';
 import type { SummaryInstanceRow } from '../search/studySummary';
 import { FailureReason } from './failureReasons';
 import { instanceProperties } from './instanceProjection';
@@ -215,6 +216,8 @@ export async function storeInstance(
     await setImmediate();
     await Promise.all([
       indexed,
+      // Extended query tags, before the instance is visible (docs/extended-query-tags.md).
+      indexExtendedTags(parsed.dataset, key),
       metadataForBlob === undefined
         ? Promise.resolve()
         : uploadTextBlob(metadataBlobName(key, version), metadataForBlob, 'application/dicom+json'),
