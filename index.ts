@@ -10,6 +10,7 @@ import './functions/deleteInstance';
 import './functions/deleteSeries';
 import './functions/deleteStudy';
 import './functions/exportInstances';
+import './functions/bulkUpdate';
 import './functions/getOperation';
 import './functions/health';
 import './functions/listPartitions';
