@@ -7,9 +7,10 @@
  */
 import { getConfig } from '../config';
 import { openBlob } from '../retrieve/blobReads';
-import { attemptVersion, fileBlobName, type InstanceKey } from '../storage/blobLayout';
-import { getInstanceRecord } from '../storage/instanceRecords';
-import { announceUpdate, replacingVersionOf } from '../storage/replacementRecords';
+import { attemptVersion, fileBlobName, metadataBlobName, type InstanceKey } from '../storage/blobLayout';
+import { getInstanceRecord, type InstanceEntity } from '../storage/instanceRecords';
+import { announceUpdate, originalVersionOf, replacingVersionOf } from '../storage/replacementRecords';
+import { uploadTextBlob } from '../storage/blobUpload';
 import { settleReplacing } from '../store/replacement';
 import type { RequestMarkers } from '../store/requestMarkers';
 import { storeInstance } from '../store/instanceStore';
@@ -45,6 +46,7 @@ export async function updateInstance(key: InstanceKey, context: UpdateContext): 
       }
       continue;
     }
+    if (originalVersionOf(record.entity) === undefined) await keepOriginalMetadata(key, record.entity);
     if ((await announceUpdate(record, context.operationId, version)) !== undefined) current = record.entity.Version;
   }
   if (current === undefined) throw new Error(`Instance ${key.sopInstanceUid} kept changing; the step is retried.`);
@@ -85,4 +87,13 @@ async function* watchRefusal(
     if (error instanceof InstanceUpdateRefused) refusal.error = error;
     throw error;
   }
+}
+
+/**
+ * The original version's metadata, into its own blob when the entity holds it inline: the entity
+ * will hold the new version's, and `msdicom-request-original` reads the original's from the blob.
+ */
+async function keepOriginalMetadata(key: InstanceKey, entity: InstanceEntity): Promise<void> {
+  if (entity.MetadataInBlob === true || typeof entity.Metadata !== 'string') return;
+  await uploadTextBlob(metadataBlobName(key, entity.Version), entity.Metadata, 'application/dicom+json');
 }
