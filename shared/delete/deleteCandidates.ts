@@ -6,7 +6,15 @@ import { isStorageStatus } from '../storage/storageErrors';
 import type { DeleteCandidate, DeleteScope } from './deleteScope';
 
 // Only what a delete needs: no metadata or frame columns for thousands of instances.
-const COLUMNS = ['PartitionKey', 'RowKey', 'State', 'Version', 'SeriesInstanceUID', 'SOPInstanceUID', 'OriginalVersion'];
+const COLUMNS = [
+  'PartitionKey',
+  'RowKey',
+  'State',
+  'Version',
+  'SeriesInstanceUID',
+  'SOPInstanceUID',
+  'OriginalVersion',
+];
 
 type KeyColumns = Pick<InstanceEntity, 'partitionKey' | 'rowKey' | 'State' | 'Version'> &
   Pick<InstanceEntity, 'SeriesInstanceUID' | 'SOPInstanceUID'> & { etag: string };
@@ -57,6 +65,6 @@ function candidate(entity: KeyColumns): DeleteCandidate {
 }
 
 function originalOf(entity: KeyColumns): { originalVersion?: string } {
-  const original = originalVersionOf(entity as InstanceEntity);
+  const original = originalVersionOf(entity);
   return original === undefined || original === entity.Version ? {} : { originalVersion: original };
 }

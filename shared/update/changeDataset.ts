@@ -23,6 +23,9 @@ export interface ParsedChanges {
 }
 
 const TAG_PATTERN = /^[0-9A-Fa-f]{8}$/;
+/** Control characters LT does not allow (it allows TAB, LF, FF, CR and ESC). */
+// eslint-disable-next-line no-control-regex
+const TEXT_CONTROLS = /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]/;
 
 export function parseChangeDataset(value: unknown): ParsedChanges {
   const changes: AttributeChange[] = [];
@@ -85,7 +88,9 @@ function valueText(vr: string, value: DicomJsonValue): string | undefined {
 /** PS3.5 6.2: lengths and character rules of the updatable attributes' VRs. */
 function checkText(vr: string, text: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  const controls = /[\x00-\x09\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]/.test(text) ? 'value contains control characters' : undefined;
+  const controls = /[\x00-\x09\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]/.test(text)
+    ? 'value contains control characters'
+    : undefined;
   const backslash = text.includes('\\') ? 'value contains a backslash' : undefined;
   switch (vr) {
     case 'PN':
@@ -97,7 +102,7 @@ function checkText(vr: string, text: string): string | undefined {
     case 'SH':
       return maxLength(text, 16) ?? controls ?? backslash;
     case 'LT':
-      return maxLength(text, 10240) ?? (/[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]/.test(text) ? 'value contains control characters' : undefined); // eslint-disable-line no-control-regex
+      return maxLength(text, 10240) ?? (TEXT_CONTROLS.test(text) ? 'value contains control characters' : undefined);
     case 'CS':
       return maxLength(text, 16) ?? (/^[A-Z0-9 _]*$/.test(text) ? undefined : 'value contains invalid characters');
     case 'DA':
@@ -109,7 +114,12 @@ function checkText(vr: string, text: string): string | undefined {
     case 'AS':
       return text === '' || /^\d{3}[DWMY]$/.test(text) ? undefined : 'value does not match the pattern nnnD|W|M|Y';
     case 'DS':
-      return maxLength(text, 16) ?? (text === '' || /^ *[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)? *$/.test(text) ? undefined : 'value is not a decimal string');
+      return (
+        maxLength(text, 16) ??
+        (text === '' || /^ *[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)? *$/.test(text)
+          ? undefined
+          : 'value is not a decimal string')
+      );
     default:
       return maxLength(text, 64) ?? controls;
   }

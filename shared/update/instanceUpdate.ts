@@ -52,7 +52,10 @@ export async function updateInstance(key: InstanceKey, context: UpdateContext): 
   if (current === undefined) throw new Error(`Instance ${key.sopInstanceUid} kept changing; the step is retried.`);
 
   const refusal: { error?: InstanceUpdateRefused } = {};
-  const source = watchRefusal(rewriteInstanceFile(openBlob(fileBlobName(key, current)).chunks(), context.changes), refusal);
+  const source = watchRefusal(
+    rewriteInstanceFile(openBlob(fileBlobName(key, current)).chunks(), context.changes),
+    refusal,
+  );
   const config = getConfig().store;
   try {
     const outcome = await storeInstance(source, {

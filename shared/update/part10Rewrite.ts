@@ -180,7 +180,7 @@ function encodeText(change: AttributeChange, charset: string): Buffer {
   if (/^[\x00-\x7f]*$/.test(text)) return Buffer.from(text, 'latin1');
   const terms = charset.replace(/[\0 ]+$/, '').split('\\');
   if (terms.includes('ISO_IR 192')) return Buffer.from(text, 'utf8');
-  if (terms.every((t) => t === '' || t === 'ISO_IR 100') && /^[\u0000-\u00ff]*$/.test(text)) {
+  if (terms.every((t) => t === '' || t === 'ISO_IR 100') && [...text].every((c) => c.charCodeAt(0) <= 0xff)) {
     return Buffer.from(text, 'latin1');
   }
   throw new InstanceUpdateRefused(

@@ -126,13 +126,15 @@ async function updateStep(operation: OperationState<UpdateCheckpoint>): Promise<
     return { checkpoint: next, percentComplete: percentOf(next), done: false };
   }
   const failed = studyFailures > 0;
+  // A study with no instances (never stored, or deleted meanwhile) is processed, neither updated nor failed.
+  const found = checkpoint.after !== undefined || batch.length > 0;
   const errors = failed ? withStudyErrors(checkpoint.errors, study, studyErrors, studyFailures) : checkpoint.errors;
   const next: UpdateCheckpoint = {
     partition: checkpoint.partition,
     studyInstanceUids: checkpoint.studyInstanceUids,
     changes: checkpoint.changes,
     next: checkpoint.next + 1,
-    studyUpdated: checkpoint.studyUpdated + (failed ? 0 : 1),
+    studyUpdated: checkpoint.studyUpdated + (failed || !found ? 0 : 1),
     studyFailed: checkpoint.studyFailed + (failed ? 1 : 0),
     instanceUpdated,
     errors,
