@@ -5,6 +5,7 @@
  * instance is announced (the original version to keep, the operation and attempt version), so
  * that a re-run after a crash finds an instance this operation already updated and skips it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getConfig } from '../config';
 import { openBlob } from '../retrieve/blobReads';
 import { attemptVersion, fileBlobName, metadataBlobName, type InstanceKey } from '../storage/blobLayout';
@@ -40,9 +41,15 @@ export async function updateInstance(key: InstanceKey, context: UpdateContext): 
     if (!record || record.entity.State !== 'created') return { failed: 'The instance is deleted or being deleted.' };
     if (record.entity.UpdateOperation === context.operationId) return 'updated';
     if (replacingVersionOf(record.entity) !== undefined) {
-      // An earlier attempt (ours after a crash, or a PUT): rolled forward if it committed, else back.
+      // An earlier attempt (ours after a crash, or a PUT): rolled forward if it committed, else
+      // back once its lease has run out (a lease is seconds long: waited for, within the step).
       if ((await settleReplacing(record)) === 'leaseHeld') {
-        throw new Error(`Instance ${key.sopInstanceUid} is being replaced; the step is retried.`);
+        const until = record.entity.LeaseUntil instanceof Date ? record.entity.LeaseUntil.getTime() : 0;
+        const wait = until - Date.now() + 500;
+        if (wait > (getConfig().store.leaseSeconds + 1) * 1000) {
+          throw new Error(`Instance ${key.sopInstanceUid} is being replaced; the step is retried.`);
+        }
+        await sleep(Math.max(0, wait));
       }
       continue;
     }
