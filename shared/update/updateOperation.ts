@@ -45,8 +45,8 @@ export interface UpdateResults {
 }
 
 /** Instances per step: bounded work between checkpoints (a step must stay well under a minute). */
-export const UPDATE_STEP_INSTANCES = 40;
-const UPDATE_CONCURRENCY = 4;
+export const UPDATE_STEP_INSTANCES = 64;
+const UPDATE_CONCURRENCY = 8;
 /** Instance errors listed per failed study, as Azure lists them. */
 const LISTED_INSTANCE_ERRORS = 5;
 /** The errors stay well inside the operation's 32,000-character checkpoint. */
