@@ -76,6 +76,7 @@ describe('bulk update: the request', () => {
       }),
     );
     assert.equal(reply.status, 400, reply.text);
+    assert.equal(reply.headers.get('content-type'), 'application/dicom+json');
     const items = reply.json?.[Tag.FailedAttributesSequence]?.Value as DicomJsonDataset[];
     const comments = items.map((item) => item[Tag.ErrorComment]?.Value?.[0] as string);
     assert.equal(comments.length, 4, comments.join('\n'));
