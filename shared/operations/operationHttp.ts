@@ -49,7 +49,10 @@ export function operationBody(operation: OperationState<unknown>, apiVersion: Ap
     lastUpdatedTime: operation.lastUpdatedTime.toISOString(),
     status: succeeded && apiVersion === 'v1' ? 'completed' : operation.status,
     percentComplete: succeeded ? 100 : operation.percentComplete,
-    resources: operation.resources.map((resource) => `${base}/${resource.replace(/^\/+/, '')}`),
+    // Azure leaves out null properties; export and update have no resources.
+    ...(operation.resources.length === 0
+      ? {}
+      : { resources: operation.resources.map((resource) => `${base}/${resource.replace(/^\/+/, '')}`) }),
     ...(operation.results === undefined ? {} : { results: operation.results }),
   };
 }

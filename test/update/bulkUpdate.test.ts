@@ -139,6 +139,7 @@ describe('bulk update: the operation', () => {
     assert.equal(operation.type, 'update');
     assert.equal(operation.status, 'succeeded', JSON.stringify(operation));
     assert.equal(operation.percentComplete, 100);
+    assert.ok(!('resources' in operation), 'no resources, as Azure');
     assert.deepEqual(operation.results, { studyProcessed: 2, studyUpdated: 2, studyFailed: 0, instanceUpdated: 6 });
 
     for (const instance of instances) {
