@@ -3,6 +3,7 @@
 // each route template exactly one Azure Function through app.http.
 import { app } from '@azure/functions';
 import './functions/addExtendedQueryTags';
+import './functions/bulkUpdate';
 import './functions/changeFeed';
 import './functions/changeFeedLatest';
 import './functions/changeWorkitemState';

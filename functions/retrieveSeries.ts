@@ -1,10 +1,11 @@
 // GET /v{1,2}/studies/{study}/series/{series} — Retrieve Series (WADO-RS), PS3.18 10.4.1.1.1.
 import { registerDicomWebRoute, type DicomWebHandler } from '../shared/http/routeTable';
 import { retrieveInstances } from '../shared/retrieve/instanceRetrieve';
+import { requestsOriginal } from '../shared/retrieve/originalVersion';
 import { retrieveScope } from '../shared/retrieve/retrieveScope';
 
 export const retrieveSeries: DicomWebHandler = (request, _context, route) =>
-  retrieveInstances(retrieveScope(route.params, 'series'), request.headers.get('accept'));
+  retrieveInstances(retrieveScope(route.params, 'series'), request.headers.get('accept'), requestsOriginal(request));
 
 registerDicomWebRoute({
   partitioned: true,

@@ -1,11 +1,20 @@
 import { odata } from '@azure/data-tables';
 import { table } from '../storage/clients';
 import { instanceKeyOf, instanceRowKey, type InstanceEntity } from '../storage/instanceRecords';
+import { originalVersionOf } from '../storage/replacementRecords';
 import { isStorageStatus } from '../storage/storageErrors';
 import type { DeleteCandidate, DeleteScope } from './deleteScope';
 
 // Only what a delete needs: no metadata or frame columns for thousands of instances.
-const COLUMNS = ['PartitionKey', 'RowKey', 'State', 'Version', 'SeriesInstanceUID', 'SOPInstanceUID'];
+const COLUMNS = [
+  'PartitionKey',
+  'RowKey',
+  'State',
+  'Version',
+  'SeriesInstanceUID',
+  'SOPInstanceUID',
+  'OriginalVersion',
+];
 
 type KeyColumns = Pick<InstanceEntity, 'partitionKey' | 'rowKey' | 'State' | 'Version'> &
   Pick<InstanceEntity, 'SeriesInstanceUID' | 'SOPInstanceUID'> & { etag: string };
@@ -51,5 +60,11 @@ function candidate(entity: KeyColumns): DeleteCandidate {
     key: instanceKeyOf(entity),
     version: entity.Version,
     etag: entity.etag,
+    ...originalOf(entity),
   };
+}
+
+function originalOf(entity: KeyColumns): { originalVersion?: string } {
+  const original = originalVersionOf(entity);
+  return original === undefined || original === entity.Version ? {} : { originalVersion: original };
 }

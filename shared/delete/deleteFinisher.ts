@@ -23,6 +23,9 @@ export async function finishDelete(instance: HiddenInstance): Promise<void> {
 /** The steps of `finishDelete` before the refresh, for callers that refresh once for many instances. */
 export async function removeInstanceData(instance: HiddenInstance): Promise<void> {
   await deleteBlobsWithPrefix(versionPrefix(instance.key, instance.version));
+  if (instance.originalVersion !== undefined && instance.originalVersion !== instance.version) {
+    await deleteBlobsWithPrefix(versionPrefix(instance.key, instance.originalVersion));
+  }
   await deleteInstanceEntity(instance.key, instance.etag);
   await unindexInstance(instance.key, instance.version);
 }

@@ -1,4 +1,5 @@
 import { instanceKeyOf, type InstanceRecord } from '../storage/instanceRecords';
+import { originalVersionOf } from '../storage/replacementRecords';
 import { ensureDeleteEvent, finishDelete } from './deleteFinisher';
 
 /**
@@ -15,6 +16,7 @@ export async function resumeAbandonedDelete(record: InstanceRecord): Promise<boo
     key: instanceKeyOf(entity),
     version: entity.Version,
     etag,
+    originalVersion: originalVersionOf(entity),
   };
   await ensureDeleteEvent(instance, entity);
   await finishDelete(instance);

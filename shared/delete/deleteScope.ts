@@ -12,6 +12,8 @@ export interface DeleteCandidate {
   readonly key: InstanceKey;
   readonly version: string;
   readonly etag: string;
+  /** The original version a bulk update kept (docs/bulk-update.md): deleted too. */
+  readonly originalVersion?: string;
 }
 
 /** An instance this delete has hidden (`deleting`), with the ETag of that write. */
@@ -19,4 +21,5 @@ export interface HiddenInstance {
   readonly key: InstanceKey;
   readonly version: string;
   readonly etag: string;
+  readonly originalVersion?: string;
 }

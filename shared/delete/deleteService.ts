@@ -48,5 +48,5 @@ async function hideAndRecord(candidate: DeleteCandidate, leaseUntil: Date): Prom
   const etag = await hideInstance(candidate.key, candidate.etag, leaseUntil);
   if (etag === undefined) return undefined;
   await changeFeed().append({ action: 'delete', ...candidate.key, version: candidate.version });
-  return { key: candidate.key, version: candidate.version, etag };
+  return { key: candidate.key, version: candidate.version, etag, originalVersion: candidate.originalVersion };
 }

@@ -26,6 +26,7 @@ const ALLOWED_HEADERS = [
   'Range',
   'X-Requested-With',
   'x-ms-request-id',
+  'msdicom-request-original',
 ].join(', ');
 
 /** Response headers a browser script may read. */

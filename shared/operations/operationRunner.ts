@@ -142,10 +142,7 @@ function terminalState(
   now: Date,
 ): OperationState<unknown> {
   const status: OperationStatus = result.failure === undefined ? 'succeeded' : 'failed';
-  const results =
-    result.failure === undefined
-      ? result.results
-      : { ...(isObject(result.results) ? result.results : {}), errors: [result.failure] };
+  const results = result.failure === undefined ? result.results : withFailure(result.results, result.failure);
   return {
     ...state,
     status,
@@ -187,4 +184,11 @@ function clampPercent(value: number): number {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The results of a failed operation: `failure` in `errors`, after the errors the handler listed (bulk update lists several). */
+function withFailure(results: unknown, failure: string): Record<string, unknown> {
+  const base = isObject(results) ? results : {};
+  const listed = Array.isArray(base.errors) ? (base.errors as unknown[]) : [];
+  return { ...base, errors: listed.includes(failure) ? listed : [...listed, failure] };
 }

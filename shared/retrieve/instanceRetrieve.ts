@@ -19,6 +19,7 @@ import { notFound, type RetrieveScope } from './retrieveScope';
 import { planSyntax, type SyntaxPlan } from './syntaxPlan';
 import { isUidGrammar } from '../dicom/uid';
 import { getConfig } from '../config';
+import { asOriginal, ORIGINAL_COLUMNS } from './originalVersion';
 import { checkTranscodedFileSize, decodeInstance } from './decodedInstance';
 
 const DICOM = 'application/dicom';
@@ -29,12 +30,18 @@ interface PlannedInstance {
   readonly plan: SyntaxPlan;
 }
 
-export async function retrieveInstances(scope: RetrieveScope, accept: string | null): Promise<HttpResponseInit> {
+export async function retrieveInstances(
+  scope: RetrieveScope,
+  accept: string | null,
+  original = false,
+): Promise<HttpResponseInit> {
   const representation = negotiateInstances(accept, scope.level === 'instance');
   await ensureStorage();
   // The listing (keys and syntaxes only) comes first: a 404 or a 406 must be decided before any byte is sent.
   const planned: PlannedInstance[] = [];
-  for await (const instance of listVisibleInstances(scope, ['TransferSyntaxUID', 'FileSize'])) {
+  const columns = ['TransferSyntaxUID', 'FileSize', ...(original ? ORIGINAL_COLUMNS : [])];
+  for await (const listed of listVisibleInstances(scope, columns)) {
+    const instance = original ? asOriginal(listed) : listed;
     planned.push(planInstance(scope.studyInstanceUid, instance, representation.transferSyntax));
   }
   const first = planned[0];

@@ -12,6 +12,7 @@ import { metadataBlobOf } from './instanceKeys';
 import { acceptsGzip, encodedBody } from './jsonBody';
 import { matchesIfNoneMatch, metadataEtag } from './metadataEtag';
 import { mapOrdered } from './orderedConcurrency';
+import { asOriginal, ORIGINAL_COLUMNS, requestsOriginal } from './originalVersion';
 import { notFound, type RetrieveScope } from './retrieveScope';
 
 const DICOM_JSON = 'application/dicom+json';
@@ -22,6 +23,8 @@ export interface MetadataRequest {
   readonly accept: string | null;
   readonly ifNoneMatch: string | null;
   readonly acceptEncoding: string | null;
+  /** `msdicom-request-original: true` (originalVersion.ts). */
+  readonly original?: boolean;
 }
 
 export function metadataRequestFrom(request: HttpRequest): MetadataRequest {
@@ -29,6 +32,7 @@ export function metadataRequestFrom(request: HttpRequest): MetadataRequest {
     accept: request.headers.get('accept'),
     ifNoneMatch: request.headers.get('if-none-match'),
     acceptEncoding: request.headers.get('accept-encoding'),
+    original: requestsOriginal(request),
   };
 }
 
@@ -39,13 +43,16 @@ export async function retrieveMetadata(scope: RetrieveScope, request: MetadataRe
   await ensureStorage();
   // First pass: keys and versions only (cheap), for the 404, the ETag and a 304 without reading any metadata.
   const versions = new Map<string, string>();
-  for await (const row of listVisibleInstances(scope, [])) versions.set(row.rowKey, row.Version);
+  for await (const row of listVisibleInstances(scope, request.original === true ? ORIGINAL_COLUMNS : [])) {
+    versions.set(row.rowKey, (request.original === true ? asOriginal(row) : row).Version);
+  }
   if (versions.size === 0) throw notFound(scope.level);
   const etag = metadataEtag([...versions].map(([rowKey, Version]) => ({ rowKey, Version })));
   const cacheHeaders = { ETag: etag, 'Cache-Control': 'no-cache', Vary: 'Accept-Encoding' };
   if (matchesIfNoneMatch(request.ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders };
 
-  const { body, headers } = encodedBody(jsonArray(documents(scope, versions)), acceptsGzip(request.acceptEncoding));
+  const docs = documents(scope, versions, request.original === true);
+  const { body, headers } = encodedBody(jsonArray(docs), acceptsGzip(request.acceptEncoding));
   return { status: 200, headers: { 'Content-Type': DICOM_JSON, ...cacheHeaders, ...headers }, body };
 }
 
@@ -54,9 +61,14 @@ export async function retrieveMetadata(scope: RetrieveScope, request: MetadataRe
  * was computed from are sent, so a body never holds more than its ETag promises (an instance
  * stored between the passes waits for the next request).
  */
-function documents(scope: RetrieveScope, versions: ReadonlyMap<string, string>): AsyncGenerator<string | undefined> {
-  const rows = listVisibleInstances(scope, ['Metadata', 'MetadataInBlob']);
-  return mapOrdered(rows, BLOB_READ_CONCURRENCY, async (row: VisibleInstance) => {
+function documents(
+  scope: RetrieveScope,
+  versions: ReadonlyMap<string, string>,
+  original: boolean,
+): AsyncGenerator<string | undefined> {
+  const rows = listVisibleInstances(scope, ['Metadata', 'MetadataInBlob', ...(original ? ORIGINAL_COLUMNS : [])]);
+  return mapOrdered(rows, BLOB_READ_CONCURRENCY, async (listed: VisibleInstance) => {
+    const row = original ? asOriginal(listed) : listed;
     if (versions.get(row.rowKey) !== row.Version) return undefined;
     if (row.MetadataInBlob === true) return readBlobText(metadataBlobOf(scope.studyInstanceUid, row));
     return typeof row.Metadata === 'string' ? row.Metadata : '{}';

@@ -24,6 +24,59 @@ export function replacedVersionOf(entity: InstanceEntity): string | undefined {
 }
 
 /**
+ * The version a bulk update keeps as the instance's original (docs/bulk-update.md): set before the
+ * first update claims the instance, carried through every later replacement, deleted with it.
+ */
+export function originalVersionOf(entity: InstanceEntity): string | undefined {
+  const value = entity.OriginalVersion;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * What a replacement keeps of the entity it replaces: the original version, and, when `replacing`
+ * is the attempt a bulk update announced (`UpdatingVersion`), the operation it belongs to
+ * (`UpdateOperation`, which makes a re-run step skip the instance).
+ */
+export function carriedByReplacement(entity: InstanceEntity, replacing: string): Record<string, unknown> {
+  const original = originalVersionOf(entity);
+  return {
+    ...(original === undefined ? {} : { OriginalVersion: original }),
+    ...(entity.UpdatingVersion === replacing && typeof entity.UpdatingOperation === 'string'
+      ? { UpdateOperation: entity.UpdatingOperation }
+      : {}),
+  };
+}
+
+/**
+ * Announces a bulk update's attempt on a visible instance, while it is as read: the original
+ * version (if not set yet) and which operation and attempt version will replace it. Resolves with
+ * the new ETag, or undefined when the entity changed (412) or is gone.
+ */
+export async function announceUpdate(
+  record: InstanceRecord,
+  operationId: string,
+  version: string,
+): Promise<string | undefined> {
+  try {
+    const response = await table('instances').updateEntity(
+      {
+        partitionKey: record.entity.partitionKey,
+        rowKey: record.entity.rowKey,
+        OriginalVersion: originalVersionOf(record.entity) ?? record.entity.Version,
+        UpdatingOperation: operationId,
+        UpdatingVersion: version,
+      },
+      'Merge',
+      { etag: record.etag },
+    );
+    return response.etag;
+  } catch (error) {
+    if (isStorageStatus(error, 412, 404)) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Names `version` as the attempt replacing this `created` instance, under a lease, while the
  * entity is as read; resolves with the new ETag, or undefined when it changed (412) or is gone.
  */

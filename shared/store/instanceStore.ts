@@ -56,7 +56,10 @@ export interface StoreInstanceOptions {
   readonly commitGate?: (heldBytes: number) => Promise<void>;
   /** PUT (upsert): a visible instance is replaced instead of refused with 45070 (docs/lifecycle.md). */
   readonly upsert?: boolean;
-  /** A PUT replaced a visible instance: `replacedVersion`'s blobs are the caller's to remove after the answer. */
+  /**
+   * A PUT replaced a visible instance: `replacedVersion`'s blobs are the caller's to remove after
+   * the answer; not called when the replaced version is the original a bulk update keeps.
+   */
   readonly onReplaced?: (key: InstanceKey, replacedVersion: string) => void;
 }
 
@@ -186,6 +189,7 @@ export async function storeInstance(
   const lease = new LeaseKeeper(key, reserved.etag, options.leaseSeconds, reserved.leaseUntil);
   /** The version a PUT replaces: it stays visible, and indexed, until the new one is committed. */
   const replacing = reserved.kind === 'replacing' ? reserved.replacedVersion : undefined;
+  const carried = reserved.kind === 'replacing' ? reserved.carried : {};
   // Before the instance is visible, so a visible instance is always found by its SOP Instance UID;
   // started now, the instance being ours, so its round trip hides behind the upload's.
   const indexed = replacing === undefined ? indexInstance(key, version) : Promise.resolve();
@@ -238,11 +242,11 @@ export async function storeInstance(
     committed = true;
     if (replacing !== undefined) await pauseAt('upsert-after-commit');
     await lease.stop();
-    const visibleProperties = { ...properties, Sequence: event.sequence, StoredAt: event.timestamp };
+    const visibleProperties = { ...properties, ...carried, Sequence: event.sequence, StoredAt: event.timestamp };
     if (replacing === undefined) await makeVisible(key, lease.etag, version, visibleProperties);
     else {
       await completeReplacement(key, lease.etag, version, replacing, visibleProperties);
-      options.onReplaced?.(key, replacing);
+      if (replacing !== carried.OriginalVersion) options.onReplaced?.(key, replacing);
     }
     options.onVisible(key, {
       SeriesInstanceUID: key.seriesInstanceUid,

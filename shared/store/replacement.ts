@@ -17,7 +17,13 @@ import {
   type InstanceEntity,
   type InstanceRecord,
 } from '../storage/instanceRecords';
-import { clearReplacement, replacedVersionOf, replacingVersionOf } from '../storage/replacementRecords';
+import {
+  carriedByReplacement,
+  clearReplacement,
+  originalVersionOf,
+  replacedVersionOf,
+  replacingVersionOf,
+} from '../storage/replacementRecords';
 import { isStorageStatus } from '../storage/storageErrors';
 import { commitWindowOf } from './commitWindow';
 import { storedFileProperties } from './storedFileProperties';
@@ -99,6 +105,7 @@ async function rollReplacementForward(record: InstanceRecord, replacing: string,
       Sequence: commit.sequence,
       StoredAt: commit.timestamp,
       ReplacedVersion: entity.Version,
+      ...carriedByReplacement(entity, replacing),
       Recovered: true,
     });
   } catch (error) {
@@ -106,20 +113,28 @@ async function rollReplacementForward(record: InstanceRecord, replacing: string,
     if (isStorageStatus(error, 412, 404)) return;
     throw error;
   }
-  await finishReplaced(key, replacing, entity.Version);
+  await finishReplaced(key, replacing, entity.Version, originalVersionOf(entity));
 }
 
 /**
  * What is left after a replacement became visible: the SOP Instance UID index names the new
- * version, and the old version's blobs are gone. Idempotent.
+ * version, and the old version's blobs are gone, unless it is the original version a bulk update
+ * keeps (docs/bulk-update.md). Idempotent.
  */
-export async function finishReplaced(key: InstanceKey, version: string, replacedVersion: string): Promise<void> {
+export async function finishReplaced(
+  key: InstanceKey,
+  version: string,
+  replacedVersion: string,
+  originalVersion: string | undefined,
+): Promise<void> {
   await indexInstance(key, version);
-  await deleteBlobsWithPrefix(versionPrefix(key, replacedVersion));
+  if (replacedVersion !== originalVersion) await deleteBlobsWithPrefix(versionPrefix(key, replacedVersion));
 }
 
 /** For a visible instance found by recovery: finishes its replacement, if a PUT made it. */
 export async function finishReplacedEntity(entity: InstanceEntity): Promise<void> {
   const replaced = replacedVersionOf(entity);
-  if (replaced !== undefined) await finishReplaced(instanceKeyOf(entity), entity.Version, replaced);
+  if (replaced !== undefined) {
+    await finishReplaced(instanceKeyOf(entity), entity.Version, replaced, originalVersionOf(entity));
+  }
 }

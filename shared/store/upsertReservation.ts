@@ -1,14 +1,17 @@
 import type { InstanceKey } from '../storage/blobLayout';
 import { reserveInstance } from '../storage/instanceRecords';
-import { claimReplacement, replacingVersionOf } from '../storage/replacementRecords';
+import { carriedByReplacement, claimReplacement, replacingVersionOf } from '../storage/replacementRecords';
 import { leaseEnd } from './leaseKeeper';
 import { settleReplacing } from './replacement';
 import { reserveForStore, type StoreReservation } from './reservation';
 
 export type UpsertReservation =
   | StoreReservation
-  /** A visible instance is ours to replace; `replacedVersion` stays visible until the commit. */
-  | { kind: 'replacing'; etag: string; leaseUntil: Date; replacedVersion: string };
+  /**
+   * A visible instance is ours to replace; `replacedVersion` stays visible until the commit.
+   * `carried`: what the new version's entity keeps of the old one (replacementRecords.ts).
+   */
+  | { kind: 'replacing'; etag: string; leaseUntil: Date; replacedVersion: string; carried: Record<string, unknown> };
 
 const MAX_ROUNDS = 4;
 
@@ -41,7 +44,15 @@ export async function reserveForUpsert(
       continue;
     }
     const etag = await claimReplacement(record, version, leaseUntil, leaseSeconds);
-    if (etag !== undefined) return { kind: 'replacing', etag, leaseUntil, replacedVersion: record.entity.Version };
+    if (etag !== undefined) {
+      return {
+        kind: 'replacing',
+        etag,
+        leaseUntil,
+        replacedVersion: record.entity.Version,
+        carried: carriedByReplacement(record.entity, version),
+      };
+    }
   }
   return { kind: 'busy' };
 }
