@@ -12,6 +12,7 @@ import './functions/deleteStudy';
 import './functions/exportInstances';
 import './functions/getOperation';
 import './functions/health';
+import './functions/importFiles';
 import './functions/listPartitions';
 import './functions/publishDicomEvents';
 import './functions/requestWorkitemCancellation';
