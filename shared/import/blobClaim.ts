@@ -1,10 +1,10 @@
 import type { BlobClient, BlobLeaseClient } from '@azure/storage-blob';
 import { isStorageStatus } from '../storage/storageErrors';
 
-/** The longest fixed lease Blob Storage grants: what a crashed importer holds a file for at most. */
-export const CLAIM_SECONDS = 60;
+/** A fixed blob lease (15 to 60 s): the longest a crashed importer keeps a file from the next run. */
+export const CLAIM_SECONDS = 20;
 /** Renewed well before it runs out, while a large file streams. */
-const RENEW_MS = (CLAIM_SECONDS * 1000) / 3;
+const RENEW_MS = (CLAIM_SECONDS * 1000) / 4;
 
 /**
  * One importer's hold on an import blob: a blob lease, so that no two runs (other instances, an
