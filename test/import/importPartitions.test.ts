@@ -47,7 +47,10 @@ describe('bulk import into data partitions', () => {
 
   it('sends a file under an invalid partition name to the error container', async () => {
     const { errors } = importContainers(server.connectionString);
-    assert.deepEqual(await blobNames(errors), ['partitions/not valid!/c.dcm', 'partitions/not valid!/c.dcm.error.json']);
+    assert.deepEqual(await blobNames(errors), [
+      'partitions/not valid!/c.dcm',
+      'partitions/not valid!/c.dcm.error.json',
+    ]);
     const [message] = await errorMessages(server.connectionString);
     assert.match(String(message?.reason), /not a valid partition name/);
     assert.equal(await studies('Microsoft.Default', invalid), 0);
