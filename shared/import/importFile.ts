@@ -82,8 +82,18 @@ export async function importFile(
 async function storeFile(blob: BlobClient, file: ListedFile, log: (message: string) => void): Promise<ImportOutcome> {
   // Streamed: the SDK resumes a broken download where it stopped; the ETag pins the listed bytes.
   const download = await blob.download(0, undefined, { conditions: { ifMatch: file.etag }, maxRetryRequests: 5 });
-  const body = Readable.toWeb(download.readableStreamBody as Readable) as WebReadableStream<Uint8Array>;
-  const response = await storeInstances({
+  const source = download.readableStreamBody as Readable;
+  const body = Readable.toWeb(source) as WebReadableStream<Uint8Array>;
+  try {
+    return importOutcome(await storeFileBody(body, file, log));
+  } finally {
+    // A file refused early (not DICOM) is not read to its end: STOW drains a request body, we need not.
+    source.destroy();
+  }
+}
+
+function storeFileBody(body: WebReadableStream<Uint8Array>, file: ListedFile, log: (message: string) => void) {
+  return storeInstances({
     body,
     contentType: 'application/dicom',
     contentLength: String(file.bytes),
@@ -95,5 +105,4 @@ async function storeFile(blob: BlobClient, file: ListedFile, log: (message: stri
     // The host's request limit does not apply: nothing of the file goes through HTTP.
     maxBytes: Number.MAX_SAFE_INTEGER,
   });
-  return importOutcome(response);
 }
