@@ -1,10 +1,9 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { BlobClient } from '@azure/storage-blob';
 import { getConfig } from '../config';
 import { runInPartition } from '../partitions/partitionContext';
+import type { InstanceOutcome } from '../store/stowOutcome';
 import { storeInstances } from '../store/storeService';
 import { BlobClaim } from './blobClaim';
+import { importBody } from './importBody';
 import type { ImportStorage } from './importContainers';
 import { moveToErrors } from './importFailures';
 import { importOutcome, type ImportOutcome } from './importOutcome';
@@ -19,36 +18,68 @@ export interface ListedFile {
 
 export type FileResult = 'imported' | 'alreadyStored' | 'failed' | 'retry' | 'skipped';
 
+interface Claimed {
+  readonly file: ListedFile;
+  readonly claim: BlobClaim;
+}
+
 /**
- * Imports one file of the import container: claims it (a blob lease, renewed while it streams),
- * stores it through the STOW pipeline as one `application/dicom` body inside its data partition,
- * then deletes it, or moves it to the error container with the reason. A crash at any point leaves
- * the file in the import container for a later run: the store pipeline's own recovery settles a
- * half-stored instance, and a re-import of one that was stored answers 45070, which counts as done.
+ * Imports files of the import container that share a data partition (one large file, or a batch
+ * of small ones): claims each (a blob lease, renewed while it streams), stores them through the
+ * STOW pipeline in one call (one part per file, so that they commit together) inside their
+ * partition, then deletes each, or moves it to the error container with the reason. A crash at any
+ * point leaves the files in the import container for a later run: the store pipeline's own
+ * recovery settles a half-stored instance, and a re-import of one that was stored answers 45070,
+ * which counts as done.
  */
-export async function importFile(
+export async function importFiles(
+  storage: ImportStorage,
+  files: readonly ListedFile[],
+  log: (message: string) => void,
+): Promise<FileResult[]> {
+  const claimed: Claimed[] = [];
+  const results: FileResult[] = [];
+  for (const file of files) {
+    const claim = await BlobClaim.acquire(storage.imports.getBlobClient(file.name), file.etag).catch(() => undefined);
+    if (claim) claimed.push({ file, claim });
+    else results.push('skipped');
+  }
+  if (claimed.length === 0) return results;
+  let outcomes: ImportOutcome[];
+  let partitionName = '';
+  try {
+    const target = await importTarget(claimed[0]?.file.name ?? '');
+    if ('invalid' in target) {
+      outcomes = claimed.map(() => ({ kind: 'rejected', failureReason: undefined, reason: target.invalid }));
+    } else {
+      partitionName = target.partition.name;
+      outcomes = await runInPartition(target.partition, () => store(storage, claimed, log));
+    }
+  } catch (error) {
+    // Storage trouble: the files stay for a later run.
+    log(`Import of ${claimed.length} file(s) failed, will retry: ${String(error)}`);
+    await Promise.all(claimed.map(({ claim }) => claim.release()));
+    return [...results, ...claimed.map((): FileResult => 'retry')];
+  }
+  for (const [i, { file, claim }] of claimed.entries()) {
+    results.push(await settle(storage, file, claim, outcomes[i], partitionName, log));
+  }
+  return results;
+}
+
+async function settle(
   storage: ImportStorage,
   file: ListedFile,
+  claim: BlobClaim,
+  outcome: ImportOutcome | undefined,
+  partition: string,
   log: (message: string) => void,
 ): Promise<FileResult> {
   const blob = storage.imports.getBlobClient(file.name);
-  const claim = await BlobClaim.acquire(blob, file.etag);
-  if (!claim) return 'skipped';
   try {
-    const target = await importTarget(file.name);
-    if ('invalid' in target) {
-      await moveToErrors(storage, blob, claim, {
-        file: file.name,
-        partition: '',
-        failureReason: undefined,
-        reason: target.invalid,
-      });
-      return 'failed';
-    }
-    const outcome = await runInPartition(target.partition, () => storeFile(blob, file, log));
-    if (claim.lostError !== undefined) {
+    if (claim.lostError !== undefined || !outcome) {
       // Another run may have the file now: leave it; a re-import of a stored instance is a 45070.
-      log(`Import of ${file.name}: lease lost (${claim.lostError}); left for a later run`);
+      log(`Import of ${file.name}: lease lost (${claim.lostError ?? 'no outcome'}); left for a later run`);
       claim.stop();
       return 'retry';
     }
@@ -65,44 +96,49 @@ export async function importFile(
       case 'rejected':
         await moveToErrors(storage, blob, claim, {
           file: file.name,
-          partition: target.partition.name,
+          partition,
           failureReason: outcome.failureReason,
           reason: outcome.reason,
         });
         return 'failed';
     }
   } catch (error) {
-    // Storage trouble (or a crash-like failure): the file stays for a later run.
-    log(`Import of ${file.name} failed, will retry: ${String(error)}`);
+    log(`Import of ${file.name} could not be settled, will retry: ${String(error)}`);
     await claim.release();
     return 'retry';
   }
 }
 
-async function storeFile(blob: BlobClient, file: ListedFile, log: (message: string) => void): Promise<ImportOutcome> {
-  // Streamed: the SDK resumes a broken download where it stopped; the ETag pins the listed bytes.
-  const download = await blob.download(0, undefined, { conditions: { ifMatch: file.etag }, maxRetryRequests: 5 });
-  const source = download.readableStreamBody as Readable;
-  const body = Readable.toWeb(source) as WebReadableStream<Uint8Array>;
+/** The files' outcomes in order, from one call of the STOW pipeline. */
+async function store(
+  storage: ImportStorage,
+  claimed: readonly Claimed[],
+  log: (message: string) => void,
+): Promise<ImportOutcome[]> {
+  const files = claimed.map((c) => c.file);
+  const body = importBody(storage.imports, files);
+  let outcomes: readonly InstanceOutcome[] = [];
   try {
-    return importOutcome(await storeFileBody(body, file, log));
+    await storeInstances({
+      body: body.body,
+      contentType: body.contentType,
+      contentLength: null,
+      accept: null,
+      apiVersion: 'v2',
+      versionBaseUrl: `${getConfig().store.publicBaseUrl ?? 'http://localhost'}/v2`,
+      studyInstanceUid: undefined,
+      log,
+      // The host's request limit does not apply: nothing of the files goes through HTTP.
+      maxBytes: Number.MAX_SAFE_INTEGER,
+      onOutcomes: (found) => (outcomes = found),
+    });
   } finally {
     // A file refused early (not DICOM) is not read to its end: STOW drains a request body, we need not.
-    source.destroy();
+    body.destroy();
   }
-}
-
-function storeFileBody(body: WebReadableStream<Uint8Array>, file: ListedFile, log: (message: string) => void) {
-  return storeInstances({
-    body,
-    contentType: 'application/dicom',
-    contentLength: String(file.bytes),
-    accept: null,
-    apiVersion: 'v2',
-    versionBaseUrl: `${getConfig().store.publicBaseUrl ?? 'http://localhost'}/v2`,
-    studyInstanceUid: undefined,
-    log,
-    // The host's request limit does not apply: nothing of the file goes through HTTP.
-    maxBytes: Number.MAX_SAFE_INTEGER,
-  });
+  // One outcome per part; a single empty body is STOW's 204 (no outcome).
+  if (files.length > 1 && outcomes.length !== files.length) {
+    throw new Error(`${outcomes.length} outcomes for ${files.length} files`);
+  }
+  return files.map((_, i) => importOutcome(outcomes[i]));
 }

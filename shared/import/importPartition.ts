@@ -5,6 +5,13 @@ import { ensurePartition } from '../partitions/partitionRegistry';
 /** With data partitions on, `partitions/{name}/…` in the import container names the file's partition. */
 export const PARTITION_PREFIX = 'partitions/';
 
+/** What files sharing a partition have in common: the name their prefix gives, or '' (the default partition). */
+export function partitionGroup(blobName: string): string {
+  if (!getConfig().storage.dataPartitions || !blobName.startsWith(PARTITION_PREFIX)) return '';
+  const rest = blobName.slice(PARTITION_PREFIX.length);
+  return rest.slice(0, Math.max(0, rest.indexOf('/')));
+}
+
 /** The partition a file imports into, or why it cannot be imported (docs/import.md). */
 export type ImportTarget = { readonly partition: Partition } | { readonly invalid: string };
 

@@ -1,18 +1,24 @@
 import { getConfig } from '../config';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { importStorage } from './importContainers';
-import { importFile, type FileResult, type ListedFile } from './importFile';
+import { importFiles, type FileResult, type ListedFile } from './importFile';
+import { partitionGroup } from './importPartition';
 
 export type ImportRunResult = Record<FileResult, number> & { listed: number; bytes: number };
 
 /** Names asked for per List Blobs call: one call for an idle container, a few for a full run. */
 const LIST_PAGE = 1000;
+/** Files up to this size are stored together, as a multipart STOW's parts; larger ones alone. */
+const SMALL_FILE_BYTES = 8 * 1024 * 1024;
+const BATCH_FILES = 50;
+const BATCH_BYTES = 32 * 1024 * 1024;
 
 /**
  * One timer run of bulk import (docs/import.md): lists the import container from the start and
  * imports what it finds, bounded by DICOM_IMPORT_MAX_FILES_PER_RUN and DICOM_IMPORT_MAX_BYTES_PER_RUN
- * (at least one file, whatever its size), DICOM_IMPORT_CONCURRENCY at a time. Files another run
- * holds (leased) are passed over; what is left waits for the next run.
+ * (at least one file, whatever its size): small files of one partition in batches (one store call
+ * each, so that they commit together), large ones alone, DICOM_IMPORT_CONCURRENCY batches at a time.
+ * Files another run holds (leased) are passed over; what is left waits for the next run.
  */
 export async function runImport(log: (message: string) => void): Promise<ImportRunResult> {
   const { maxFilesPerRun, maxBytesPerRun, concurrency } = getConfig().import;
@@ -31,8 +37,33 @@ export async function runImport(log: (message: string) => void): Promise<ImportR
     }
   }
   const result: ImportRunResult = { listed, bytes, imported: 0, alreadyStored: 0, failed: 0, retry: 0, skipped: 0 };
-  await mapConcurrently(files, concurrency, async (file) => {
-    result[await importFile(storage, file, log)] += 1;
+  await mapConcurrently(batches(files), concurrency, async (batch) => {
+    for (const outcome of await importFiles(storage, batch, log)) result[outcome] += 1;
   });
+  return result;
+}
+
+function batches(files: readonly ListedFile[]): ListedFile[][] {
+  const result: ListedFile[][] = [];
+  const open = new Map<string, { files: ListedFile[]; bytes: number }>();
+  for (const file of files) {
+    if (file.bytes > SMALL_FILE_BYTES) {
+      result.push([file]);
+      continue;
+    }
+    const group = partitionGroup(file.name);
+    let batch = open.get(group);
+    if (batch && (batch.files.length >= BATCH_FILES || batch.bytes + file.bytes > BATCH_BYTES)) {
+      result.push(batch.files);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = { files: [], bytes: 0 };
+      open.set(group, batch);
+    }
+    batch.files.push(file);
+    batch.bytes += file.bytes;
+  }
+  for (const batch of open.values()) result.push(batch.files);
   return result;
 }

@@ -36,6 +36,8 @@ export interface StowRequest {
   readonly upsert?: boolean;
   /** Bulk import: its own byte limit instead of DICOM_MAX_REQUEST_BYTES (docs/import.md). */
   readonly maxBytes?: number;
+  /** Bulk import: each part's outcome, in the parts' order, before the response is built. */
+  readonly onOutcomes?: (outcomes: readonly InstanceOutcome[]) => void;
 }
 
 const DICOM_JSON = 'application/dicom+json';
@@ -170,6 +172,7 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   // Also after a failed request: what became visible must be searchable.
   await refreshSearch(visible, replaced, markers, request.log);
   if (failure) throw asServiceUnavailable(failure.error, 'store');
+  request.onOutcomes?.(outcomes);
   return buildStowResponse(outcomes, {
     versionBaseUrl: request.versionBaseUrl,
     requestStudyInstanceUid: request.studyInstanceUid,
