@@ -22,7 +22,9 @@ describe('bulk import into data partitions', () => {
     await dropFiles(
       imports,
       new Map([
+        // Two files: one multipart store call inside the partition.
         ['partitions/alpha/a.dcm', makeDicom({ studyInstanceUid: inAlpha })],
+        ['partitions/alpha/a2.dcm', makeDicom({ studyInstanceUid: inAlpha })],
         ['b.dcm', makeDicom({ studyInstanceUid: inDefault })],
         ['partitions/not valid!/c.dcm', makeDicom({ studyInstanceUid: invalid })],
       ]),
@@ -31,15 +33,16 @@ describe('bulk import into data partitions', () => {
   });
   after(() => server.stop());
 
+  /** Instances of the study in the partition. */
   const studies = async (partition: string, study: string): Promise<number> => {
-    const response = await fetch(`${server.baseUrl}/v2/partitions/${partition}/studies?StudyInstanceUID=${study}`);
+    const response = await fetch(`${server.baseUrl}/v2/partitions/${partition}/studies/${study}/instances`);
     if (response.status === 204) return 0;
     assert.equal(response.status, 200);
     return ((await response.json()) as DicomJsonDataset[]).length;
   };
 
   it('imports each file into the partition its prefix names, else the default one', async () => {
-    assert.equal(await studies('alpha', inAlpha), 1);
+    assert.equal(await studies('alpha', inAlpha), 2);
     assert.equal(await studies('Microsoft.Default', inAlpha), 0);
     assert.equal(await studies('Microsoft.Default', inDefault), 1);
     assert.equal(await studies('alpha', inDefault), 0);
