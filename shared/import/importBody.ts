@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ContainerClient } from '@azure/storage-blob';
-import type { ListedFile } from './importFile';
+import type { ListedFile } from './importBatch';
 
 /** A request body for the STOW pipeline made of import files, each streamed when its turn comes. */
 export interface ImportBody {

@@ -1,7 +1,7 @@
 import { getConfig } from '../config';
 import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { importStorage } from './importContainers';
-import { importFiles, type FileResult, type ListedFile } from './importFile';
+import { importBatch, type FileResult, type ListedFile } from './importBatch';
 import { partitionGroup } from './importPartition';
 
 export type ImportRunResult = Record<FileResult, number> & { listed: number; bytes: number };
@@ -38,7 +38,7 @@ export async function runImport(log: (message: string) => void): Promise<ImportR
   }
   const result: ImportRunResult = { listed, bytes, imported: 0, alreadyStored: 0, failed: 0, retry: 0, skipped: 0 };
   await mapConcurrently(batches(files), concurrency, async (batch) => {
-    for (const outcome of await importFiles(storage, batch, log)) result[outcome] += 1;
+    for (const outcome of await importBatch(storage, batch, log)) result[outcome] += 1;
   });
   return result;
 }

@@ -32,7 +32,7 @@ interface Claimed {
  * recovery settles a half-stored instance, and a re-import of one that was stored answers 45070,
  * which counts as done.
  */
-export async function importFiles(
+export async function importBatch(
   storage: ImportStorage,
   files: readonly ListedFile[],
   log: (message: string) => void,
