@@ -1,12 +1,13 @@
 /**
  * Bulk import throughput beside STOW (issue 19, docs/import.md): `--files` small files of `--kib`
- * KiB are stored with STOW (one `application/dicom` request per file, as many at once as the
- * importer runs), then the same number of new files are dropped into the import container and
- * imported by running the import timer until the container is empty. Then one `--large-mib` file
+ * KiB (`--per-study` to a study) are stored with STOW twice over, one `application/dicom` request
+ * per file and multipart requests of 50 files (as `npm run upload` sends), as many requests at once
+ * as the importer runs store calls; then the same number of new files are dropped into the import
+ * container and imported by running the import timer until the container is empty. Then one `--large-mib` file
  * (default 1 GiB, streamed into the container, never built in memory) is imported alone while the
  * process's peak RSS is sampled: the host and worker run in this process, Azurite in its own.
  *
- *   npm run bench:import -- [--files 1000] [--kib 16] [--large-mib 1024]
+ *   npm run bench:import -- [--files 1000] [--kib 16] [--per-study 50] [--large-mib 1024]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { getConfig, resetConfig } from '../shared/config';
 import { resetClients } from '../shared/storage/clients';
 import { ensureStorage } from '../shared/storage/provision';
 import { makeDicom, newUid } from '../test/support/dicomFactory';
+import { stowFiles } from '../test/support/stowClient';
 import { startBenchFunctionsHost } from './benchHost';
 import { numberAtLeast } from './cliArgs';
 
@@ -33,11 +35,13 @@ async function main(): Promise<void> {
     options: {
       files: { type: 'string', default: '1000' },
       kib: { type: 'string', default: '16' },
+      'per-study': { type: 'string', default: '50' },
       'large-mib': { type: 'string', default: '1024' },
     },
   });
   const count = Math.floor(numberAtLeast('files', values.files, 1));
   const kib = numberAtLeast('kib', values.kib, 0);
+  const perStudy = Math.floor(numberAtLeast('per-study', values['per-study'], 1));
   const largeMiB = Math.floor(numberAtLeast('large-mib', values['large-mib'], 0));
   // On disk: a 1 GiB file twice (import container, then stored) is too much for an in-memory Azurite.
   const location = await mkdtemp(path.join(tmpdir(), 'bench-import-'));
@@ -57,13 +61,18 @@ async function main(): Promise<void> {
       getConfig().import.container,
     );
     await imports.createIfNotExists();
-    const files = () =>
-      Array.from({ length: count }, () => makeDicom({ studyInstanceUid: newUid(), pixelDataBytes: kib * 1024 }));
+    const files = () => {
+      let study = newUid();
+      return Array.from({ length: count }, (_, i) => {
+        if (i % perStudy === 0) study = newUid();
+        return makeDicom({ studyInstanceUid: study, pixelDataBytes: kib * 1024 });
+      });
+    };
 
-    const stowFiles = files();
-    const bytes = stowFiles.reduce((sum, f) => sum + f.length, 0);
+    const singles = files();
+    const bytes = singles.reduce((sum, f) => sum + f.length, 0);
     const stowStart = performance.now();
-    await mapConcurrently(stowFiles, concurrency, async (file) => {
+    await mapConcurrently(singles, concurrency, async (file) => {
       const response = await fetch(`${url}/v2/studies`, {
         method: 'POST',
         headers: { 'content-type': 'application/dicom' },
@@ -73,6 +82,15 @@ async function main(): Promise<void> {
       await response.arrayBuffer();
     });
     const stowSeconds = (performance.now() - stowStart) / 1000;
+
+    const batched = files();
+    const batches = Array.from({ length: Math.ceil(count / 50) }, (_, i) => batched.slice(i * 50, i * 50 + 50));
+    const multipartStart = performance.now();
+    await mapConcurrently(batches, concurrency, async (batch) => {
+      const reply = await stowFiles(`${url}/v2/studies`, batch);
+      if (reply.status !== 200) throw new Error(`STOW answered ${reply.status}`);
+    });
+    const multipartSeconds = (performance.now() - multipartStart) / 1000;
 
     const dropped = files();
     await mapConcurrently(dropped, 16, (file, index) =>
@@ -84,8 +102,13 @@ async function main(): Promise<void> {
 
     const rate = (n: number, b: number, seconds: number) =>
       `${(n / seconds).toFixed(1)} files/s, ${(b / MB / seconds).toFixed(1)} MB/s`;
-    console.log(`${count} files of ${(bytes / count / 1024).toFixed(0)} KiB, ${concurrency} at a time`);
+    console.log(
+      `${count} files of ${(bytes / count / 1024).toFixed(0)} KiB, ${perStudy} to a study, ${concurrency} requests or store calls at a time`,
+    );
     console.log(`STOW (one request per file): ${stowSeconds.toFixed(1)} s, ${rate(count, bytes, stowSeconds)}`);
+    console.log(
+      `STOW (50 files per request):  ${multipartSeconds.toFixed(1)} s, ${rate(count, bytes, multipartSeconds)}`,
+    );
     console.log(
       `bulk import (${runs} timer runs):  ${importSeconds.toFixed(1)} s, ${rate(count, bytes, importSeconds)}`,
     );

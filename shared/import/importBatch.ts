@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../changefeed/mapConcurrently';
 import { getConfig } from '../config';
 import { runInPartition } from '../partitions/partitionContext';
 import type { InstanceOutcome } from '../store/stowOutcome';
@@ -18,6 +19,9 @@ export interface ListedFile {
 
 export type FileResult = 'imported' | 'alreadyStored' | 'failed' | 'retry' | 'skipped';
 
+/** Lease and delete calls of one batch in flight at once. */
+const CALL_CONCURRENCY = 8;
+
 interface Claimed {
   readonly file: ListedFile;
   readonly claim: BlobClaim;
@@ -37,13 +41,16 @@ export async function importBatch(
   files: readonly ListedFile[],
   log: (message: string) => void,
 ): Promise<FileResult[]> {
+  const claims = await mapConcurrently(files, CALL_CONCURRENCY, (file) =>
+    BlobClaim.acquire(storage.imports.getBlobClient(file.name), file.etag).catch(() => undefined),
+  );
   const claimed: Claimed[] = [];
   const results: FileResult[] = [];
-  for (const file of files) {
-    const claim = await BlobClaim.acquire(storage.imports.getBlobClient(file.name), file.etag).catch(() => undefined);
+  files.forEach((file, i) => {
+    const claim = claims[i];
     if (claim) claimed.push({ file, claim });
     else results.push('skipped');
-  }
+  });
   if (claimed.length === 0) return results;
   let outcomes: ImportOutcome[];
   let partitionName = '';
@@ -61,10 +68,10 @@ export async function importBatch(
     await Promise.all(claimed.map(({ claim }) => claim.release()));
     return [...results, ...claimed.map((): FileResult => 'retry')];
   }
-  for (const [i, { file, claim }] of claimed.entries()) {
-    results.push(await settle(storage, file, claim, outcomes[i], partitionName, log));
-  }
-  return results;
+  const settled = await mapConcurrently([...claimed.entries()], CALL_CONCURRENCY, ([i, { file, claim }]) =>
+    settle(storage, file, claim, outcomes[i], partitionName, log),
+  );
+  return [...results, ...settled];
 }
 
 async function settle(
