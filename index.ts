@@ -17,6 +17,7 @@ import './functions/extendedQueryTagOperations';
 import './functions/getExtendedQueryTag';
 import './functions/getOperation';
 import './functions/health';
+import './functions/importFiles';
 import './functions/listExtendedQueryTagErrors';
 import './functions/listExtendedQueryTags';
 import './functions/listPartitions';

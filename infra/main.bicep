@@ -290,6 +290,35 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'DICOM_PUBLIC_BASE_URL'
           value: publicBaseUrl
         }
+        // Bulk import (docs/import.md): files dropped into a container of this account.
+        {
+          name: 'DICOM_IMPORT_ENABLED'
+          value: 'true'
+        }
+        {
+          name: 'DICOM_IMPORT_CONTAINER'
+          value: 'dicom-import'
+        }
+        {
+          name: 'DICOM_IMPORT_ERROR_CONTAINER'
+          value: 'dicom-import-errors'
+        }
+        {
+          name: 'DICOM_IMPORT_ERROR_QUEUE'
+          value: 'dicom-import-errors'
+        }
+        {
+          name: 'DICOM_IMPORT_MAX_FILES_PER_RUN'
+          value: '500'
+        }
+        {
+          name: 'DICOM_IMPORT_MAX_BYTES_PER_RUN'
+          value: '8589934592'
+        }
+        {
+          name: 'DICOM_IMPORT_CONCURRENCY'
+          value: '8'
+        }
         // DICOM events (docs/lifecycle.md): the change feed published to Event Grid or a queue.
         {
           name: 'DICOM_EVENTS_ENABLED'

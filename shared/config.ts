@@ -75,8 +75,27 @@ export interface EventsConfig {
   readonly localPauseAt: string | undefined;
 }
 
+/** Bulk import (docs/import.md): files dropped into a container of the server's storage account. */
+export interface ImportConfig {
+  /** DICOM_IMPORT_ENABLED (default true): false leaves the import container alone. */
+  readonly enabled: boolean;
+  /** DICOM_IMPORT_CONTAINER (default `dicom-import`): where files are dropped. */
+  readonly container: string;
+  /** DICOM_IMPORT_ERROR_CONTAINER (default `dicom-import-errors`): where files that failed go, with the reason. */
+  readonly errorContainer: string;
+  /** DICOM_IMPORT_ERROR_QUEUE (default `dicom-import-errors`): one message per failed file. */
+  readonly errorQueue: string;
+  /** DICOM_IMPORT_MAX_FILES_PER_RUN: files one timer run claims at most. */
+  readonly maxFilesPerRun: number;
+  /** DICOM_IMPORT_MAX_BYTES_PER_RUN: bytes one timer run claims at most (one file always, whatever its size). */
+  readonly maxBytesPerRun: number;
+  /** DICOM_IMPORT_CONCURRENCY: files imported at once by one run. */
+  readonly concurrency: number;
+}
+
 export interface AppConfig {
   readonly storage: StorageConfig;
+  readonly import: ImportConfig;
   readonly export: ExportConfig;
   readonly operations: OperationsConfig;
   readonly events: EventsConfig;
@@ -193,6 +212,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 30, 10, 86_400, problems),
       publicBaseUrl: baseUrl(env, 'DICOM_PUBLIC_BASE_URL', problems),
     },
+    import: {
+      enabled: nonEmpty(env.DICOM_IMPORT_ENABLED) === undefined || flag(env, 'DICOM_IMPORT_ENABLED', problems),
+      container: containerName(env, 'DICOM_IMPORT_CONTAINER', 'dicom-import', problems),
+      errorContainer: containerName(env, 'DICOM_IMPORT_ERROR_CONTAINER', 'dicom-import-errors', problems),
+      errorQueue: queueName(env, 'DICOM_IMPORT_ERROR_QUEUE', 'dicom-import-errors', problems),
+      maxFilesPerRun: integer(env, 'DICOM_IMPORT_MAX_FILES_PER_RUN', 500, 1, 100_000, problems),
+      maxBytesPerRun: integer(env, 'DICOM_IMPORT_MAX_BYTES_PER_RUN', 8 * GiB, MiB, Number.MAX_SAFE_INTEGER, problems),
+      concurrency: integer(env, 'DICOM_IMPORT_CONCURRENCY', 8, 1, 64, problems),
+    },
     search: { costHeader: flag(env, 'DICOM_SEARCH_COST_HEADER', problems) },
     export: {
       enabled: nonEmpty(env.DICOM_EXPORT_ENABLED) === undefined || flag(env, 'DICOM_EXPORT_ENABLED', problems),
@@ -212,6 +240,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}.`);
   }
   return config;
+}
+
+/** A blob container name: 3 to 63 lowercase letters, digits and single hyphens. */
+function containerName(env: NodeJS.ProcessEnv, name: string, fallback: string, problems: string[]): string {
+  const value = nonEmpty(env[name]) ?? fallback;
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value))
+    problems.push(`${name} "${value}" is not a valid container name`);
+  return value;
 }
 
 /** A Storage Queue name: 3 to 63 lowercase letters, digits and single hyphens. */

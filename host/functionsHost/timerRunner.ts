@@ -44,20 +44,29 @@ export function startTimers(
   };
 }
 
+/** One run of a timer function through the worker, as the schedule runs it (tests call it directly). */
+export async function invokeTimer(
+  worker: NodeWorker,
+  timer: IndexedTriggerFunction,
+  invocationId: string = randomUUID(),
+): Promise<void> {
+  await worker.invoke({
+    invocationId,
+    functionId: timer.id,
+    inputData: [
+      {
+        name: timer.triggerName,
+        data: { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) },
+      },
+    ],
+    triggerMetadata: {},
+  });
+}
+
 async function runOnce(worker: NodeWorker, timer: IndexedTriggerFunction, due: Date, log: WorkerLogger): Promise<void> {
   const invocationId = randomUUID();
   try {
-    await worker.invoke({
-      invocationId,
-      functionId: timer.id,
-      inputData: [
-        {
-          name: timer.triggerName,
-          data: { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) },
-        },
-      ],
-      triggerMetadata: {},
-    });
+    await invokeTimer(worker, timer, invocationId);
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     log({

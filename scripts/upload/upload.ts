@@ -2,11 +2,13 @@
  * `npm run upload -- <folder or files> --url <service>`: sends a folder of DICOM files with STOW-RS
  * (docs/lifecycle.md, "Upload tool"): several requests at once, small files in multipart batches,
  * retries with backoff on 503/429, resume by asking the server what it already has, and a progress
- * bar. A file above the server's request limit is reported (413) and the rest goes on.
+ * bar. A file above the server's request limit is reported (413) and the rest goes on, or, given
+ * the import container, written there for the server's bulk import (docs/import.md).
  */
 import { mapConcurrently } from '../../shared/changefeed/mapConcurrently';
 import { alreadyStored } from './existingInstances';
 import { identify, listFiles, type DicomFile, type Skipped } from './fileScan';
+import { importContainer, importLargeFile } from './importUpload';
 import { ProgressBar, type Progress } from './progressBar';
 import { sendBatch, type FileOutcome } from './stowSender';
 import { parseUploadArgs, type UploadOptions } from './uploadArgs';
@@ -18,6 +20,8 @@ export interface UploadSummary {
   alreadyThere: number;
   notDicom: number;
   tooLarge: number;
+  /** Above the request limit, written to the import container and found by QIDO afterwards. */
+  imported: number;
   failed: number;
   requests: number;
   retriedRequests: number;
@@ -50,6 +54,7 @@ export async function upload(options: UploadOptions, log: (line: string) => void
     alreadyThere: existing.size,
     notDicom: paths.length - dicom.length,
     tooLarge: 0,
+    imported: 0,
     failed: 0,
     requests: 0,
     retriedRequests: 0,
@@ -68,6 +73,8 @@ export async function upload(options: UploadOptions, log: (line: string) => void
   const bar = new ProgressBar(progress, process.stderr, !options.quiet);
   bar.start();
 
+  const imports = importContainer(options.importTarget);
+  const toImport: DicomFile[] = [];
   const queue: Job[] = batches(toSend, options).map((files) => ({ files, round: 0 }));
   const worker = async (): Promise<void> => {
     for (let job = queue.shift(); job; job = queue.shift()) {
@@ -86,7 +93,8 @@ export async function upload(options: UploadOptions, log: (line: string) => void
       let busy = false;
       for (const [file, outcome] of result.outcomes) {
         if (outcome.kind === 'retry') busy = true;
-        if (settle(file, outcome, job, again, summary, log)) {
+        if (outcome.kind === 'tooLarge' && job.files.length === 1 && imports) toImport.push(file);
+        else if (settle(file, outcome, job, again, summary, log)) {
           progress.filesDone += 1;
           if (outcome.kind !== 'stored' && outcome.kind !== 'exists') progress.failed += 1;
         }
@@ -102,6 +110,25 @@ export async function upload(options: UploadOptions, log: (line: string) => void
   // run rounds until nothing is left.
   while (queue.length > 0) {
     await Promise.all(Array.from({ length: Math.min(options.concurrency, queue.length) }, () => worker()));
+  }
+  // One at a time: each is large, and the server imports them one run after the other anyway.
+  for (const file of toImport) {
+    if (!imports) break;
+    log(`importing ${file.path} (${file.size} bytes) through ${imports.containerName}`);
+    const result = await importLargeFile(
+      file,
+      imports,
+      options.baseUrl,
+      options.token,
+      options.importTarget.waitSeconds,
+    );
+    progress.filesDone += 1;
+    if (result.kind === 'imported') summary.imported += 1;
+    else {
+      summary.failed += 1;
+      progress.failed += 1;
+      log(`failed: ${file.path}: ${result.reason}`);
+    }
   }
   bar.stop();
   summary.bytesSent = progress.bytesSent;
@@ -183,7 +210,7 @@ async function main(): Promise<void> {
   if (options.json) console.log(JSON.stringify(summary));
   else {
     console.log(
-      `${summary.stored} stored, ${summary.alreadyThere} already on the server, ${summary.tooLarge} too large, ` +
+      `${summary.stored} stored, ${summary.imported} imported, ${summary.alreadyThere} already on the server, ${summary.tooLarge} too large, ` +
         `${summary.failed} failed, ${summary.notDicom} not DICOM; ${summary.requests} requests ` +
         `(${summary.retriedRequests} retried) in ${summary.seconds.toFixed(1)} s, ${rate.toFixed(1)} MiB/s`,
     );

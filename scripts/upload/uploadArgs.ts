@@ -1,4 +1,5 @@
 /** The upload tool's command line (docs/lifecycle.md, "Upload tool"). */
+import type { ImportTargetOptions } from './importUpload';
 
 export interface UploadOptions {
   readonly paths: readonly string[];
@@ -16,6 +17,8 @@ export interface UploadOptions {
   /** Print the summary as JSON on stdout. */
   readonly json: boolean;
   readonly quiet: boolean;
+  /** Where files above the server's request limit go instead (bulk import, docs/import.md). */
+  readonly importTarget: ImportTargetOptions;
 }
 
 export const USAGE = `Usage: npm run upload -- <folder or files...> --url <service URL> [options]
@@ -30,7 +33,12 @@ Sends DICOM files (folders are walked) with STOW-RS, small files in multipart ba
   --no-skip            send everything, without asking the server what it has
   --token TOKEN        bearer token (or DICOM_TOKEN in the environment)
   --json               print the summary as JSON
-  --quiet              no progress bar`;
+  --quiet              no progress bar
+Files above the server's request limit (413) go to its bulk import container when given one:
+  --import-connection-string CS   the server's storage account (or DICOM_IMPORT_CONNECTION_STRING)
+  --import-container NAME         the import container with a connection string (default dicom-import)
+  --import-sas-url URL            or the import container's URL with a SAS (create and write)
+  --import-wait N                 seconds to wait for each imported file to be searchable (default 600)`;
 
 export function parseUploadArgs(argv: readonly string[], env: NodeJS.ProcessEnv): UploadOptions {
   const paths: string[] = [];
@@ -44,6 +52,10 @@ export function parseUploadArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   let token = env.DICOM_TOKEN?.trim() || undefined;
   let json = false;
   let quiet = false;
+  let importConnectionString = env.DICOM_IMPORT_CONNECTION_STRING?.trim() || undefined;
+  let importSasUrl: string | undefined;
+  let importContainer = 'dicom-import';
+  let importWait = 600;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = (): string => {
@@ -82,6 +94,18 @@ export function parseUploadArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
       case '--quiet':
         quiet = true;
         break;
+      case '--import-connection-string':
+        importConnectionString = value();
+        break;
+      case '--import-container':
+        importContainer = value();
+        break;
+      case '--import-sas-url':
+        importSasUrl = sasUrl(value());
+        break;
+      case '--import-wait':
+        importWait = whole(arg, value(), 1, 86_400);
+        break;
       case '--help':
       case '-h':
         throw new Error(USAGE);
@@ -103,7 +127,26 @@ export function parseUploadArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     token,
     json,
     quiet,
+    importTarget: {
+      connectionString: importConnectionString,
+      sasUrl: importSasUrl,
+      container: importContainer,
+      waitSeconds: importWait,
+    },
   };
+}
+
+function sasUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('--import-sas-url must be a container URL with a SAS.');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !url.search) {
+    throw new Error('--import-sas-url must be an http(s) container URL with a SAS query.');
+  }
+  return raw;
 }
 
 function whole(name: string, text: string, min: number, max: number): number {

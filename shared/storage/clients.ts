@@ -115,6 +115,14 @@ function partitionClients(key: number): PartitionClients {
   return found;
 }
 
+/**
+ * A container of the service's storage account by its full name, outside the partition layout
+ * (the bulk import containers, docs/import.md).
+ */
+export function accountContainer(name: string): ContainerClient {
+  return getClients().blobService.getContainerClient(name);
+}
+
 /** The client of one of the service's queues by its full name (queues take no prefix). Created once. */
 export function queueNamed(name: string): QueueClient {
   const current = getClients();

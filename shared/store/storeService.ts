@@ -34,6 +34,10 @@ export interface StowRequest {
   readonly log: (message: string) => void;
   /** PUT: replaces visible instances instead of refusing them with 45070 (docs/lifecycle.md). */
   readonly upsert?: boolean;
+  /** Bulk import: its own byte limit instead of DICOM_MAX_REQUEST_BYTES (docs/import.md). */
+  readonly maxBytes?: number;
+  /** Bulk import: each part's outcome, in the parts' order, before the response is built. */
+  readonly onOutcomes?: (outcomes: readonly InstanceOutcome[]) => void;
 }
 
 const DICOM_JSON = 'application/dicom+json';
@@ -47,7 +51,8 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   if (!acceptsMediaType(request.accept, DICOM_JSON)) {
     throw new NotAcceptableError(`STOW-RS responds with ${DICOM_JSON}; the Accept header does not allow it.`);
   }
-  const { maxRequestBytes, maxHeaderBytes, maxParts, leaseSeconds } = getConfig().store;
+  const { maxHeaderBytes, maxParts, leaseSeconds } = getConfig().store;
+  const maxRequestBytes = request.maxBytes ?? getConfig().store.maxRequestBytes;
   const mediaType = request.contentType ? parseMediaType(request.contentType) : undefined;
   if (!mediaType) {
     throw new UnsupportedMediaTypeError(
@@ -167,6 +172,7 @@ export async function storeInstances(request: StowRequest): Promise<StowResponse
   // Also after a failed request: what became visible must be searchable.
   await refreshSearch(visible, replaced, markers, request.log);
   if (failure) throw asServiceUnavailable(failure.error, 'store');
+  request.onOutcomes?.(outcomes);
   return buildStowResponse(outcomes, {
     versionBaseUrl: request.versionBaseUrl,
     requestStudyInstanceUid: request.studyInstanceUid,
@@ -261,7 +267,7 @@ function discardRest(source: Readable, body: ByteLimit): void {
 
 /** What a client over the request limit can do instead. */
 const SPLIT_ADVICE =
-  'Send the instances in several requests, each under the limit; a single instance larger than the limit cannot be stored through STOW-RS on this service (see docs/limits.md).';
+  'Send the instances in several requests, each under the limit; a single instance larger than the limit can be imported instead by writing it to the bulk import container (see docs/import.md and docs/limits.md).';
 
 /** Counts body bytes as they stream and fails the request once it passes the limit. */
 class ByteLimit extends Transform {

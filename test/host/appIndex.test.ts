@@ -31,7 +31,7 @@ describe('the app as the Functions host indexes it', () => {
     assert.ok(index.http.length >= 30, `${index.http.length} HTTP functions`);
     assert.deepEqual(
       index.timers.map((t) => t.name),
-      ['publishDicomEvents', 'requeueStaleOperations', 'sweepAbandonedStores'],
+      ['importFiles', 'publishDicomEvents', 'requeueStaleOperations', 'sweepAbandonedStores'],
     );
     assert.deepEqual(
       index.queues.map((q) => [q.name, q.binding.queueName, q.binding.connection]),
