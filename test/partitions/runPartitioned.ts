@@ -42,7 +42,7 @@ const SUITES = [
 // dist/test/partitions/ -> dist/test/
 const TEST_ROOT = path.resolve(__dirname, '..');
 const files = SUITES.map((suite) => path.join(TEST_ROOT, `${suite}.test.js`));
-const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+const child = spawn(process.execPath, ['--test', '--test-concurrency=3', ...files], {
   stdio: 'inherit',
   env: { ...process.env, [TEST_PARTITION_VARIABLE]: 'Suite.Partition' },
 });
