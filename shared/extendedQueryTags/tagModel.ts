@@ -37,6 +37,12 @@ export function isSupportedVr(vr: string): vr is SupportedVr {
 /** Azure's limit on defined tags (ExtendedQueryTagConfiguration.MaxAllowedCount). */
 export const MAX_EXTENDED_QUERY_TAGS = 128;
 
+/**
+ * Tags one POST may add: its rows and the set's guard row go in one entity-group transaction,
+ * which holds at most 100 operations (Azure Table Storage). Azure takes up to 128 in one request.
+ */
+export const MAX_TAGS_PER_REQUEST = 99;
+
 export interface ExtendedQueryTag {
   /** Eight uppercase hex digits. */
   readonly path: string;

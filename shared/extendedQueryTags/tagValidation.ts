@@ -8,7 +8,7 @@ import { lookupTag } from '../dicom/dictionary';
 import { KNOWN_VRS } from '../dicom/vr';
 import { BadRequestError } from '../errors';
 import { searchableAttribute, type Level } from '../search/searchableAttributes';
-import { isSupportedVr, MAX_EXTENDED_QUERY_TAGS, type SupportedVr } from './tagModel';
+import { isSupportedVr, MAX_EXTENDED_QUERY_TAGS, MAX_TAGS_PER_REQUEST, type SupportedVr } from './tagModel';
 import { echoed, invalidTagPath, isPrivateCreatorTag, isPrivateTag, parseTagPath } from './tagPath';
 
 /** An entry as the client wrote it, after the model checks. */
@@ -59,6 +59,11 @@ export function parseAddRequest(body: unknown): RequestedTag[] {
   if (!Array.isArray(body)) throw new BadRequestError(SYNTAX);
   if (body.length > MAX_EXTENDED_QUERY_TAGS) {
     throw new BadRequestError(`Extended query tags exceeds max allowed count '${MAX_EXTENDED_QUERY_TAGS}'.`);
+  }
+  if (body.length > MAX_TAGS_PER_REQUEST) {
+    throw new BadRequestError(
+      `One request may add at most ${MAX_TAGS_PER_REQUEST} extended query tags; add the others with a second request once the first reindex has finished.`,
+    );
   }
   return body.map((item: unknown, i) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new BadRequestError(SYNTAX);

@@ -135,3 +135,11 @@ test('POST entries: normalization (8-hex path, dictionary VR, case-insensitive l
   ]);
   assert.throws(() => validateNewTags(parseAddRequest([{ path: 'patientage', level: 'Study' }])), /cannot be parsed/);
 });
+
+test('a POST adds at most 99 tags (one storage transaction), after the 128-tag check', () => {
+  const tags = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ path: `0009${(0x1000 + i).toString(16)}`, level: 'Study' }));
+  assert.equal(parseAddRequest(tags(99)).length, 99);
+  assert.throws(() => parseAddRequest(tags(100)), /at most 99 extended query tags/);
+  assert.throws(() => parseAddRequest(tags(129)), /exceeds max allowed count '128'/);
+});
