@@ -57,23 +57,17 @@ export async function announceUpdate(
   operationId: string,
   version: string,
 ): Promise<string | undefined> {
-  try {
-    const response = await table('instances').updateEntity(
-      {
-        partitionKey: record.entity.partitionKey,
-        rowKey: record.entity.rowKey,
-        OriginalVersion: originalVersionOf(record.entity) ?? record.entity.Version,
-        UpdatingOperation: operationId,
-        UpdatingVersion: version,
-      },
-      'Merge',
-      { etag: record.etag },
-    );
-    return response.etag;
-  } catch (error) {
-    if (isStorageStatus(error, 412, 404)) return undefined;
-    throw error;
-  }
+  const merged = await mergeIfUnchanged(
+    record.entity.partitionKey,
+    record.entity.rowKey,
+    {
+      OriginalVersion: originalVersionOf(record.entity) ?? record.entity.Version,
+      UpdatingOperation: operationId,
+      UpdatingVersion: version,
+    },
+    record.etag,
+  );
+  return merged?.etag;
 }
 
 /**
@@ -86,36 +80,33 @@ export async function claimReplacement(
   leaseUntil: Date,
   leaseSeconds: number,
 ): Promise<string | undefined> {
-  try {
-    const response = await table('instances').updateEntity(
-      {
-        partitionKey: record.entity.partitionKey,
-        rowKey: record.entity.rowKey,
-        ReplacingVersion: version,
-        LeaseUntil: leaseUntil,
-        LeaseSeconds: leaseSeconds,
-      },
-      'Merge',
-      { etag: record.etag },
-    );
-    return response.etag;
-  } catch (error) {
-    if (isStorageStatus(error, 412, 404)) return undefined;
-    throw error;
-  }
+  const merged = await mergeIfUnchanged(
+    record.entity.partitionKey,
+    record.entity.rowKey,
+    { ReplacingVersion: version, LeaseUntil: leaseUntil, LeaseSeconds: leaseSeconds },
+    record.etag,
+  );
+  return merged?.etag;
 }
 
 /** Gives up a replacement that did not commit, while the entity is as we last saw it; false when it changed. */
 export async function clearReplacement(key: InstanceKey, etag: string): Promise<boolean> {
+  const cleared = await mergeIfUnchanged(key.studyInstanceUid, instanceRowKey(key), { ReplacingVersion: '' }, etag);
+  return cleared !== undefined;
+}
+
+/** Merges `columns` into the entity if its ETag is still `etag`: its new ETag, or undefined when it changed or is gone. */
+async function mergeIfUnchanged(
+  partitionKey: string,
+  rowKey: string,
+  columns: Record<string, unknown>,
+  etag: string,
+): Promise<{ etag: string | undefined } | undefined> {
   try {
-    await table('instances').updateEntity(
-      { partitionKey: key.studyInstanceUid, rowKey: instanceRowKey(key), ReplacingVersion: '' },
-      'Merge',
-      { etag },
-    );
-    return true;
+    const response = await table('instances').updateEntity({ partitionKey, rowKey, ...columns }, 'Merge', { etag });
+    return { etag: response.etag };
   } catch (error) {
-    if (isStorageStatus(error, 412, 404)) return false;
+    if (isStorageStatus(error, 412, 404)) return undefined;
     throw error;
   }
 }
