@@ -1,12 +1,14 @@
 /**
- * The upgrade path (docs/partitions.md): data stored by the release before data partitions (an
- * Azurite data folder that release's `npm start` left, test/fixtures/pre-partitions-azurite) is
- * read, searched, listed in the change feed and deleted through `/partitions/Microsoft.Default/`
- * once partitions are enabled, with no migration; and once a named partition exists the server
- * refuses to start with partitions disabled, as Azure does.
+ * The upgrade path (docs/partitions.md): data stored with partitions off, in the unpartitioned
+ * layout that releases before data partitions wrote (Microsoft.Default's storage is that layout
+ * unchanged), on a data folder of `npm start`, is read, searched, listed in the change feed and
+ * deleted through `/partitions/Microsoft.Default/` once partitions are enabled, with no migration;
+ * and once a named partition exists the server refuses to start with partitions disabled, as Azure
+ * does. The data is stored by the test rather than committed as Azurite's own files, whose format
+ * belongs to the Azurite version.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +16,6 @@ import type { DicomJsonDataset } from '../../shared/dicom/dicomJson';
 import { Tag } from '../../shared/dicom/tags';
 import { stopPersistentAzurite } from '../../host/persistentAzurite';
 import { makeDicom } from '../support/dicomFactory';
-import { FIXTURES_DIR } from '../support/fixtures';
 import { readReply } from '../support/httpReply';
 import { isolatedEnv, startServer, stopServer, type StartedServer } from '../support/startCrash';
 import { firstValue, stowFiles } from '../support/stowClient';
@@ -51,7 +52,20 @@ describe('upgrade to data partitions', { skip: process.platform !== 'linux' && '
   };
   before(async () => {
     location = await mkdtemp(path.join(tmpdir(), 'partition-upgrade-'));
-    await cp(path.join(FIXTURES_DIR, 'pre-partitions-azurite'), location, { recursive: true });
+    // The "old release": one study of two instances (one with pixel data) stored with partitions off.
+    const base = await start(false);
+    const files = SOPS.map((sop) =>
+      makeDicom({
+        studyInstanceUid: STUDY,
+        seriesInstanceUid: SERIES,
+        sopInstanceUid: sop,
+        patientId: 'pre-partitions',
+        pixelDataBytes: sop === WITH_PIXELS ? 2048 : 0,
+      }),
+    );
+    const stored = await stowFiles(`${base}/v2/studies`, files);
+    assert.equal(stored.status, 200, stored.text);
+    await stop();
   });
   after(async () => {
     await stop();
