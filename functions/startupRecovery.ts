@@ -7,6 +7,7 @@
 // point (read at commit 2876343942423f1b18483d99bcd8461bd5297a9c). A hook that throws fails the
 // worker's init, so this one never throws. The local host does the same (host/worker/nodeWorker.ts).
 import { app } from '@azure/functions';
+import { numberStrandedCommits } from '../shared/changefeed/strandedCommits';
 import { getConfig } from '../shared/config';
 import { forEveryPartition, partitionLabel } from '../shared/partitions/everyPartition';
 import { staleMarkerMs } from '../shared/store/leaseKeeper';
@@ -22,6 +23,8 @@ export async function recoverPendingStores(log: (message: string) => void = cons
   try {
     const { leaseSeconds } = getConfig().store;
     const deadline = Date.now() + BUDGET_MS;
+    // Commits staged but not numbered are in no feed read yet: number them before markers are settled.
+    await numberStrandedCommits(LIST_TIMEOUT_MS, log);
     // Each data partition has its own pending markers (docs/partitions.md); they share the budget.
     await forEveryPartition(
       async (partition) => {

@@ -1,5 +1,6 @@
 // Timer: every 5 minutes, finish store attempts whose process died (docs/consistency.md).
 import { app, type Timer, type InvocationContext } from '@azure/functions';
+import { numberStrandedCommits } from '../shared/changefeed/strandedCommits';
 import { getConfig } from '../shared/config';
 import { forEveryPartition, partitionLabel } from '../shared/partitions/everyPartition';
 import { sweepAbandonedStores as sweep } from '../shared/store/abandonedStoreSweeper';
@@ -8,6 +9,7 @@ import { ensureStorage } from '../shared/storage/provision';
 
 export async function sweepAbandonedStores(_timer: Timer, context: InvocationContext): Promise<void> {
   await ensureStorage();
+  await numberStrandedCommits(60_000, (message) => context.warn(message));
   // Markers older than one lease: what start-up recovery did not reach (or what another instance
   // of the app left while this one runs); younger ones belong to requests still running.
   const olderThan = new Date(Date.now() - staleMarkerMs(getConfig().store.leaseSeconds));

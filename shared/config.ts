@@ -39,6 +39,12 @@ export interface StoreConfig {
    * path prefix), instead of the request's scheme and Host. Unset: the request's, validated.
    */
   readonly publicBaseUrl: string | undefined;
+  /**
+   * DICOM_LOCAL_FEED_ALWAYS_STAGE: local testing only: every change-feed commit takes the path of
+   * a worker that lost the race for the counter (staged, then numbered by a round), so one process
+   * exercises what many workers do on Azure (docs/delete-and-changefeed.md "Many writers").
+   */
+  readonly localFeedAlwaysStage: boolean;
 }
 
 export interface SearchConfig {
@@ -211,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       maxParts: integer(env, 'DICOM_MAX_PARTS', 10_000, 1, 1_000_000, problems),
       leaseSeconds: integer(env, 'DICOM_STORE_LEASE_SECONDS', 30, 10, 86_400, problems),
       publicBaseUrl: baseUrl(env, 'DICOM_PUBLIC_BASE_URL', problems),
+      localFeedAlwaysStage: flag(env, 'DICOM_LOCAL_FEED_ALWAYS_STAGE', problems),
     },
     import: {
       enabled: nonEmpty(env.DICOM_IMPORT_ENABLED) === undefined || flag(env, 'DICOM_IMPORT_ENABLED', problems),

@@ -1,5 +1,5 @@
 import { getConfig } from '../config';
-import { onFeedCommit } from '../changefeed/changeFeedWriter';
+import { onFeedCommit } from '../changefeed/feedCommitListeners';
 import { EventPublisher } from './eventPublisher';
 import { allSinks, eventGridSink, queueSink, type EventSink } from './eventSinks';
 

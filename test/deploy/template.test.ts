@@ -30,6 +30,8 @@ const LOCAL_ONLY: Record<string, string> = {
   DICOM_OPERATION_STALE_SECONDS:
     'shortens the stale-operation bound for tests of a killed runner; the default (60 s) is the deployed value',
   DICOM_LOCAL_PAUSE_AT: 'holds a PUT or the event publisher at a named point, for the crash tests; off unless set',
+  DICOM_LOCAL_FEED_ALWAYS_STAGE:
+    'makes every change-feed commit take the many-writers path, for tests and benchmarks on one process; off unless set',
   DICOM_DIAG_EVENT_LOOP:
     'an opt-in diagnostic log of event-loop delays for the hostile-input benchmarks; off unless set',
 };
