@@ -36,9 +36,22 @@ const DIRECT_ATTEMPTS = 2;
 const MAX_ROUNDS = 50;
 
 export interface ChangeFeedWriterOptions {
-  /** Test-only: stage every commit, as a worker that always loses the race would. */
-  readonly alwaysStage?: boolean;
+  /**
+   * `auto` (the default): stage after DIRECT_ATTEMPTS lost races. Tests and benchmarks only:
+   * `always` stages every commit, as a worker that always loses would; `never` retries the direct
+   * transaction instead, as releases before staging did (bench/feedWriters.ts compares them).
+   */
+  readonly staging?: 'auto' | 'always' | 'never';
 }
+
+/** Rounds a staged commit leaves to the owner of an older staged row before running one itself. */
+const MAX_DEFERRALS = 4;
+/** The most a staged commit waits before its first round (the spread that lets one round take many). */
+const FIRST_ROUND_JITTER_MS = 10;
+/** How long a writer that had to stage stages at once. */
+const STAGE_STICKY_MS = 5_000;
+/** Direct attempts of a writer that never stages, as earlier releases made. */
+const NEVER_STAGE_ATTEMPTS = 50;
 
 /**
  * Appends events to the change feed with gapless, strictly increasing sequence numbers.
@@ -58,6 +71,8 @@ export class ChangeFeedWriter {
   private readonly queue: Pending[] = [];
   private running = false;
   private counter: CounterState | undefined;
+  /** Until then, commits are staged at once: the last one lost its direct attempts. */
+  private stageUntil = 0;
 
   constructor(
     private readonly client: () => TableClient,
@@ -79,17 +94,35 @@ export class ChangeFeedWriter {
    */
   async whenSequenced(stage: StageRef, floor: number): Promise<BlockPosition> {
     const client = this.client();
+    let counter: CounterState | undefined;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      const result = await sequenceRound(client);
-      if (result === 'contended') {
-        // Another round or commit won; it may have numbered this row. Spread the retries.
+      if (round === 0 && this.options.staging !== 'always') {
+        // Other workers that lost the same race are about to run rounds too: give one of them a
+        // moment to number this row as well, then look before running one.
+        await sleep(randomInt(0, FIRST_ROUND_JITTER_MS));
+        counter = await readCounter(client);
+        const numbered = numberedIn(counter, stage);
+        if (numbered) return numbered;
+      }
+      // The oldest row's owner runs the round; the others wait for it, up to a few times (it may be gone).
+      const deferUnlessOldest = round < MAX_DEFERRALS ? stage : undefined;
+      const result = await sequenceRound(client, { counter, deferUnlessOldest });
+      counter = undefined;
+      if (result === 'contended' || result === 'deferred') {
+        // Another round or commit won. A round numbers every staged row, so first look whether
+        // it numbered this one: one read, where another round would be two and a transaction.
         this.counter = undefined;
         await sleep(randomInt(5, 20 + 10 * Math.min(round, 10)));
+        counter = await readCounter(client);
+        const numbered = numberedIn(counter, stage);
+        if (numbered) return numbered;
         continue;
       }
       this.counter = result.counter;
       const mine = result.numbered.find((n) => sameStage(n, stage));
       if (mine) return { first: mine.first, timestamp: result.timestamp };
+      const byLastRound = numberedIn(result.before, stage);
+      if (byLastRound) return byLastRound;
       if (result.left.some((l) => sameStage(l, stage))) continue;
       // Numbered by an earlier round of another worker: find its block.
       const found = await findStagedBlock(client, stage, floor);
@@ -121,14 +154,20 @@ export class ChangeFeedWriter {
 
   private async commit(events: readonly ChangeFeedEvent[]): Promise<CommittedChangeFeedEvent[]> {
     const client = this.client();
+    const staging = this.options.staging ?? 'auto';
+    // Under contention, skip the direct attempts that would only lose again.
+    const contended = staging === 'auto' && Date.now() < this.stageUntil;
+    const attempts = contended ? 0 : { auto: DIRECT_ATTEMPTS, always: 0, never: NEVER_STAGE_ATTEMPTS }[staging];
     let floor = this.counter?.last ?? 0;
-    for (let attempt = 0; attempt < DIRECT_ATTEMPTS && !this.options.alwaysStage; attempt += 1) {
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
       const counter = this.counter ?? (await readCounter(client));
       floor = counter.last;
       const committed = await this.commitDirectly(client, counter, events);
       if (committed) return committed;
     }
-    if (this.options.alwaysStage) floor = (await readCounter(client)).last;
+    if (staging === 'never') throw new Error('The change feed stayed contended after many retries.');
+    if (attempts === 0) floor = this.counter?.last ?? (await readCounter(client)).last;
+    if (staging === 'auto') this.stageUntil = Date.now() + STAGE_STICKY_MS;
     const staged = await stageEvents(client, events);
     // From here the events are committed: a failure below leaves them for the next round.
     const at = await this.whenSequenced(staged, floor);
@@ -146,7 +185,7 @@ export class ChangeFeedWriter {
     const first = counter.last + 1;
     const last = counter.last + events.length;
     // The last round's rows stay named until the next round has deleted them (feedSequencer.ts).
-    const next = { last, lastTimestamp: timestamp.getTime(), sequenced: counter.sequenced };
+    const next = { ...counter, last, lastTimestamp: timestamp.getTime() };
     const actions: TransactionAction[] = [
       counterAction(counter, next),
       ['create', blockEntity(first, events, timestamp)],
@@ -165,6 +204,12 @@ export class ChangeFeedWriter {
       return undefined;
     }
   }
+}
+
+/** Where the counter's last round numbered `stage`, if it did. */
+function numberedIn(counter: CounterState, stage: StageRef): BlockPosition | undefined {
+  const numbered = counter.sequenced.find((n) => sameStage(n, stage));
+  return numbered && { first: numbered.first, timestamp: new Date(counter.sequencedAt) };
 }
 
 function numberedEvents(
@@ -212,7 +257,7 @@ let writer: ChangeFeedWriter | undefined;
 /** The one change-feed writer of this worker: every store and delete goes through it. */
 export function changeFeed(): ChangeFeedWriter {
   writer ??= new ChangeFeedWriter(() => table('changeFeed'), {
-    alwaysStage: getConfig().store.localFeedAlwaysStage,
+    staging: getConfig().store.localFeedAlwaysStage ? 'always' : 'auto',
   });
   return writer;
 }

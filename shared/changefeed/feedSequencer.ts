@@ -36,10 +36,19 @@ export interface RoundResult {
   readonly left: readonly StageRef[];
   /** The counter as the round left it (or found it, when there was nothing to number). */
   readonly counter: CounterState;
+  /** The counter as the round found it: its `sequenced` are the previous round's rows. */
+  readonly before: CounterState;
 }
 
-/** Test-only fault: stop after the transaction, before the stage rows are deleted (a crash there). */
 export interface RoundOptions {
+  /** The counter, if the caller has just read it. */
+  readonly counter?: CounterState;
+  /**
+   * Defer to the owner of the oldest waiting row unless it is this one: one round numbers them
+   * all, so many workers racing to run it would only lose transactions to each other.
+   */
+  readonly deferUnlessOldest?: StageRef;
+  /** Test-only fault: stop after the transaction, before the stage rows are deleted (a crash there). */
   readonly stopAfterCommit?: boolean;
 }
 
@@ -47,8 +56,8 @@ export interface RoundOptions {
 export async function sequenceRound(
   client: TableClient,
   options: RoundOptions = {},
-): Promise<RoundResult | 'contended'> {
-  const counter = await readCounter(client);
+): Promise<RoundResult | 'contended' | 'deferred'> {
+  const counter = options.counter ?? (await readCounter(client));
   const listed = await listStaged(client);
   const leftovers = listed.filter((s) => counter.sequenced.some((n) => sameStage(n, s)));
   // Numbered by the last round, which stopped before deleting them: finish its clean-up.
@@ -56,12 +65,21 @@ export async function sequenceRound(
   const waiting = listed.filter((s) => !leftovers.includes(s));
   const now = Date.now();
   const timestamp = new Date(Math.max(now, counter.lastTimestamp));
-  if (waiting.length === 0) return { numbered: [], timestamp, left: [], counter };
+  if (waiting.length === 0) return { numbered: [], timestamp, left: [], counter, before: counter };
+  const defer = options.deferUnlessOldest;
+  if (defer && waiting.some((w) => sameStage(w, defer)) && !sameStage(waiting[0] as StagedCommit, defer)) {
+    return 'deferred';
+  }
 
   const { taken, numbered, blocks } = planRound(waiting, counter.last + 1, timestamp);
   const last = counter.last + numbered.reduce((sum, n) => sum + n.count, 0);
   const actions: TransactionAction[] = [
-    counterAction(counter, { last, lastTimestamp: timestamp.getTime(), sequenced: numbered }),
+    counterAction(counter, {
+      last,
+      lastTimestamp: timestamp.getTime(),
+      sequenced: numbered,
+      sequencedAt: timestamp.getTime(),
+    }),
     ...blocks.map((block) => blockAction(block, timestamp)),
     ...taken.filter((stage) => isLate(stage, timestamp)).map((stage) => lateAction(stage, numbered)),
   ];
@@ -74,12 +92,18 @@ export async function sequenceRound(
     throw error;
   }
   notifyFeedCommit();
-  const after: CounterState = { last, lastTimestamp: timestamp.getTime(), sequenced: numbered, etag };
+  const after: CounterState = {
+    last,
+    lastTimestamp: timestamp.getTime(),
+    sequenced: numbered,
+    sequencedAt: timestamp.getTime(),
+    etag,
+  };
   if (!options.stopAfterCommit) {
     // Best effort: the next round deletes whatever this leaves (the counter names them).
     await deleteStaged(client, taken).catch(() => undefined);
   }
-  return { numbered, timestamp, left: waiting.slice(taken.length), counter: after };
+  return { numbered, timestamp, left: waiting.slice(taken.length), counter: after, before: counter };
 }
 
 function isLate(stage: StagedCommit, timestamp: Date): boolean {
@@ -174,7 +198,7 @@ export async function sequenceLeftovers(client: TableClient): Promise<number> {
   let numbered = 0;
   for (let attempt = 0; attempt < 20; attempt += 1) {
     const round = await sequenceRound(client);
-    if (round === 'contended') continue;
+    if (round === 'contended' || round === 'deferred') continue;
     numbered += round.numbered.reduce((sum, n) => sum + n.count, 0);
     if (round.left.length === 0) break;
   }

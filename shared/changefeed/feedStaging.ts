@@ -15,7 +15,7 @@ import { decodeEvents, encodeEvents, type ChangeFeedEvent } from './changeFeedEn
 const STAGE_PREFIX = 'stage-';
 /** PartitionKeys `stage-00` … `stage-0f`: sorted between these bounds. */
 const STAGE_RANGE_END = 'stage.';
-const STAGE_SHARDS = 16;
+export const STAGE_SHARDS = 16;
 
 export interface StageRef {
   readonly partitionKey: string;
