@@ -99,9 +99,16 @@ export async function storeTinyInstances(baseUrl: string, count: number): Promis
 
 /** Failures worth sending again: 272 (processing failure, e.g. an emulator timeout under load). */
 const RETRIED_FAILURE = 272;
-const STOW_ATTEMPTS = 3;
+/** On a batch sent again, what the earlier attempt stored. */
+const ALREADY_STORED = 45070;
+/** Whole answers worth sending the batch again for: a busy machine's timeouts. */
+const RETRIED_STATUSES = new Set([503, 504]);
+const STOW_ATTEMPTS = 4;
 
-/** Stores a batch; instances that failed with 272 are sent again (a busy emulator times out now and then). */
+/**
+ * Stores a batch; instances that failed with 272, or all of them after a 503/504, are sent again
+ * (a busy emulator times out now and then); on those retries, 45070 means the earlier attempt stored it.
+ */
 async function storeBatch(baseUrl: string, batch: readonly Buffer[]): Promise<void> {
   let pending = batch.map((file) => ({ file, sop: sopOf(file) }));
   for (let attempt = 1; pending.length > 0; attempt++) {
@@ -110,13 +117,16 @@ async function storeBatch(baseUrl: string, batch: readonly Buffer[]): Promise<vo
       pending.map((p) => p.file),
     );
     if (reply.status === 200) return;
+    if (RETRIED_STATUSES.has(reply.status) && attempt < STOW_ATTEMPTS) continue;
     const failed = sequence(reply.json, Tag.FailedSOPSequence);
+    const reasonOf = (f: (typeof failed)[number]) => firstValue(f, Tag.FailureReason);
     const retried = new Set(
-      failed
-        .filter((f) => firstValue(f, Tag.FailureReason) === RETRIED_FAILURE)
-        .map((f) => firstValue(f, Tag.ReferencedSOPInstanceUID)),
+      failed.filter((f) => reasonOf(f) === RETRIED_FAILURE).map((f) => firstValue(f, Tag.ReferencedSOPInstanceUID)),
     );
-    if (attempt >= STOW_ATTEMPTS || retried.size === 0 || retried.size < failed.length) {
+    const unexpected = failed.filter(
+      (f) => reasonOf(f) !== RETRIED_FAILURE && !(attempt > 1 && reasonOf(f) === ALREADY_STORED),
+    );
+    if (failed.length === 0 || unexpected.length > 0 || (retried.size > 0 && attempt >= STOW_ATTEMPTS)) {
       throw new Error(`STOW answered ${reply.status}: ${reply.text.slice(0, 300)}`);
     }
     pending = pending.filter((p) => retried.has(p.sop));
