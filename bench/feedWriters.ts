@@ -38,7 +38,7 @@ export interface FeedWritersFigures {
   /** Commits that failed after all their retries (a store would answer 503). */
   readonly gaveUp: number;
   readonly requestsPerEvent: number;
-  readonly failedTransactionsPerEvent: number;
+  readonly lostTransactionsPerEvent: number;
   readonly feedWritesPerEvent: number;
   /** Entity writes per event into stage partitions, all shards together (0 without staging). */
   readonly stageWritesPerEvent: number;
@@ -119,7 +119,7 @@ async function run(
     seconds,
     gaveUp,
     requestsPerEvent,
-    failedTransactionsPerEvent: (feedBatches - direct - rounds) / events,
+    lostTransactionsPerEvent: (feedBatches - direct - rounds) / events,
     feedWritesPerEvent,
     stageWritesPerEvent,
     eventsPerBlock: blocks > 0 ? events / blocks : 0,
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const f of figures) {
       console.log(
-        `| ${f.workers} | ${f.staging === 'never' ? 'retry the transaction (before)' : 'stage after two lost races (now)'} | ${Math.round(f.events / f.seconds)} | ${f.gaveUp} | ${fixed(f.requestsPerEvent)} | ${fixed(f.failedTransactionsPerEvent)} | ${fixed(f.feedWritesPerEvent, 3)} | ${fixed(f.stageWritesPerEvent, 3)} | ${fixed(f.eventsPerBlock, 1)} | ${rate(f.ceiling)} | ${f.binds} |`,
+        `| ${f.workers} | ${f.staging === 'never' ? 'retry the transaction (before)' : 'stage after two lost races (now)'} | ${Math.round(f.events / f.seconds)} | ${f.gaveUp} | ${fixed(f.requestsPerEvent)} | ${fixed(f.lostTransactionsPerEvent)} | ${fixed(f.feedWritesPerEvent, 3)} | ${fixed(f.stageWritesPerEvent, 3)} | ${fixed(f.eventsPerBlock, 1)} | ${rate(f.ceiling)} | ${f.binds} |`,
       );
     }
     if (values.json) await writeFile(values.json, JSON.stringify(figures, null, 2));

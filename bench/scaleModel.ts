@@ -2,15 +2,18 @@
  * Writes docs/scale.md from a `bench/storageCalls.ts --json` run: the storage calls per operation,
  * each operation's ceiling on one Azure storage account, and a mixed hospital workload's.
  *
- *   node dist/bench/scaleModel.js <storage-calls.json> <docs/scale.md> [<before.json>]
+ *   node dist/bench/scaleModel.js <storage-calls.json> <docs/scale.md> [<before.json> [<feed-writers.json>]]
  *
  * (npm run bench:scale does both steps.) With a third file, a run of an earlier commit's code with the
  * same workload (bench/scale-before.json: commit a83e53d, before the store redesign of issue 17), the
- * document ends with the two models side by side.
+ * document ends with the two models side by side. With a fourth, a `bench/feedWriters.ts --json` run, it
+ * adds what many workers racing for the change feed do to the rows its partition binds.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { AZURE_TARGETS, fixedPartitionWrites, mixCeiling, operationCeiling, type MixShare } from './ceilingModel';
+import type { FeedWritersFigures } from './feedWriters';
+import { manyWorkersSection } from './feedWritersModel';
 import type { OperationCalls } from './storageCalls';
 
 interface BenchOutput {
@@ -21,11 +24,14 @@ interface BenchOutput {
 }
 
 function main(): void {
-  const [input, output, beforeInput] = process.argv.slice(2);
+  const [input, output, beforeInput, feedWritersInput] = process.argv.slice(2);
   if (!input || !output) throw new Error('usage: scaleModel <storage-calls.json> <scale.md> [<before.json>]');
   const bench = JSON.parse(readFileSync(input, 'utf8')) as BenchOutput;
   const before = beforeInput ? (JSON.parse(readFileSync(beforeInput, 'utf8')) as BenchOutput) : undefined;
-  writeFileSync(output, render(bench, before));
+  const feedWriters = feedWritersInput
+    ? (JSON.parse(readFileSync(feedWritersInput, 'utf8')) as FeedWritersFigures[])
+    : undefined;
+  writeFileSync(output, render(bench, before, feedWriters));
   console.log(`wrote ${output}`);
 }
 
@@ -42,7 +48,11 @@ function hospitalMix(bench: BenchOutput): MixShare[] {
   ];
 }
 
-function render(bench: BenchOutput, before: BenchOutput | undefined): string {
+function render(
+  bench: BenchOutput,
+  before: BenchOutput | undefined,
+  feedWriters: readonly FeedWritersFigures[] | undefined,
+): string {
   const commit = gitCommit();
   const lines: string[] = [];
   lines.push(
@@ -146,15 +156,15 @@ function render(bench: BenchOutput, before: BenchOutput | undefined): string {
   }
   for (const [partition, uses] of seen) lines.push(`- \`${partition}\` — ${uses.join('; ')}`);
   if (before) lines.push(...comparison(before, bench));
+  if (feedWriters) lines.push('', ...manyWorkersSection(feedWriters, bench.rows));
   lines.push(
     '',
     '## Not in this model',
     '',
     "- CPU on Azure: the per-worker figures are this 2-core machine's, for the host, the app and the bench client",
     '  together; egress.',
-    '- A single-instance request stream above 1,000 instances per second: the change feed is one partition, and',
-    '  only commits shared by concurrent requests take it further (the 16-client row); sharding the feed is the',
-    '  next step for that load.',
+    '- Many workers in the rows above: one process never races itself for the change feed, so they show uncontended',
+    '  commits; "Many workers on one change feed" models the race.',
     '- Throttling behaviour: past a target, Azure answers 503 and the SDKs retry with back-off; the ceiling is where',
     '  that starts, not a hard stop.',
     '',
