@@ -19,7 +19,8 @@ import {
   type MixShare,
   type SinkOption,
 } from './ceilingModel';
-import { describeSink, type EventsSink, type OperationCalls } from './storageCalls';
+import { describeSink, type EventsSink } from './eventsSink';
+import type { OperationCalls } from './storageCalls';
 
 interface BenchOutput {
   readonly studySize: number;

@@ -29,6 +29,7 @@ import { makeDicom, newUid } from '../test/support/dicomFactory';
 import { multipartBody, multipartRelated, newBoundary } from '../test/support/multipartBody';
 import { startBenchFunctionsHost } from './benchHost';
 import { integersAtLeast } from './cliArgs';
+import { describeSink, type EventsSink } from './eventsSink';
 
 /**
  * No call completed for this long: the operation's trailing work is done. Longer than the store's
@@ -121,14 +122,7 @@ async function main(): Promise<void> {
   if (values.json) writeFileSync(values.json, JSON.stringify({ studySize, eventsSink: sink, rows }, null, 2));
 }
 
-/** Where the app sends events in this run (docs/lifecycle.md, "Events"). */
-export interface EventsSink {
-  readonly kind: 'queue' | 'topic' | 'off';
-  /** The events queue, for the queue sink. */
-  readonly queue?: string;
-  readonly filteredQueues: readonly string[];
-}
-
+/** The events sink the app's settings choose in this process (the Functions host runs in it). */
 function eventsSink(): EventsSink {
   const { events } = getConfig();
   const filteredQueues = events.filteredQueues.map((f) => f.queue);
@@ -392,14 +386,6 @@ function printTable(rows: readonly OperationCalls[], sink: EventsSink): void {
       `| ${r.operation} | ${fixed(r.calls / r.per)} / ${r.perLabel} | ${fixed(r.entityWrites / r.per)} | ${fixed(queueMessagesPer(r))} | ${fixed(r.requestBytes / r.per / 1024)} | ${fixed((r.cpuMs ?? 0) / r.per)} | ${r.partitions} | ${hottest} | ${kinds} |`,
     );
   }
-}
-
-export function describeSink(sink: EventsSink | undefined): string {
-  if (!sink) return 'not recorded (a run from before queue calls were counted)';
-  const filtered = sink.filteredQueues.length > 0 ? `, plus the filtered queues ${sink.filteredQueues.join(', ')}` : '';
-  if (sink.kind === 'off') return `events off${filtered}`;
-  if (sink.kind === 'topic') return `an Event Grid topic${filtered}`;
-  return `the Storage Queue \`${sink.queue ?? ''}\`, one message per event${filtered}`;
 }
 
 function fixed(n: number): string {
