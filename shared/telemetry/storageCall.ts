@@ -20,6 +20,8 @@ export function isStorageTransaction(call: { readonly service: StorageService })
 
 export interface StorageCall {
   readonly service: StorageService;
+  /** The HTTP method (telemetry: the status then shows as the dependency's result code). */
+  readonly method: string;
   /** The REST operation, e.g. `putBlock`, `getEntity`, `queryEntities`, `batch`, `putMessage`. */
   readonly operation: string;
   /** The table, container or queue name (for a blob, the container); the topic's host for Event Grid. */

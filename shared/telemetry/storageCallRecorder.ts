@@ -173,6 +173,7 @@ export class StorageCallWatcher<Mark> {
     });
     const call: StorageCall = {
       service: pending.service,
+      method: pending.method,
       ...kind,
       requestBytes: Number.isFinite(requestBytes) ? requestBytes : 0,
       responseBytes,

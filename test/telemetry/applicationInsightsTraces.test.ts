@@ -133,6 +133,7 @@ test("the events publisher's queue messages are dependencies of its own span, na
   const properties = send.data.baseData.properties ?? {};
   assert.equal(properties['dicom.storage.service'], 'queue');
   assert.equal(properties['dicom.storage.partition'], 'dicom-events');
+  assert.equal(send.data.baseData.resultCode, '201', 'the status, as the result code');
   assert.ok(Number(properties['http.request.body.size']) > 0);
   const parent = envelopes.find((e) => e.data.baseData.id === send.tags['ai.operation.parentId']);
   assert.equal(parent?.data.baseData.name, 'publish DICOM events');
