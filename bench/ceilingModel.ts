@@ -8,17 +8,35 @@ import type { OperationCalls } from './storageCalls';
 /**
  * Azure Storage scalability targets for a standard general-purpose v2 account (Microsoft Learn:
  * "Scalability and performance targets for standard storage accounts", "... for Table storage",
- * "... for Blob storage"; also ../shared/azure-notes.md). Regions and account types differ; these
- * are the defaults a new account gets.
+ * "... for Blob storage", "... for Queue Storage"; also ../shared/azure-notes.md). Regions and
+ * account types differ; these are the defaults a new account gets.
  */
 export const AZURE_TARGETS = {
-  /** Requests per second per storage account (all services together). */
+  /**
+   * Requests per second per storage account: one rate for the account, whatever service a request
+   * goes to, so queue calls count here with blob and table calls. (The Queue Storage page states the
+   * same account rate as 20,000 messages per second of 1 KiB.)
+   */
   accountRequestsPerSecond: 20_000,
   /** Entities per second per table partition (a batch counts each of its entities). */
   partitionEntitiesPerSecond: 2_000,
   /** Requests per second per blob. */
   blobRequestsPerSecond: 500,
+  /** Messages per second per queue, of 1 KiB ("Target throughput for a single queue"). */
+  queueMessagesPerSecond: 2_000,
 } as const;
+
+/**
+ * Event Grid's published ingress limit for a custom topic (Microsoft Learn, "Azure Event Grid
+ * quotas and limits": publish rate for a custom or partner topic, 5,000 events or 5 MB per second,
+ * whichever comes first, per region). Not a storage target: the topic sink's posts leave the account.
+ */
+export const EVENT_GRID_TOPIC_EVENTS_PER_SECOND = 5_000;
+
+/** Where events go, for the ceiling: as measured (the run's sink), or an Event Grid topic instead of the events queue. */
+export type SinkOption = { readonly sink: 'measured' } | { readonly sink: 'topic'; readonly eventsQueue: string };
+
+const MEASURED: SinkOption = { sink: 'measured' };
 
 export type PartitionClass = 'global' | 'sharded' | 'index' | 'object';
 
@@ -73,7 +91,15 @@ export interface OperationCeiling {
   readonly globalWritesPer: number;
   /** Operations per second that partition's entity target allows (Infinity when there is none). */
   readonly byGlobalPartition: number;
-  /** The lower of the two, and which one it is. */
+  /** The queue with the most message calls per operation, if any, and those calls. */
+  readonly busiestQueue: string | undefined;
+  readonly queueMessagesPer: number;
+  /** Operations per second that queue's message target allows (Infinity when there is none). */
+  readonly byQueue: number;
+  /** Event Grid events per operation with the topic sink (0 as measured), and the rate its ingress limit allows. */
+  readonly topicEventsPer: number;
+  readonly byTopic: number;
+  /** The lowest of these, and which one it is. */
   readonly ceiling: number;
   readonly binding: string;
   /**
@@ -83,8 +109,27 @@ export interface OperationCeiling {
   readonly perWorker: number | undefined;
 }
 
-export function operationCeiling(row: OperationCalls): OperationCeiling {
-  const callsPer = row.calls / row.per;
+/**
+ * Queue calls and messages per operation, and the events the topic sink would post, under a sink
+ * option: with a topic, the events queue's calls leave the account, and each of its messages is
+ * an event posted to the topic instead (the app only sends to that queue).
+ */
+function queueLoad(
+  row: OperationCalls,
+  option: SinkOption,
+  scale: number,
+): { removedCalls: number; messages: Record<string, number>; topicEvents: number } {
+  const messages: Record<string, number> = {};
+  for (const [queue, count] of Object.entries(row.queueMessages ?? {})) messages[queue] = count * scale;
+  if (option.sink === 'measured') return { removedCalls: 0, messages, topicEvents: 0 };
+  const topicEvents = messages[option.eventsQueue] ?? 0;
+  delete messages[option.eventsQueue];
+  return { removedCalls: (row.queueCalls?.[option.eventsQueue] ?? 0) * scale, messages, topicEvents };
+}
+
+export function operationCeiling(row: OperationCalls, option: SinkOption = MEASURED): OperationCeiling {
+  const load = queueLoad(row, option, 1 / row.per);
+  const callsPer = row.calls / row.per - load.removedCalls;
   const entityWritesPer = row.entityWrites / row.per;
   let globalPartition: string | undefined;
   let globalWritesPer = 0;
@@ -94,9 +139,24 @@ export function operationCeiling(row: OperationCalls): OperationCeiling {
       globalWritesPer = writes;
     }
   }
+  let busiestQueue: string | undefined;
+  let queueMessagesPer = 0;
+  for (const [queue, messages] of Object.entries(load.messages)) {
+    if (messages > queueMessagesPer) {
+      busiestQueue = queue;
+      queueMessagesPer = messages;
+    }
+  }
   const byAccountRequests = callsPer > 0 ? AZURE_TARGETS.accountRequestsPerSecond / callsPer : Infinity;
   const byGlobalPartition = globalWritesPer > 0 ? AZURE_TARGETS.partitionEntitiesPerSecond / globalWritesPer : Infinity;
-  const partitionBinds = byGlobalPartition < byAccountRequests;
+  const byQueue = queueMessagesPer > 0 ? AZURE_TARGETS.queueMessagesPerSecond / queueMessagesPer : Infinity;
+  const byTopic = load.topicEvents > 0 ? EVENT_GRID_TOPIC_EVENTS_PER_SECOND / load.topicEvents : Infinity;
+  const { ceiling, binding } = lowest([
+    [byAccountRequests, 'account requests'],
+    [byGlobalPartition, `partition ${globalPartition ?? ''}`],
+    [byQueue, `queue ${busiestQueue ?? ''}`],
+    [byTopic, 'Event Grid topic ingress'],
+  ]);
   return {
     operation: row.operation,
     perLabel: row.perLabel,
@@ -106,10 +166,27 @@ export function operationCeiling(row: OperationCalls): OperationCeiling {
     globalPartition,
     globalWritesPer,
     byGlobalPartition,
-    ceiling: Math.min(byAccountRequests, byGlobalPartition),
-    binding: partitionBinds ? `partition ${globalPartition ?? ''}` : 'account requests',
+    busiestQueue,
+    queueMessagesPer,
+    byQueue,
+    topicEventsPer: load.topicEvents,
+    byTopic,
+    ceiling,
+    binding,
     perWorker: row.cpuMs ? 1000 / (row.cpuMs / row.per) : undefined,
   };
+}
+
+/** The lowest rate and what sets it; the first listed wins a tie (the account, when nothing else binds). */
+function lowest(limits: readonly (readonly [number, string])[]): { ceiling: number; binding: string } {
+  let [ceiling, binding] = limits[0] ?? [Infinity, 'account requests'];
+  for (const [rate, name] of limits.slice(1)) {
+    if (rate < ceiling) {
+      ceiling = rate;
+      binding = name;
+    }
+  }
+  return { ceiling, binding };
 }
 
 export interface MixShare {
@@ -124,37 +201,54 @@ export interface MixCeiling {
   readonly cpuMsPerOperation: number | undefined;
   /** Entity writes per operation into each fixed-key partition. */
   readonly globalWritesPerOperation: Record<string, number>;
+  /** Message calls per operation on each queue; Event Grid events per operation with the topic sink. */
+  readonly queueMessagesPerOperation: Record<string, number>;
+  readonly topicEventsPerOperation: number;
   readonly ceiling: number;
   readonly binding: string;
 }
 
 /** The sustained rate of a weighted mix: every share's calls and fixed-partition writes together. */
-export function mixCeiling(rows: readonly OperationCalls[], mix: readonly MixShare[]): MixCeiling {
+export function mixCeiling(
+  rows: readonly OperationCalls[],
+  mix: readonly MixShare[],
+  option: SinkOption = MEASURED,
+): MixCeiling {
   let calls = 0;
   let cpuMs: number | undefined = 0;
+  let topicEvents = 0;
   const globalWrites: Record<string, number> = {};
+  const queueMessages: Record<string, number> = {};
   for (const { operation, share } of mix) {
     const row = rows.find((r) => r.operation === operation);
     if (!row) throw new Error(`the bench output has no operation "${operation}"`);
-    calls += (share * row.calls) / row.per;
+    const load = queueLoad(row, option, share / row.per);
+    calls += (share * row.calls) / row.per - load.removedCalls;
+    topicEvents += load.topicEvents;
+    for (const [queue, messages] of Object.entries(load.messages)) {
+      queueMessages[queue] = (queueMessages[queue] ?? 0) + messages;
+    }
     cpuMs = row.cpuMs === undefined || cpuMs === undefined ? undefined : cpuMs + (share * row.cpuMs) / row.per;
     for (const [partition, writes] of Object.entries(fixedPartitionWrites(row.partitionWrites, share / row.per))) {
       globalWrites[partition] = (globalWrites[partition] ?? 0) + writes;
     }
   }
-  let ceiling = calls > 0 ? AZURE_TARGETS.accountRequestsPerSecond / calls : Infinity;
-  let binding = 'account requests';
-  for (const [partition, writes] of Object.entries(globalWrites)) {
-    const limit = AZURE_TARGETS.partitionEntitiesPerSecond / writes;
-    if (limit < ceiling) {
-      ceiling = limit;
-      binding = `partition ${partition}`;
-    }
-  }
+  const { ceiling, binding } = lowest([
+    [calls > 0 ? AZURE_TARGETS.accountRequestsPerSecond / calls : Infinity, 'account requests'],
+    ...Object.entries(globalWrites).map(
+      ([partition, writes]) => [AZURE_TARGETS.partitionEntitiesPerSecond / writes, `partition ${partition}`] as const,
+    ),
+    ...Object.entries(queueMessages).map(
+      ([queue, messages]) => [AZURE_TARGETS.queueMessagesPerSecond / messages, `queue ${queue}`] as const,
+    ),
+    [topicEvents > 0 ? EVENT_GRID_TOPIC_EVENTS_PER_SECOND / topicEvents : Infinity, 'Event Grid topic ingress'],
+  ]);
   return {
     callsPerOperation: calls,
     cpuMsPerOperation: cpuMs,
     globalWritesPerOperation: globalWrites,
+    queueMessagesPerOperation: queueMessages,
+    topicEventsPerOperation: topicEvents,
     ceiling,
     binding,
   };

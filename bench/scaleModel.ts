@@ -11,13 +11,24 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { AZURE_TARGETS, fixedPartitionWrites, mixCeiling, operationCeiling, type MixShare } from './ceilingModel';
+import {
+  AZURE_TARGETS,
+  EVENT_GRID_TOPIC_EVENTS_PER_SECOND,
+  fixedPartitionWrites,
+  mixCeiling,
+  operationCeiling,
+  type MixShare,
+  type SinkOption,
+} from './ceilingModel';
+import { describeSink, type EventsSink } from './eventsSink';
 import type { FeedWritersFigures } from './feedWriters';
 import { manyWorkersSection } from './feedWritersModel';
 import type { OperationCalls } from './storageCalls';
 
 interface BenchOutput {
   readonly studySize: number;
+  /** Where the run sent events; absent in runs from before queue calls were counted. */
+  readonly eventsSink?: EventsSink;
   readonly rows: OperationCalls[];
   /** The commit the run measured, when it was not this one. */
   readonly commit?: string;
@@ -62,15 +73,18 @@ function render(
     '',
     'Timings on Azurite do not carry over to Azure Storage; the storage calls each operation makes do. They are',
     "counted on the wire (`shared/telemetry/storageCallRecorder.ts`: every request Node's HTTP client sends to the",
-    'storage endpoints, retries included), one operation at a time, including the work an operation leaves running',
-    "after its answer. Each call is a billed transaction and a share of the account's targets:",
+    'Blob, Table and Queue endpoints, retries included), one operation at a time, including the work an operation',
+    "leaves running after its answer (the events publisher's run among it). Each call is a billed transaction and a",
+    "share of the account's targets:",
     '',
-    `- ${fmt(AZURE_TARGETS.accountRequestsPerSecond)} requests per second per account,`,
+    `- ${fmt(AZURE_TARGETS.accountRequestsPerSecond)} requests per second per account, whatever the service: queue calls count here with blob and table calls,`,
     `- ${fmt(AZURE_TARGETS.partitionEntitiesPerSecond)} entities per second per table partition (a batch counts each entity),`,
-    `- ${fmt(AZURE_TARGETS.blobRequestsPerSecond)} requests per second per blob`,
+    `- ${fmt(AZURE_TARGETS.blobRequestsPerSecond)} requests per second per blob,`,
+    `- ${fmt(AZURE_TARGETS.queueMessagesPerSecond)} messages per second per queue, of 1 KiB (the account's rate is stated there as ${fmt(AZURE_TARGETS.accountRequestsPerSecond)} messages per second)`,
     '',
-    '(standard general-purpose v2 account; Microsoft Learn, "Scalability and performance targets" for storage',
-    "accounts, Table and Blob storage). A partition keyed by a fixed value (`global` below: the change feed's",
+    '(standard general-purpose v2 account; Microsoft Learn, "Scalability and performance targets" for standard',
+    'storage accounts, Table, Blob and Queue Storage). A queue is one partition: every message sent to it, read from',
+    "it or deleted from it counts against its target. A partition keyed by a fixed value (`global` below: the change feed's",
     "`feed`) is shared by every request of its kind, so its entity target caps the whole service; the pending markers'",
     '16 partitions `~pending-00` to `~pending-0f` are picked by a hash of the study, so under load from many studies each',
     'takes a sixteenth of their writes (shown as `~pending-* (each of 16)`). Partitions keyed by a UID are shared',
@@ -81,10 +95,14 @@ function render(
     'transactions too; requests run one at a time here, so single-instance requests show the conservative end',
     '(2 `feed` writes per instance); the concurrent rows show what sharing does.',
     '',
+    `**Events sink of these figures:** ${describeSink(bench.eventsSink)}. The app sends no other queue message`,
+    'in this workload (the operations queue `dicom-operations` takes one message per step of a long-running',
+    "operation, none of which runs here). [Events: queue or topic](#events-queue-or-topic) gives both sinks' ceilings.",
+    '',
     '## Calls per operation',
     '',
-    '| Operation | Calls | Entity writes | KiB sent | Partitions | Calls by kind (total over the run) |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
+    '| Operation | Calls | Entity writes | Queue messages | KiB sent | Partitions | Calls by kind (total over the run) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   for (const r of bench.rows) {
     const kinds = Object.entries(r.byOperation)
@@ -92,28 +110,28 @@ function render(
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
     lines.push(
-      `| ${r.operation} | ${dec(r.calls / r.per)} / ${r.perLabel} | ${dec(r.entityWrites / r.per)} | ${dec(r.requestBytes / r.per / 1024)} | ${r.partitions} | ${kinds} |`,
+      `| ${r.operation} | ${dec(r.calls / r.per)} / ${r.perLabel} | ${dec(r.entityWrites / r.per)} | ${dec(queueMessagesPer(r))} | ${dec(r.requestBytes / r.per / 1024)} | ${r.partitions} | ${kinds} |`,
     );
   }
   lines.push(
     '',
     '## Ceiling per operation on one account',
     '',
-    "Each operation alone: the rate the account's request target allows, the rate its busiest fixed-key partition",
-    'allows, and which binds first; and, apart from the account, the rate one Functions worker process can serve',
+    "Each operation alone, events to the run's sink: the rate the account's request target allows, the rate its",
+    'busiest fixed-key partition allows, the rate its busiest queue allows, and which binds first; and, apart from the account, the rate one Functions worker process can serve',
     "before its CPU binds (its JavaScript runs on one thread: 1,000 ms of CPU a second; the CPU is this bench process's,",
     "host, app and HTTP client together, so an upper bound on the app's; on these 2-core machines, not Azure's). The",
     'service scales out by adding instances, so the account is the ceiling and the worker figure says how many',
     'instances reach it.',
     '',
-    '| Operation | Calls | By account requests (/s) | Busiest fixed-key partition | Its writes | By that partition (/s) | Ceiling (/s) | Binds | CPU ms | Per worker (/s) |',
-    '| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |',
+    '| Operation | Calls | By account requests (/s) | Busiest fixed-key partition | Its writes | By that partition (/s) | Busiest queue (messages) | By that queue (/s) | Ceiling (/s) | Binds | CPU ms | Per worker (/s) |',
+    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |',
   );
   for (const row of bench.rows) {
     const c = operationCeiling(row);
     const cpu = row.cpuMs === undefined ? '-' : dec(row.cpuMs / row.per);
     lines.push(
-      `| ${c.operation} | ${dec(c.callsPer)} / ${c.perLabel} | ${fmt(c.byAccountRequests)} | ${c.globalPartition ?? '-'} | ${dec(c.globalWritesPer)} | ${fmt(c.byGlobalPartition)} | ${fmt(c.ceiling)} | ${c.binding} | ${cpu} | ${c.perWorker === undefined ? '-' : fmt(c.perWorker)} |`,
+      `| ${c.operation} | ${dec(c.callsPer)} / ${c.perLabel} | ${fmt(c.byAccountRequests)} | ${c.globalPartition ?? '-'} | ${dec(c.globalWritesPer)} | ${fmt(c.byGlobalPartition)} | ${c.busiestQueue === undefined ? '-' : `${c.busiestQueue} (${dec(c.queueMessagesPer)})`} | ${fmt(c.byQueue)} | ${fmt(c.ceiling)} | ${c.binding} | ${cpu} | ${c.perWorker === undefined ? '-' : fmt(c.perWorker)} |`,
     );
   }
   const mix = hospitalMix(bench);
@@ -132,6 +150,11 @@ function render(
       `- ${dec(writes)} entity writes per operation into \`${partition}\`: ${fmt(AZURE_TARGETS.partitionEntitiesPerSecond / writes)} operations per second by its partition target;`,
     );
   }
+  for (const [queue, messages] of Object.entries(m.queueMessagesPerOperation)) {
+    lines.push(
+      `- ${dec(messages)} messages per operation to the queue \`${queue}\`: ${fmt(AZURE_TARGETS.queueMessagesPerSecond / messages)} operations per second by its queue target;`,
+    );
+  }
   lines.push(`- **sustained: about ${fmt(m.ceiling)} operations per second, bound by ${m.binding}.**`);
   if (m.cpuMsPerOperation !== undefined) {
     const perWorker = 1000 / m.cpuMsPerOperation;
@@ -139,6 +162,7 @@ function render(
       `- ${dec(m.cpuMsPerOperation)} ms of CPU per operation: about ${fmt(perWorker)} operations per second per Functions worker, so about ${fmt(Math.ceil(m.ceiling / perWorker))} workers reach the account's ceiling.`,
     );
   }
+  lines.push(...eventsSection(bench, mix));
   lines.push('');
   lines.push(
     '## Hot partitions',
@@ -167,9 +191,83 @@ function render(
     '  commits; "Many workers on one change feed" models the race.',
     '- Throttling behaviour: past a target, Azure answers 503 and the SDKs retry with back-off; the ceiling is where',
     '  that starts, not a hard stop.',
+    "- The events queue's consumer: whoever reads `dicom-events` gets and deletes each message, at least one more",
+    '  message call per event on the same queue and account (a receive takes up to 32 messages, a delete one).',
+    "- The Functions host's polling of `dicom-operations` (on Azure the host, not the app, receives and deletes step",
+    '  messages; an idle queue is polled with back-off up to once a minute) and its lease blobs.',
     '',
   );
   return lines.join('\n');
+}
+
+/** Queue message calls per operation, all queues together (0 for runs that did not count them). */
+function queueMessagesPer(row: OperationCalls): number {
+  return Object.values(row.queueMessages ?? {}).reduce((a, b) => a + b, 0) / row.per;
+}
+
+/**
+ * The events publisher's load under each sink: the queue sink sends one message per event to the
+ * events queue (a partition with a 2,000 messages/s target, and requests on the account); the topic
+ * sink posts up to 200 events per request to Event Grid instead, off the storage account, up to the
+ * topic's ingress limit.
+ */
+function eventsSection(bench: BenchOutput, mix: readonly MixShare[]): string[] {
+  const sink = bench.eventsSink;
+  const lines = ['', '## Events: queue or topic', ''];
+  if (sink?.kind !== 'queue' || sink.queue === undefined) {
+    lines.push(`Events sink of this run: ${describeSink(sink)}; the comparison needs a run with the queue sink.`);
+    return lines;
+  }
+  const eventsQueue = sink.queue;
+  const topic: SinkOption = { sink: 'topic', eventsQueue };
+  const sent = bench.rows.reduce(
+    (acc, r) => ({
+      messages: acc.messages + (r.queueMessages?.[eventsQueue] ?? 0),
+      bytes: acc.bytes + (r.queueSentBytes?.[eventsQueue] ?? 0),
+    }),
+    { messages: 0, bytes: 0 },
+  );
+  const meanBytes = sent.messages > 0 ? sent.bytes / sent.messages : 0;
+  lines.push(
+    `Without \`DICOM_EVENTGRID_TOPIC_ENDPOINT\` (locally, and on Azure without a topic), the publisher sends one message`,
+    `per event to the queue \`${eventsQueue}\`: ${fmt(meanBytes)} bytes per message on the wire in this run, XML envelope`,
+    `included, about the 1 KiB the queue targets assume. That queue is one partition, shared by every store and delete`,
+    `of the service: at ${fmt(AZURE_TARGETS.queueMessagesPerSecond)} messages per second it caps instances stored or deleted at`,
+    `${fmt(AZURE_TARGETS.queueMessagesPerSecond)} per second, whatever the account. With a topic, the same events are posted to Event Grid, up`,
+    `to 200 per request and off the storage account; a custom topic takes ${fmt(EVENT_GRID_TOPIC_EVENTS_PER_SECOND)} events or 5 MB per second`,
+    '(Microsoft Learn, "Azure Event Grid quotas and limits": publish rate for a custom or partner topic). The topic',
+    "figures below are this run's with the events queue's calls taken out and its messages counted as topic events.",
+    '',
+    '| Operation | Events | Queue sink: ceiling (/s) | binds | Topic sink: ceiling (/s) | binds |',
+    '| --- | ---: | ---: | --- | ---: | --- |',
+  );
+  const queueBinds: string[] = [];
+  for (const row of bench.rows) {
+    const events = (row.queueMessages?.[eventsQueue] ?? 0) / row.per;
+    if (events === 0) continue;
+    const [q, t] = [operationCeiling(row), operationCeiling(row, topic)];
+    if (q.binding === `queue ${eventsQueue}`) queueBinds.push(`${row.operation} (${fmt(q.ceiling)}/s)`);
+    lines.push(
+      `| ${row.operation} | ${dec(events)} / ${row.perLabel} | ${fmt(q.ceiling)} | ${q.binding} | ${fmt(t.ceiling)} | ${t.binding} |`,
+    );
+  }
+  const [mq, mt] = [mixCeiling(bench.rows, mix), mixCeiling(bench.rows, mix, topic)];
+  lines.push(
+    '',
+    `The hospital mix: ${fmt(mq.ceiling)} operations per second with the queue sink (bound by ${mq.binding}), ${fmt(mt.ceiling)}`,
+    `with the topic sink (bound by ${mt.binding}).`,
+    '',
+    queueBinds.length > 0
+      ? `With the queue sink, \`${eventsQueue}\` is what binds first for: ${queueBinds.join('; ')}.`
+      : `With the queue sink, \`${eventsQueue}\` binds no operation of this run alone.`,
+    'It takes one message per instance whatever the request shape: instances committed together share change-feed',
+    'writes, and calls per instance fall with larger requests, but each instance stays its own event. So it binds a',
+    `stream of stores or deletes once those fall below ${fmt(AZURE_TARGETS.accountRequestsPerSecond / AZURE_TARGETS.queueMessagesPerSecond)} calls and the feed's writes below one per instance, and it caps`,
+    `whole-study deletes at ${fmt(AZURE_TARGETS.queueMessagesPerSecond)} deleted instances per second in all (a study of N instances is N events).`,
+    `The topic sink moves that limit to ${fmt(EVENT_GRID_TOPIC_EVENTS_PER_SECOND)} events per second, off the account; each filtered queue (\`DICOM_EVENTS_FILTERED_QUEUES\`) is a queue of its own, with its`,
+    'own 2,000 messages per second, and its messages are requests on the account whichever sink is used.',
+  );
+  return lines;
 }
 
 /** The stores, deletes and the mix, modelled from both runs. */
@@ -178,6 +276,13 @@ function comparison(before: BenchOutput, after: BenchOutput): string[] {
     '',
     `## Before and after the store redesign`,
     '',
+    ...(before.rows.some((r) => r.queueMessages !== undefined)
+      ? []
+      : [
+          'The earlier run counted no queue calls (it had no events publisher): its queue figures are unknown and taken',
+          "as 0 below; the later run's include the events queue's messages.",
+          '',
+        ]),
     `The same workload run against commit \`${before.commit ?? 'unknown'}\` (bench/scale-before.json), before: one pending`,
     'marker per instance in one `~pending` partition, and per event a change-feed entry row and a commit record',
     'beside the counter; each instance of a request committed on its own. After: one marker per request and study in',

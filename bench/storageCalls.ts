@@ -1,7 +1,7 @@
 /**
  * `npm run bench:calls`: the storage calls each operation of a standard workload makes, counted
  * on the wire (shared/telemetry/storageCallRecorder.ts), by REST operation, with bytes, entity
- * writes and the partitions touched. Timing on Azurite says little about Azure; these counts carry
+ * writes, queue messages and the partitions touched (Blob, Table and Queue Storage). Timing on Azurite says little about Azure; these counts carry
  * over: each call is a billed transaction and a share of the account's and partition's targets.
  *
  *   npm run bench:calls -- [--json out.json] [--study-size 50] [--partition NAME]
@@ -10,25 +10,31 @@
  * change feed stays global); the first row is then the first STOW into the new partition.
  *
  * Operations run one at a time on an otherwise idle server, and each one's count includes the
- * work it leaves running after its answer (pending-marker removal, background deletes): the count
- * ends when no call has completed for a quiet period.
+ * work it leaves running after its answer (pending-marker removal, background deletes, the events
+ * publisher's run: its change-feed reads, one message per event to the events queue, its
+ * checkpoint and lease): the count ends when no call has completed for a quiet period.
+ *
+ * Events go to the Storage Queue sink (`dicom-events`, the default without an Event Grid topic):
+ * the run records it, and bench/ceilingModel.ts derives the topic sink's figures from it.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startAzurite } from '../host/azurite';
-import { resetConfig } from '../shared/config';
 import { resetClients } from '../shared/storage/clients';
 import { ensureStorage } from '../shared/storage/provision';
-import type { StorageCall } from '../shared/telemetry/storageCall';
+import { getConfig, resetConfig } from '../shared/config';
+import { isStorageTransaction, type StorageCall } from '../shared/telemetry/storageCall';
 import { StorageCallRecorder } from '../shared/telemetry/storageCallRecorder';
 import { makeDicom, newUid } from '../test/support/dicomFactory';
 import { multipartBody, multipartRelated, newBoundary } from '../test/support/multipartBody';
 import { startBenchFunctionsHost } from './benchHost';
 import { integersAtLeast } from './cliArgs';
+import { describeSink, type EventsSink } from './eventsSink';
 
 /**
  * No call completed for this long: the operation's trailing work is done. Longer than the store's
- * marker grace (shared/store/storeService.ts removes a store's marker 2 s after the answer).
+ * marker grace (shared/store/storeService.ts removes a store's marker 2 s after the answer) and
+ * the events publisher's linger (it releases its lease 2 s after its last run).
  */
 const QUIET_MS = 2500;
 
@@ -48,6 +54,17 @@ export interface OperationCalls {
   readonly hottestShare: number;
   /** Entity writes by `table/partition` (table writes only), for the ceiling model (bench/ceilingModel.ts). */
   readonly partitionWrites: Record<string, number>;
+  /**
+   * Queue Storage calls by queue, every kind (creating the queue included); and of those, the
+   * calls on its messages (put, get, peek, update, delete), which count against the queue's
+   * target. Absent in runs from before queue calls were counted (bench/scale-before.json).
+   */
+  readonly queueCalls?: Record<string, number>;
+  readonly queueMessages?: Record<string, number>;
+  /** Bytes sent by the messages put on each queue (XML envelope included): the targets assume 1 KiB messages. */
+  readonly queueSentBytes?: Record<string, number>;
+  /** Event Grid topic posts (no storage transactions: not in `calls`), when a topic is the sink. */
+  readonly eventGridPosts?: number;
   /**
    * CPU milliseconds (user + system) of this process over the operation: the Functions host, the
    * app and the bench's HTTP client share it (Azurite runs in a child process), so this is an upper
@@ -85,12 +102,14 @@ async function main(): Promise<void> {
   resetClients();
   const host = await startBenchFunctionsHost();
   const rows: OperationCalls[] = [];
+  const sink = eventsSink();
   try {
     await ensureStorage();
     const { url } = await host.http.listen(0, '127.0.0.1');
     const recorder = new StorageCallRecorder([
       { service: 'blob', url: azurite.blobUrl },
       { service: 'table', url: azurite.tableUrl },
+      { service: 'queue', url: azurite.queueUrl },
     ]);
     const base = partition === undefined ? `${url}/v2` : `${url}/v2/partitions/${partition}`;
     await runWorkload({ base, feedBase: `${url}/v2`, partition, recorder }, studySize, rows);
@@ -99,8 +118,17 @@ async function main(): Promise<void> {
     await host.stop();
     await azurite.stop();
   }
-  printTable(rows);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ studySize, rows }, null, 2));
+  printTable(rows, sink);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ studySize, eventsSink: sink, rows }, null, 2));
+}
+
+/** The events sink the app's settings choose in this process (the Functions host runs in it). */
+function eventsSink(): EventsSink {
+  const { events } = getConfig();
+  const filteredQueues = events.filteredQueues.map((f) => f.queue);
+  if (!events.enabled) return { kind: 'off', filteredQueues };
+  if (events.topicEndpoint !== undefined) return { kind: 'topic', filteredQueues };
+  return { kind: 'queue', queue: events.queue, filteredQueues };
 }
 
 async function runWorkload(w: Workload, studySize: number, rows: OperationCalls[]): Promise<void> {
@@ -277,14 +305,30 @@ export function summarize(
   const byOperation: Record<string, number> = {};
   const byPartition = new Map<string, number>();
   const partitionWrites: Record<string, number> = {};
+  const queueCalls: Record<string, number> = {};
+  const queueMessages: Record<string, number> = {};
+  const queueSentBytes: Record<string, number> = {};
   let entityWrites = 0;
   let requestBytes = 0;
   let responseBytes = 0;
-  for (const call of calls) {
+  let eventGridPosts = 0;
+  const transactions = calls.filter(isStorageTransaction);
+  for (const call of calls) if (!isStorageTransaction(call)) eventGridPosts += 1;
+  for (const call of transactions) {
     const name = `${call.service}.${call.operation}`;
     byOperation[name] = (byOperation[name] ?? 0) + 1;
-    const partition = `${call.target}/${call.partition}`;
+    // A queue is its own partition.
+    const partition = call.service === 'queue' ? `queue ${call.target}` : `${call.target}/${call.partition}`;
     byPartition.set(partition, (byPartition.get(partition) ?? 0) + 1);
+    if (call.service === 'queue') {
+      queueCalls[call.target] = (queueCalls[call.target] ?? 0) + 1;
+      if (QUEUE_MESSAGE_OPERATIONS.has(call.operation)) {
+        queueMessages[call.target] = (queueMessages[call.target] ?? 0) + 1;
+      }
+      if (call.operation === 'putMessage') {
+        queueSentBytes[call.target] = (queueSentBytes[call.target] ?? 0) + call.requestBytes;
+      }
+    }
     entityWrites += call.entityWrites;
     if (call.entityWrites > 0) partitionWrites[partition] = (partitionWrites[partition] ?? 0) + call.entityWrites;
     requestBytes += call.requestBytes;
@@ -295,24 +339,43 @@ export function summarize(
     operation,
     per,
     perLabel,
-    calls: calls.length,
+    calls: transactions.length,
     byOperation,
     entityWrites,
     requestBytes,
     responseBytes,
     partitions: byPartition.size,
     hottest,
-    hottestShare: calls.length === 0 ? 0 : hottestCalls / calls.length,
+    hottestShare: transactions.length === 0 ? 0 : hottestCalls / transactions.length,
     partitionWrites,
+    queueCalls,
+    queueMessages,
+    queueSentBytes,
+    eventGridPosts,
   };
 }
 
-function printTable(rows: readonly OperationCalls[]): void {
+/** Calls on a queue's messages: what its messages-per-second target counts. */
+const QUEUE_MESSAGE_OPERATIONS = new Set([
+  'putMessage',
+  'getMessages',
+  'peekMessages',
+  'updateMessage',
+  'deleteMessage',
+]);
+
+/** Queue message calls per operation, all queues together. */
+function queueMessagesPer(row: OperationCalls): number {
+  return Object.values(row.queueMessages ?? {}).reduce((a, b) => a + b, 0) / row.per;
+}
+
+function printTable(rows: readonly OperationCalls[], sink: EventsSink): void {
   console.log('\nStorage calls per operation (counted on the wire; Azurite, in-memory)\n');
+  console.log(`Events sink: ${describeSink(sink)}\n`);
   console.log(
-    '| Operation | Calls per | Entity writes per | KiB up per | CPU ms per | Partitions | Hottest partition (share) | Calls by kind (total) |',
+    '| Operation | Calls per | Entity writes per | Queue messages per | KiB up per | CPU ms per | Partitions | Hottest partition (share) | Calls by kind (total) |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
   for (const r of rows) {
     const kinds = Object.entries(r.byOperation)
       .sort((a, b) => b[1] - a[1])
@@ -320,7 +383,7 @@ function printTable(rows: readonly OperationCalls[]): void {
       .join(', ');
     const hottest = `${shorten(r.hottest)} (${Math.round(r.hottestShare * 100)}%)`;
     console.log(
-      `| ${r.operation} | ${fixed(r.calls / r.per)} / ${r.perLabel} | ${fixed(r.entityWrites / r.per)} | ${fixed(r.requestBytes / r.per / 1024)} | ${fixed((r.cpuMs ?? 0) / r.per)} | ${r.partitions} | ${hottest} | ${kinds} |`,
+      `| ${r.operation} | ${fixed(r.calls / r.per)} / ${r.perLabel} | ${fixed(r.entityWrites / r.per)} | ${fixed(queueMessagesPer(r))} | ${fixed(r.requestBytes / r.per / 1024)} | ${fixed((r.cpuMs ?? 0) / r.per)} | ${r.partitions} | ${hottest} | ${kinds} |`,
     );
   }
 }

@@ -22,6 +22,7 @@ import { eventOf, type EventSource } from './eventGridEvent';
 import type { EventSink, OutgoingEvent } from './eventSinks';
 import { acquire, advance, release, type Checkpoint } from './publisherCheckpoint';
 import { Tag } from '../dicom/tags';
+import { startBackgroundSpan } from '../telemetry/tracing';
 
 /** Entries read and sent per round. */
 const BATCH = 200;
@@ -39,6 +40,9 @@ const LINGER_MS = 2000;
 const MIN_LEASE_LEFT_MS = 5000;
 /** How soon to look again at an entry whose instance is not visible yet, at first and at most. */
 const NOT_VISIBLE_RETRY_MS = [100, 2000] as const;
+
+/** A run's span (its own trace): the change-feed reads, the sends, the checkpoint (docs/observability.md). */
+const PUBLISH_SPAN = 'publish DICOM events';
 
 export interface RunResult {
   readonly published: number;
@@ -91,7 +95,7 @@ export class EventPublisher {
   private start(): Promise<RunResult> {
     if (this.retry) clearTimeout(this.retry);
     this.retry = undefined;
-    const run = this.run().catch((error: unknown): RunResult => {
+    const run = startBackgroundSpan(PUBLISH_SPAN, () => this.run()).catch((error: unknown): RunResult => {
       this.log(`Event publishing failed, will retry: ${String(error)}`);
       return { published: 0, retryAfterMs: 5000 };
     });

@@ -134,14 +134,22 @@ export function queueNamed(name: string): QueueClient {
   return client;
 }
 
-/** The blob and table service endpoints the clients talk to, for the storage-call watcher. */
+/**
+ * The blob, table and queue service endpoints the clients talk to, and the Event Grid topic the
+ * events publisher posts to when one is set, for the storage-call watcher.
+ */
 export function storageEndpoints(): StorageEndpoint[] {
+  const current = getClients();
   // The account's blob endpoint, whatever the container.
-  const blob = getClients().blobService.url.replace(/\/+$/, '');
-  return [
+  const blob = current.blobService.url.replace(/\/+$/, '');
+  const endpoints: StorageEndpoint[] = [
     { service: 'blob', url: blob },
     { service: 'table', url: globalTableNamed(TABLES.changeFeed).url },
+    { service: 'queue', url: createQueueService(current).url.replace(/\/+$/, '') },
   ];
+  const topic = getConfig().events.topicEndpoint;
+  if (topic !== undefined) endpoints.push({ service: 'eventgrid', url: topic });
+  return endpoints;
 }
 
 /** For tests that point the process at another storage account. */

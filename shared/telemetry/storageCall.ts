@@ -1,24 +1,36 @@
 /**
  * What one HTTP request to Azure Storage was, read off its method, URL and (for a table batch)
- * its body: the REST operation, the table or container, and the partition it touched. Pure, so
- * the mapping is tested on its own; the requests come from shared/telemetry/storageCallRecorder.ts.
+ * its body: the REST operation, the table, container or queue, and the partition it touched. Pure,
+ * so the mapping is tested on its own; the requests come from shared/telemetry/storageCallRecorder.ts.
  *
  * Every such request is one billed transaction, and counts against the account's request rate;
- * table writes also count, entity by entity, against the target of their partition
- * (docs/scale.md). So each call records which partition it hit.
+ * table writes also count, entity by entity, against the target of their partition, and queue
+ * messages against their queue's (docs/scale.md). So each call records which partition it hit.
+ *
+ * An Event Grid topic post (the events publisher's other sink) is watched the same way, as service
+ * `eventgrid`; it is an outbound call but no storage transaction (isStorageTransaction).
  */
 
-export type StorageService = 'blob' | 'table';
+export type StorageService = 'blob' | 'table' | 'queue' | 'eventgrid';
+
+/** Counts against the storage account's targets (everything but the Event Grid posts). */
+export function isStorageTransaction(call: { readonly service: StorageService }): boolean {
+  return call.service !== 'eventgrid';
+}
 
 export interface StorageCall {
   readonly service: StorageService;
-  /** The REST operation, e.g. `putBlock`, `getEntity`, `queryEntities`, `batch`. */
+  /** The HTTP method (telemetry: the status then shows as the dependency's result code). */
+  readonly method: string;
+  /** The REST operation, e.g. `putBlock`, `getEntity`, `queryEntities`, `batch`, `putMessage`. */
   readonly operation: string;
-  /** The table or container name (for a blob, the container). */
+  /** The table, container or queue name (for a blob, the container); the topic's host for Event Grid. */
   readonly target: string;
   /**
    * Table: the PartitionKey (`a..b` for a range query, `*` for a query with none).
    * Blob: the blob name (the unit of Blob Storage's per-blob targets), or `prefix*` for a list.
+   * Queue: the queue name (a queue is the unit of Queue Storage's per-queue target); empty for
+   * account-level calls (listing queues). Event Grid: empty.
    */
   readonly partition: string;
   /** Entities a write carries: 1 for a single-entity write, the operation count for a batch, 0 for reads. */
@@ -43,6 +55,8 @@ export interface StorageRequestFacts {
   readonly path: string;
   /** For a table request with a body: its start (a batch's operations, an insert's keys). */
   readonly bodyStart?: string;
+  /** The endpoint's host, e.g. `topic.westeurope-1.eventgrid.azure.net` (names an Event Grid call's topic). */
+  readonly host?: string;
 }
 
 export interface StorageCallKind {
@@ -55,9 +69,16 @@ export interface StorageCallKind {
 export function classifyStorageRequest(facts: StorageRequestFacts): StorageCallKind {
   const { pathname, query } = splitPath(facts.path);
   const segments = pathname.split('/').filter((s) => s.length > 0);
-  return facts.service === 'table'
-    ? classifyTable(facts.method, segments, query, facts.bodyStart)
-    : classifyBlob(facts.method, segments, query);
+  switch (facts.service) {
+    case 'table':
+      return classifyTable(facts.method, segments, query, facts.bodyStart);
+    case 'blob':
+      return classifyBlob(facts.method, segments, query);
+    case 'queue':
+      return classifyQueue(facts.method, segments, query);
+    case 'eventgrid':
+      return { operation: 'publishEvents', target: facts.host ?? '', partition: '', entityWrites: 0 };
+  }
 }
 
 function splitPath(path: string): { pathname: string; query: URLSearchParams } {
@@ -185,6 +206,41 @@ function blobOperation(method: string, comp: string | null): string {
     default:
       return method.toLowerCase();
   }
+}
+
+/**
+ * Queue Storage's REST paths: `/{queue}` (the queue itself), `/{queue}/messages` (send, receive,
+ * peek, clear) and `/{queue}/messages/{id}` (delete, update one message); `/` for the account.
+ */
+function classifyQueue(method: string, segments: readonly string[], query: URLSearchParams): StorageCallKind {
+  const queue = decodeSegment(segments[0] ?? '');
+  const comp = query.get('comp');
+  const call = (operation: string): StorageCallKind => ({
+    operation,
+    target: queue,
+    partition: queue,
+    entityWrites: 0,
+  });
+  if (segments.length === 0) {
+    if (comp === 'list') return call('listQueues');
+    const verb = method === 'PUT' ? 'set' : 'get';
+    return call(comp === 'stats' ? 'getServiceStats' : `${verb}ServiceProperties`);
+  }
+  if (segments.length === 1) {
+    if (comp === 'metadata') return call(method === 'PUT' ? 'setQueueMetadata' : 'getQueueMetadata');
+    if (comp === 'acl') return call(method === 'PUT' ? 'setQueueAcl' : 'getQueueAcl');
+    if (method === 'PUT') return call('createQueue');
+    if (method === 'DELETE') return call('deleteQueue');
+    return call('getQueueMetadata');
+  }
+  if (segments.length === 2) {
+    if (method === 'POST') return call('putMessage');
+    if (method === 'DELETE') return call('clearMessages');
+    return call(query.get('peekonly') === 'true' ? 'peekMessages' : 'getMessages');
+  }
+  if (method === 'DELETE') return call('deleteMessage');
+  if (method === 'PUT') return call('updateMessage');
+  return call(method.toLowerCase());
 }
 
 /** The first string value of a JSON property in a body, e.g. an entity's PartitionKey. */

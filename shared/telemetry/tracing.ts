@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry spans: one per HTTP request (route, status, UIDs, bytes in and out) with a child
- * span per storage call (service, operation, table or container, partition, bytes, status,
- * attempt). Through `@opentelemetry/api` only, which does nothing until shared/telemetry/
+ * span per storage call (service, operation, table, container or queue, partition, bytes, status,
+ * attempt); background work (the events publisher) gets a span of its own. Through `@opentelemetry/api` only, which does nothing until shared/telemetry/
  * telemetrySetup.ts registers a provider, so with telemetry off this costs a no-op call per request.
  *
  * No patient data: index partitions are keyed by patient names and IDs, so their keys are never
@@ -99,6 +99,26 @@ export function parentOf(traceParent: string | undefined): Context {
   return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags, isRemote: true });
 }
 
+/**
+ * Runs work no request waits for (an events publisher run) in a span of its own trace, so that
+ * its storage calls, the events queue's messages among them, are traced too: the request that
+ * nudged it has answered, and its span has ended, by then.
+ */
+export function startBackgroundSpan<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (!options.enabled) return work();
+  const tracer = trace.getTracer(TRACER_NAME);
+  return tracer.startActiveSpan(name, { kind: SpanKind.INTERNAL }, ROOT_CONTEXT, async (span) => {
+    try {
+      return await work();
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(error instanceof Error ? { message: error.message } : {}) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
 /** Ends the request span once the response (streamed or not) is sent or abandoned. */
 export function endRequestSpan(span: Span, status: number, responseBytes: number, error?: unknown): void {
   span.setAttribute('http.response.status_code', status);
@@ -122,12 +142,14 @@ export function storageCallSpan(call: StorageCall, parent: Context): void {
   if (!trace.getSpan(parent)?.isRecording()) return;
   const tracer = trace.getTracer(TRACER_NAME);
   const attributes: Record<string, string | number> = {
-    'az.namespace': 'Microsoft.Storage',
+    'az.namespace': call.service === 'eventgrid' ? 'Microsoft.EventGrid' : 'Microsoft.Storage',
     'dicom.storage.service': call.service,
     'dicom.storage.operation': call.operation,
     'dicom.storage.target': call.target,
     'dicom.storage.entity_writes': call.entityWrites,
     'dicom.storage.attempt': call.attempt,
+    // Makes the exporter treat the call as an HTTP dependency, with the status as its result code.
+    'http.request.method': call.method,
     'http.request.body.size': call.requestBytes,
     'http.response.body.size': call.responseBytes,
     'http.response.status_code': call.status,

@@ -1,7 +1,13 @@
 // The ceiling model's arithmetic: which target binds first, alone and in a mix.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AZURE_TARGETS, mixCeiling, operationCeiling, partitionClass } from '../../bench/ceilingModel';
+import {
+  AZURE_TARGETS,
+  EVENT_GRID_TOPIC_EVENTS_PER_SECOND,
+  mixCeiling,
+  operationCeiling,
+  partitionClass,
+} from '../../bench/ceilingModel';
 import type { OperationCalls } from '../../bench/storageCalls';
 
 function row(operation: string, calls: number, per: number, partitionWrites: Record<string, number>): OperationCalls {
@@ -75,4 +81,47 @@ test('a worker serves as many operations a second as its one JavaScript thread h
   assert.equal(operationCeiling(row('read', 20, 10, {})).perWorker, undefined);
   const mix = mixCeiling([measured, row('other', 1, 1, {})], [{ operation: 'read', share: 1 }]);
   assert.equal(mix.cpuMsPerOperation, 4);
+});
+
+test('the events queue binds when its messages per operation reach its target first; a topic sink lifts it', () => {
+  // A study delete: 49 events, one queue message each, plus the queue's creation; few feed writes.
+  const deleteStudy = {
+    ...row('delete study', 160, 1, { 'dicomChangeFeed/feed': 2 }),
+    queueCalls: { 'dicom-events': 50 },
+    queueMessages: { 'dicom-events': 49 },
+  };
+  const queued = operationCeiling(deleteStudy);
+  assert.equal(queued.busiestQueue, 'dicom-events');
+  assert.equal(queued.queueMessagesPer, 49);
+  assert.equal(queued.byQueue, AZURE_TARGETS.queueMessagesPerSecond / 49);
+  assert.equal(queued.ceiling, queued.byQueue);
+  assert.equal(queued.binding, 'queue dicom-events');
+
+  const topic = operationCeiling(deleteStudy, { sink: 'topic', eventsQueue: 'dicom-events' });
+  // The queue's 50 calls leave the account; the 49 events go to the topic.
+  assert.equal(topic.callsPer, 110);
+  assert.equal(topic.busiestQueue, undefined);
+  assert.equal(topic.topicEventsPer, 49);
+  assert.equal(topic.byTopic, EVENT_GRID_TOPIC_EVENTS_PER_SECOND / 49);
+  // 5,000 / 49 = 102 study deletes a second by the topic's ingress, before 20,000 / 110 = 182 by the account.
+  assert.equal(topic.ceiling, topic.byTopic);
+  assert.equal(topic.binding, 'Event Grid topic ingress');
+  assert.ok(topic.ceiling > queued.ceiling);
+
+  const mix = mixCeiling(
+    [deleteStudy, row('read', 2, 1, {})],
+    [
+      { operation: 'delete study', share: 0.5 },
+      { operation: 'read', share: 0.5 },
+    ],
+  );
+  assert.equal(mix.queueMessagesPerOperation['dicom-events'], 24.5);
+  assert.equal(mix.binding, 'queue dicom-events');
+});
+
+test('a run without queue counts (the earlier baseline) has no queue limit', () => {
+  const old = operationCeiling(row('store', 10, 1, {}));
+  assert.equal(old.busiestQueue, undefined);
+  assert.equal(old.byQueue, Infinity);
+  assert.equal(old.ceiling, AZURE_TARGETS.accountRequestsPerSecond / 10);
 });

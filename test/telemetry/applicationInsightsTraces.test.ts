@@ -113,3 +113,28 @@ test('a STOW is one request with each of its storage calls as a dependency, part
     'the pending marker, written and removed in the request trace',
   );
 });
+
+test("the events publisher's queue messages are dependencies of its own span, named by their queue", async () => {
+  const reply = await stowParts(`${server.baseUrl}/v2/studies`, [{ body: makeDicom({}) }]);
+  assert.equal(reply.status, 200);
+  const telemetry = runningTelemetry();
+  assert.ok(telemetry);
+  // The publisher runs a moment after the commit (a nudge), after the answer.
+  const isSend = (e: Envelope) =>
+    e.data.baseType === 'RemoteDependencyData' &&
+    e.data.baseData.properties?.['dicom.storage.operation'] === 'putMessage' &&
+    e.data.baseData.properties['dicom.storage.target'] === 'dicom-events';
+  for (let i = 0; i < 50 && !envelopes.some(isSend); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await telemetry.flush();
+  }
+  const send = envelopes.find(isSend);
+  assert.ok(send, 'a message sent to the events queue');
+  const properties = send.data.baseData.properties ?? {};
+  assert.equal(properties['dicom.storage.service'], 'queue');
+  assert.equal(properties['dicom.storage.partition'], 'dicom-events');
+  assert.equal(send.data.baseData.resultCode, '201', 'the status, as the result code');
+  assert.ok(Number(properties['http.request.body.size']) > 0);
+  const parent = envelopes.find((e) => e.data.baseData.id === send.tags['ai.operation.parentId']);
+  assert.equal(parent?.data.baseData.name, 'publish DICOM events');
+});

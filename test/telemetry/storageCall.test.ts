@@ -1,7 +1,7 @@
 // The REST operation, table or container, and partition read off a storage request.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyStorageRequest, partitionOfFilter } from '../../shared/telemetry/storageCall';
+import { classifyStorageRequest, isStorageTransaction, partitionOfFilter } from '../../shared/telemetry/storageCall';
 
 test('table entity addresses give the operation, the table and the PartitionKey', () => {
   const path = "/dicomInstances(PartitionKey='1.2.3',RowKey='4%7C5')";
@@ -88,4 +88,45 @@ test('blob requests give the operation, the container and the blob name', () => 
     entityWrites: 0,
   });
   assert.equal(blob('PUT', '/dicomweb?restype=container').operation, 'createContainer');
+});
+
+test('queue requests give the operation, with the queue as target and partition', () => {
+  const queue = (method: string, path: string) => classifyStorageRequest({ service: 'queue', method, path });
+  assert.deepEqual(queue('POST', '/dicom-events/messages?messagettl=-1'), {
+    operation: 'putMessage',
+    target: 'dicom-events',
+    partition: 'dicom-events',
+    entityWrites: 0,
+  });
+  assert.equal(queue('GET', '/dicom-events/messages?numofmessages=32').operation, 'getMessages');
+  assert.equal(queue('GET', '/dicom-events/messages?peekonly=true').operation, 'peekMessages');
+  assert.equal(queue('DELETE', '/dicom-events/messages').operation, 'clearMessages');
+  assert.equal(queue('DELETE', '/dicom-events/messages/abc?popreceipt=x').operation, 'deleteMessage');
+  assert.equal(queue('PUT', '/dicom-events/messages/abc?popreceipt=x&visibilitytimeout=30').operation, 'updateMessage');
+  assert.equal(queue('PUT', '/dicom-operations').operation, 'createQueue');
+  assert.equal(queue('DELETE', '/dicom-operations').operation, 'deleteQueue');
+  assert.equal(queue('GET', '/dicom-operations?comp=metadata').operation, 'getQueueMetadata');
+  assert.deepEqual(queue('GET', '/?comp=list'), {
+    operation: 'listQueues',
+    target: '',
+    partition: '',
+    entityWrites: 0,
+  });
+});
+
+test('an Event Grid post names its topic and is no storage transaction', () => {
+  const post = classifyStorageRequest({
+    service: 'eventgrid',
+    method: 'POST',
+    path: '?api-version=2018-01-01',
+    host: 'topic.westeurope-1.eventgrid.azure.net',
+  });
+  assert.deepEqual(post, {
+    operation: 'publishEvents',
+    target: 'topic.westeurope-1.eventgrid.azure.net',
+    partition: '',
+    entityWrites: 0,
+  });
+  assert.equal(isStorageTransaction({ service: 'eventgrid' }), false);
+  assert.equal(isStorageTransaction({ service: 'queue' }), true);
 });

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startAzurite, type Azurite } from '../../host/azurite';
 import { StorageCallRecorder } from '../../shared/telemetry/storageCallRecorder';
 import { tableBodyPolicy } from '../../shared/telemetry/tableBodies';
@@ -15,6 +18,7 @@ before(async () => {
   recorder = new StorageCallRecorder([
     { service: 'table', url: azurite.tableUrl },
     { service: 'blob', url: azurite.blobUrl },
+    { service: 'queue', url: azurite.queueUrl },
   ]);
 });
 
@@ -85,6 +89,57 @@ test('a staged upload is one call per block plus the block list, each with its b
     Array.from({ length: 3 }, () => ['1.2/file.dcm', 1024 * 1024]),
   );
   assert.equal(calls.at(-1)?.responseBytes, 100);
+});
+
+test('queue calls are recorded with the queue as their partition, the message bytes sent', async () => {
+  const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('probe-events');
+  await queue.createIfNotExists();
+  await queue.sendMessage('{"eventType":"probe"}');
+  await queue.peekMessages();
+  const [received] = (await queue.receiveMessages()).receivedMessageItems;
+  assert.ok(received, 'the message sent');
+  const updated = await queue.updateMessage(received.messageId, received.popReceipt, undefined, 0);
+  await queue.deleteMessage(received.messageId, updated.popReceipt ?? '');
+  const calls = await settled(6);
+  assert.deepEqual(
+    calls.map((c) => [c.service, c.operation, c.target, c.partition, c.status]),
+    [
+      ['queue', 'createQueue', 'probe-events', 'probe-events', 201],
+      ['queue', 'putMessage', 'probe-events', 'probe-events', 201],
+      ['queue', 'peekMessages', 'probe-events', 'probe-events', 200],
+      ['queue', 'getMessages', 'probe-events', 'probe-events', 200],
+      ['queue', 'updateMessage', 'probe-events', 'probe-events', 204],
+      ['queue', 'deleteMessage', 'probe-events', 'probe-events', 204],
+    ],
+  );
+  assert.ok((calls[1]?.requestBytes ?? 0) > '{"eventType":"probe"}'.length, 'the message, in its XML envelope');
+});
+
+test("an Event Grid topic's posts (sent with fetch) are recorded as service eventgrid", async () => {
+  const topic = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-length': '0' }).end());
+  });
+  await new Promise<void>((resolve) => topic.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(topic.address() as AddressInfo).port}/api/events`;
+  const watcher = new StorageCallRecorder([{ service: 'eventgrid', url: endpoint }]);
+  try {
+    const body = JSON.stringify([{ id: '1' }]);
+    const response = await fetch(`${endpoint}?api-version=2018-01-01`, { method: 'POST', body });
+    await response.arrayBuffer();
+    let calls = watcher.take();
+    for (let i = 0; i < 50 && calls.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      calls = watcher.take();
+    }
+    assert.deepEqual(
+      calls.map((c) => [c.service, c.operation, c.target, c.status, c.requestBytes]),
+      [['eventgrid', 'publishEvents', new URL(endpoint).host, 200, body.length]],
+    );
+  } finally {
+    watcher.stop();
+    topic.close();
+  }
 });
 
 test('requests to other hosts are not storage calls', async () => {

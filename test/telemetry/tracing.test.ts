@@ -31,6 +31,7 @@ test('a valid traceparent becomes the remote parent; anything else starts a new 
 function call(target: string, partition: string, service: StorageCall['service'] = 'table'): StorageCall {
   return {
     service,
+    method: 'GET',
     operation: 'x',
     target,
     partition,
