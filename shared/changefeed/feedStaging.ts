@@ -8,8 +8,8 @@
  * more than its share of the writes; one query lists them all.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { isStorageStatus } from '../storage/storageErrors';
+import { odata, type TableClient } from '@azure/data-tables';
+import { deleteBatchIgnoringMissing } from '../storage/entityDeletes';
 import { decodeEvents, encodeEvents, type ChangeFeedEvent } from './changeFeedEntry';
 
 const STAGE_PREFIX = 'stage-';
@@ -75,25 +75,10 @@ export async function deleteStaged(client: TableClient, refs: readonly StageRef[
   const byPartition = new Map<string, StageRef[]>();
   for (const ref of refs) byPartition.set(ref.partitionKey, [...(byPartition.get(ref.partitionKey) ?? []), ref]);
   await Promise.all(
-    [...byPartition.values()].flatMap((rows) => chunks(rows, MAX_BATCH).map((chunk) => deleteChunk(client, chunk))),
+    [...byPartition.values()].flatMap((rows) =>
+      chunks(rows, MAX_BATCH).map((chunk) => deleteBatchIgnoringMissing(client, chunk)),
+    ),
   );
-}
-
-async function deleteChunk(client: TableClient, rows: readonly StageRef[]): Promise<void> {
-  const actions = rows.map((r): TransactionAction => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]);
-  try {
-    await client.submitTransaction(actions);
-  } catch (error) {
-    // One missing row fails the whole batch: delete one by one, ignoring the missing.
-    if (!isStorageStatus(error, 404)) throw error;
-    await Promise.all(
-      rows.map((r) =>
-        client.deleteEntity(r.partitionKey, r.rowKey).catch((e: unknown) => {
-          if (!isStorageStatus(e, 404)) throw e;
-        }),
-      ),
-    );
-  }
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -5,9 +5,9 @@
  * store uses it); entries carry the definition's generation, so a tag re-added meanwhile never
  * sees them. Each step deletes one page; deleting what is already gone changes nothing.
  */
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { OperationHandler, OperationState, OperationStepResult } from '../operations/operationTypes';
-import { isStorageStatus } from '../storage/storageErrors';
+import { deleteBatchIgnoringMissing } from '../storage/entityDeletes';
 import { inReindexPartition, reindexPartitions } from './reindexPartitions';
 import { errorPartition } from './tagErrors';
 import { definitionPrefix, tagIndexTable, tagValueTable } from './tagIndex';
@@ -82,7 +82,7 @@ async function deleteAll(
     const batches: Promise<void>[] = [];
     for (const list of byPartition.values()) {
       for (let i = 0; i < list.length; i += MAX_PER_TRANSACTION) {
-        batches.push(deleteBatch(client, list.slice(i, i + MAX_PER_TRANSACTION)));
+        batches.push(deleteBatchIgnoringMissing(client, list.slice(i, i + MAX_PER_TRANSACTION)));
       }
     }
     await Promise.all(batches);
@@ -90,21 +90,4 @@ async function deleteAll(
     if (found >= max) return { deleted: found, exhausted: false };
   }
   return { deleted: found, exhausted: true };
-}
-
-async function deleteBatch(client: TableClient, keys: readonly { partitionKey: string; rowKey: string }[]) {
-  const actions: TransactionAction[] = keys.map((k) => ['delete', k]);
-  try {
-    await client.submitTransaction(actions);
-  } catch (error) {
-    // Another runner deleted some of them: delete the rest one by one.
-    if (!isStorageStatus(error, 404)) throw error;
-    await Promise.all(
-      keys.map((k) =>
-        client.deleteEntity(k.partitionKey, k.rowKey).catch((e: unknown) => {
-          if (!isStorageStatus(e, 404)) throw e;
-        }),
-      ),
-    );
-  }
 }

@@ -86,23 +86,36 @@ export class StorageCallWatcher<Mark> {
     return this.resolvedEndpoints().find((e) => e.host === host && path.startsWith(e.pathPrefix));
   }
 
+  /** A call as it starts; the hook runs here, in the caller's async context. */
+  private pendingCall(
+    endpoint: ParsedEndpoint,
+    host: string,
+    method: string,
+    path: string,
+    retry: Pick<PendingCall<Mark>, 'attempt' | 'body'>,
+  ): PendingCall<Mark> {
+    return {
+      service: endpoint.service,
+      host,
+      method,
+      path: path.slice(endpoint.pathPrefix.length),
+      startedAt: performance.now(),
+      startedAtEpochMs: Date.now(),
+      ...retry,
+      mark: this.hooks.onStart(),
+    };
+  }
+
   private started(request: ClientRequest): void {
     const host = String(request.getHeader('host') ?? request.host);
     const endpoint = this.endpointOf(host, request.path);
     if (!endpoint) return;
     const requestId = request.getHeader(REQUEST_ID_HEADER);
     const id = typeof requestId === 'string' ? requestId : undefined;
-    const pending: PendingCall<Mark> = {
-      service: endpoint.service,
-      host,
-      method: request.method,
-      path: request.path.slice(endpoint.pathPrefix.length),
-      startedAt: performance.now(),
-      startedAtEpochMs: Date.now(),
+    const pending = this.pendingCall(endpoint, host, request.method, request.path, {
       attempt: this.attemptOf(id),
       body: endpoint.service === 'table' ? takeTableBody(id) : undefined,
-      mark: this.hooks.onStart(),
-    };
+    });
     const requestBytes = Number(request.getHeader('content-length') ?? 0);
     request.once('response', (response: IncomingMessage) => {
       response.once('close', () => this.finished(pending, requestBytes, response));
@@ -120,17 +133,7 @@ export class StorageCallWatcher<Mark> {
     const endpoint = this.endpointOf(host, request.path);
     if (!endpoint) return;
     this.fetches.set(request, {
-      pending: {
-        service: endpoint.service,
-        host,
-        method: request.method,
-        path: request.path.slice(endpoint.pathPrefix.length),
-        startedAt: performance.now(),
-        startedAtEpochMs: Date.now(),
-        attempt: 1,
-        body: undefined,
-        mark: this.hooks.onStart(),
-      },
+      pending: this.pendingCall(endpoint, host, request.method, request.path, { attempt: 1, body: undefined }),
     });
   }
 

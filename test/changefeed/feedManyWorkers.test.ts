@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startAzurite, type Azurite } from '../../host/azurite';
-import { makeDicom, newUid } from '../support/dicomFactory';
+import { newUid } from '../support/dicomFactory';
 import { readReply } from '../support/httpReply';
 import {
   disagreements,
   killServer,
+  newInstance,
   startServer,
   stopServer,
   type Sent,
@@ -62,19 +63,11 @@ describe('change feed written by three servers at once', () => {
     const client = async (server: number): Promise<void> => {
       while (next < INSTANCES) {
         next += 1;
-        const study = newUid();
-        const instance = { study, series: newUid(), sop: newUid() };
-        const file = makeDicom({
-          studyInstanceUid: instance.study,
-          seriesInstanceUid: instance.series,
-          sopInstanceUid: instance.sop,
-          pixelDataBytes: 512,
-        });
-        file.fill(0, 0, 128);
-        sent.push({ ...instance, expected: file });
+        const instance = newInstance(newUid());
+        sent.push(instance);
         const target = servers[server] as StartedServer;
         try {
-          const reply = await stowFiles(`${target.baseUrl}/v2/studies`, [file]);
+          const reply = await stowFiles(`${target.baseUrl}/v2/studies`, [instance.expected]);
           if (reply.status === 200) acknowledged.add(instance.sop);
         } catch {
           return; // this server was killed

@@ -5,8 +5,7 @@
  * then numbered by a sequencing round (docs/delete-and-changefeed.md "Many writers"). One process
  * never races itself, so without this the path would run only in feedStaging.test.ts.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { rerunSuites } from '../support/suiteRerun';
 
 const SUITES = [
   'store/stowConsistency',
@@ -22,13 +21,4 @@ const SUITES = [
   'changefeed/changeFeedQuery',
 ];
 
-// dist/test/changefeed/ -> dist/test/
-const TEST_ROOT = path.resolve(__dirname, '..');
-const files = SUITES.map((suite) => path.join(TEST_ROOT, `${suite}.test.js`));
-const child = spawn(process.execPath, ['--test', '--test-concurrency=3', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, DICOM_LOCAL_FEED_ALWAYS_STAGE: 'true' },
-});
-child.on('exit', (code, signal) => {
-  process.exitCode = code ?? (signal ? 1 : 0);
-});
+rerunSuites(SUITES, { DICOM_LOCAL_FEED_ALWAYS_STAGE: 'true' });

@@ -8,8 +8,7 @@
  * (searchIndexSettle, deleteRecovery, searchRebuild); test/partitions/partitionIsolation.test.ts
  * covers those differences.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { rerunSuites } from '../support/suiteRerun';
 import { TEST_PARTITION_VARIABLE } from '../support/partitionedRun';
 
 const SUITES = [
@@ -39,13 +38,4 @@ const SUITES = [
   'export/export',
 ];
 
-// dist/test/partitions/ -> dist/test/
-const TEST_ROOT = path.resolve(__dirname, '..');
-const files = SUITES.map((suite) => path.join(TEST_ROOT, `${suite}.test.js`));
-const child = spawn(process.execPath, ['--test', '--test-concurrency=3', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, [TEST_PARTITION_VARIABLE]: 'Suite.Partition' },
-});
-child.on('exit', (code, signal) => {
-  process.exitCode = code ?? (signal ? 1 : 0);
-});
+rerunSuites(SUITES, { [TEST_PARTITION_VARIABLE]: 'Suite.Partition' });

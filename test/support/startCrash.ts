@@ -139,7 +139,7 @@ function azuritePid(server: StartedServer): number {
 }
 
 /** A new instance of `study`, not sent yet. */
-function newInstance(study: string): Sent {
+export function newInstance(study: string): Sent {
   const uids = { study, series: newUid(), sop: newUid() };
   const file = makeDicom({
     studyInstanceUid: uids.study,
