@@ -170,6 +170,41 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   }
 }
 
+/**
+ * bench/passThroughApp.ts on a local Functions host of its own (node dist/bench/passThroughHost.js),
+ * over the given storage: what the platform and the HTTP delivery cost without the server's code.
+ */
+export async function startPassThroughHost(connectionString: string): Promise<RunningServer> {
+  const entry = path.join(REPO_ROOT, 'dist', 'bench', 'passThroughHost.js');
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: String(port), DICOM_STORAGE_CONNECTION_STRING: connectionString },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = async (): Promise<void> => {
+    process.off('exit', killOnExit);
+    await stopChild(child);
+  };
+  try {
+    await waitForHttp(port, child, new OutputTail(child), 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  if (child.pid === undefined) throw new Error('the pass-through host has no pid');
+  return {
+    label: 'pass-through',
+    base: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    cpuPids: [child.pid],
+    description: `node dist/bench/passThroughHost.js (pid ${child.pid})`,
+    stop,
+  };
+}
+
 export interface OrthancOptions {
   /** Where scripts/orthanc.sh keeps config and storage (ORTHANC_STATE_DIR); its default when absent. */
   readonly stateDir?: string;

@@ -9,7 +9,9 @@
  * Each server is loaded by STOW-RS with the same files (bench/wadoDataset.ts): a 100-instance study of
  * ~512 KiB instances, a 1,000-instance series of small instances, a 30-frame and a 1,000-frame
  * instance. Then, one request at a time: whole-study retrieve MB/s (transfer-syntax=*, and the server's
- * RSS and CPU meanwhile), metadata p50/p95 for the study and for the series, and frame-k p50/p95 for
+ * RSS and CPU meanwhile); for ours, the same retrieve in alternating rounds against the raw SDK making
+ * its storage calls, alone and in a function with no DICOM code on the same host
+ * (bench/studyEfficiency.ts); metadata p50/p95 for the study and for the series, and frame-k p50/p95 for
  * both multi-frame instances (the same pseudo-random frame numbers for every server). Every answer is
  * checked (status 200, part count, instance count, frame bytes) before its time counts; a failed check
  * fails that measurement loudly and the exit code is 1. A side-by-side table follows, then one JSON
@@ -20,7 +22,7 @@ import { seededRandom } from '../test/support/seededRandom';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { numberAtLeast } from './cliArgs';
-import { rawStudyDownload } from './rawStudyDownload';
+import { measureStudyEfficiency, type StudyEfficiency } from './studyEfficiency';
 import { busyPercent, cpuSeconds, MemorySampler } from './procfs';
 import { startOrthanc, startOurServer, type RunningServer } from './servers';
 import {
@@ -126,6 +128,7 @@ interface TargetResult {
   readonly loadAfter: readonly number[];
   readonly loadSeconds: number | null;
   readonly study?: Outcome<StudyFigures>;
+  readonly efficiency?: Outcome<StudyEfficiency>;
   readonly studyMetadata?: Outcome<LatencyFigures>;
   readonly seriesMetadata?: Outcome<LatencyFigures>;
   readonly frame30?: Outcome<LatencyFigures>;
@@ -282,15 +285,22 @@ async function measure(
     const pid = sampleMemory ? server.pid : undefined;
     const study = await attempt(label, 'whole study', () => wholeStudy(agent, server, dataset, settings, pid));
     const connectionString = server.storageConnectionString;
-    if (study.ok && connectionString) {
-      // Ours only: the same storage calls through the SDK alone, for the share of the local ceiling.
-      const raw = await rawStudyDownload(connectionString, 'dicomweb', dataset.study, settings.rounds);
-      const share = (100 * study.value.megabytesPerSecond) / raw.megabytesPerSecond;
-      console.log(
-        `   whole study through the raw SDK (${raw.files} files, ${raw.depth} downloads in flight): ` +
-          `${one(raw.megabytesPerSecond)} MB/s; the server reaches ${share.toFixed(0)} % of it`,
-      );
-    }
+    // Ours only: against the same storage calls with the raw SDK, alone and in a function with no DICOM code.
+    const efficiency =
+      study.ok && connectionString
+        ? await attempt(label, 'whole study against the raw SDK', () =>
+            measureStudyEfficiency({
+              connectionString,
+              study: dataset.study,
+              studyBytes: dataset.studyBytes,
+              ourStudyUrl: `${server.base}/studies/${dataset.study}`,
+              ourPid: server.pid,
+              storagePids: server.cpuPids.filter((pid) => pid !== server.pid),
+              rounds: settings.rounds,
+            }),
+          )
+        : undefined;
+    if (efficiency?.ok) console.log(efficiencyTable(efficiency.value));
     const studyMetadata = await attempt(label, 'study metadata', () =>
       latencies(agent, server, settings, JSON_ACCEPT, () => ({
         url: `${server.base}/studies/${dataset.study}/metadata`,
@@ -318,6 +328,7 @@ async function measure(
       loadAfter,
       loadSeconds,
       study,
+      efficiency,
       studyMetadata,
       seriesMetadata,
       frame30,
@@ -328,6 +339,23 @@ async function measure(
     running.delete(server);
     await server.stop();
   }
+}
+
+/** The three-way comparison of bench/studyEfficiency.ts, one line per contender, then the shares. */
+function efficiencyTable(figures: StudyEfficiency): string {
+  const pct = (r: { median: number; min: number; max: number }): string =>
+    `${r.median.toFixed(0)} % (${r.min.toFixed(0)}-${r.max.toFixed(0)})`;
+  const lines = [
+    `   whole study, ${figures.rounds} alternating rounds of ${figures.retrievesPerRound} retrieves: median MB/s (slowest-fastest round), CPU ms per retrieve`,
+    ...figures.contenders.map(
+      (c) =>
+        `     ${c.label.padEnd(13)} ${one(c.megabytesPerSecond.median).padStart(5)} (${one(c.megabytesPerSecond.min)}-${one(c.megabytesPerSecond.max)})` +
+        `   process ${c.processCpuMs.toFixed(0)} ms, Azurite ${c.storageCpuMs.toFixed(0)} ms`,
+    ),
+    `     ours / pass-through (the server's own share): ${pct(figures.oursOfPassThrough)}`,
+    `     ours / raw SDK: ${pct(figures.oursOfRaw)}; pass-through / raw SDK (platform and HTTP): ${pct(figures.passThroughOfRaw)}`,
+  ];
+  return lines.join('\n');
 }
 
 const formatLoad = (load: readonly number[]): string => load.map((value) => value.toFixed(2)).join(' ');
@@ -385,6 +413,7 @@ function sideBySide(results: readonly TargetResult[], dataset: WadoDataset, sett
     const failed = (
       [
         ['whole study', result.study],
+        ['whole study against the raw SDK', result.efficiency],
         ['study metadata', result.studyMetadata],
         ['series metadata', result.seriesMetadata],
         ['frames of 30', result.frame30],
@@ -401,9 +430,14 @@ function sideBySide(results: readonly TargetResult[], dataset: WadoDataset, sett
 function failed(result: TargetResult): boolean {
   return (
     result.failure !== null ||
-    [result.study, result.studyMetadata, result.seriesMetadata, result.frame30, result.frame1000].some(
-      (outcome) => outcome !== undefined && !outcome.ok,
-    )
+    [
+      result.study,
+      result.efficiency,
+      result.studyMetadata,
+      result.seriesMetadata,
+      result.frame30,
+      result.frame1000,
+    ].some((outcome) => outcome !== undefined && !outcome.ok)
   );
 }
 

@@ -14,7 +14,7 @@ import { transcodeToExplicitLittleEndian, type TranscodableSyntax } from './expl
 import { negotiateInstances } from './instanceNegotiation';
 import { fileBlobOf } from './instanceKeys';
 import { partsWithLookahead } from './lookahead';
-import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
+import { multipartBody, multipartContentType, multipartLength, newBoundary } from './multipartWriter';
 import { notFound, type RetrieveScope } from './retrieveScope';
 import { planSyntax, type SyntaxPlan } from './syntaxPlan';
 import { isUidGrammar } from '../dicom/uid';
@@ -63,9 +63,12 @@ export async function retrieveInstances(
     return { status: 200, headers, body: Readable.from(partBytes(first, openBlob(first.blobName))) };
   }
   const boundary = newBoundary();
+  const headers: Record<string, string> = { 'Content-Type': multipartContentType(DICOM, boundary) };
+  const length = storedLength(planned, boundary);
+  if (length !== undefined) headers['Content-Length'] = String(length);
   return {
     status: 200,
-    headers: { 'Content-Type': multipartContentType(DICOM, boundary) },
+    headers,
     body: Readable.from(
       multipartBody(
         partsWithLookahead(
@@ -87,9 +90,23 @@ function planInstance(study: string, instance: VisibleInstance, requested: strin
   return { blobName: fileBlobOf(study, instance), fileSize, plan };
 }
 
+/** The body's length when every part is a stored file of known size, sent as it is. */
+function storedLength(planned: readonly PlannedInstance[], boundary: string): number | undefined {
+  const parts: { contentType: string; bytes: number }[] = [];
+  for (const instance of planned) {
+    if (instance.plan.kind !== 'original' || instance.fileSize === undefined) return undefined;
+    parts.push({ contentType: partContentType(instance.plan), bytes: instance.fileSize });
+  }
+  return multipartLength(parts, boundary);
+}
+
 function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<Buffer> {
   const { plan } = instance;
-  if (plan.kind === 'original') return blob.chunks();
+  if (plan.kind === 'original') {
+    return instance.fileSize === undefined
+      ? blob.chunks()
+      : exactly(blob.chunks(), instance.fileSize, instance.blobName);
+  }
   if (plan.kind === 'pixels') return decodedChunks(blob, plan.transferSyntax);
   // A store reads at most DICOM_MAX_HEADER_BYTES, plus the chunk that crossed it, before the
   // identifiers (which follow the File Meta group): twice the setting holds every stored group.
@@ -98,6 +115,21 @@ function partBytes(instance: PlannedInstance, blob: OpenedBlob): AsyncGenerator<
     return inflateToExplicitLittleEndian(blob.chunks(), maxHeaderBytes);
   }
   return transcodeToExplicitLittleEndian(blob.chunks(), plan.from as TranscodableSyntax, maxHeaderBytes);
+}
+
+/**
+ * The stored file's bytes, failing the response if they are not the size the index recorded: its
+ * Content-Length was promised from that size, and a client must see a broken response rather than
+ * a part that runs into the next one.
+ */
+async function* exactly(chunks: AsyncGenerator<Buffer>, size: number, blobName: string): AsyncGenerator<Buffer> {
+  let sent = 0;
+  for await (const chunk of chunks) {
+    sent += chunk.length;
+    if (sent > size) break;
+    yield chunk;
+  }
+  if (sent !== size) throw new Error(`The stored file ${blobName} is not the ${size} bytes its index entry records.`);
 }
 
 async function* decodedChunks(blob: OpenedBlob, target: string): AsyncGenerator<Buffer> {

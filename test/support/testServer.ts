@@ -6,6 +6,7 @@ import { startAzurite } from '../../host/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../../host/functionsHost/functionsHost';
 import { consoleLogger } from '../../host/functionsHost/hostLog';
 import type { QueuesOptions } from '../../host/functionsHost/queueOptions';
+import type { WorkerLogger } from '../../host/worker/nodeWorker';
 import { ensurePartition } from '../../shared/partitions/partitionRegistry';
 import { routeFetchThroughPartition, testPartitionName } from './partitionedRun';
 
@@ -29,6 +30,8 @@ export interface TestServerOptions {
   readonly runQueueTriggers?: boolean;
   /** Instead of host.json's extensions.queues (shorter retry delays). */
   readonly queuesOptions?: QueuesOptions;
+  /** Instead of warnings and errors on the console (tests that check what the app logged). */
+  readonly log?: WorkerLogger;
 }
 
 /** The repository root, from the compiled location <build>/test/support. */
@@ -64,7 +67,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const functionsHost = await startFunctionsHost({
       appDirectory: APP_ROOT,
       entryPoint: BUILD_ENTRY_POINT,
-      log: consoleLogger('warning'),
+      log: options.log ?? consoleLogger('warning'),
       proxyActivityTimeoutMs: options.proxyActivityTimeoutMs,
       runQueueTriggers: options.runQueueTriggers,
       queuesOptions: options.queuesOptions,
