@@ -1,17 +1,29 @@
 /**
- * A bench-only Functions app, never deployed: one HTTP function that makes a whole-study
- * retrieve's storage calls with the raw SDK (bench/rawStudyCalls.ts) and streams the files to the
- * client as multipart/related, with no DICOM work at all. On the same local host as the server it
- * costs what the platform and the HTTP delivery cost; the server's rate divided by this one is the
- * share of the time that is the server's own (bench/studyEfficiency.ts).
+ * A bench-only Functions app, never deployed, with no DICOM code at all: on the same local host as
+ * the server it costs what the platform, the HTTP delivery and the storage calls cost, and the
+ * server's rate divided by its rate is the share of the time that is the server's own.
+ * - GET pass-through/studies/{study}: a whole-study retrieve's storage calls with the raw SDK
+ *   (bench/rawStudyCalls.ts), the files streamed to the client as multipart/related
+ *   (bench/studyEfficiency.ts);
+ * - POST pass-through/studies: a STOW request's multipart body split into files by the server's own
+ *   multipart reader, and a STOW's storage calls made for them with the raw SDK as they arrive
+ *   (bench/rawStowCalls.ts), under fresh UIDs since nothing reads the files
+ *   (bench/stowEfficiency.ts).
  */
 import { Readable } from 'node:stream';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { RawStudyCalls } from './rawStudyCalls';
+import { RawStowCalls } from './rawStowCalls';
+import { newUid } from '../test/support/dicomFactory';
+import { parseMediaType } from '../shared/http/mediaType';
+import { boundaryFromContentType } from '../shared/multipart/boundary';
+import { readMultipart } from '../shared/multipart/multipartReader';
 
 const BOUNDARY = 'pass-through-boundary';
 
 let calls: RawStudyCalls | undefined;
+let stowCalls: Promise<RawStowCalls> | undefined;
+const connectionString = (): string => process.env.DICOM_STORAGE_CONNECTION_STRING ?? '';
 
 async function* multipart(raw: RawStudyCalls, names: readonly string[]): AsyncGenerator<Buffer> {
   for await (const body of raw.bodies(names)) {
@@ -23,7 +35,7 @@ async function* multipart(raw: RawStudyCalls, names: readonly string[]): AsyncGe
 }
 
 async function passThrough(request: HttpRequest): Promise<HttpResponseInit> {
-  calls ??= new RawStudyCalls(process.env.DICOM_STORAGE_CONNECTION_STRING ?? '');
+  calls ??= new RawStudyCalls(connectionString());
   const study = request.params.study ?? '';
   const names = await calls.filesOf(study);
   const visible = await calls.countVisible(study);
@@ -35,10 +47,34 @@ async function passThrough(request: HttpRequest): Promise<HttpResponseInit> {
   };
 }
 
+async function passThroughStore(request: HttpRequest): Promise<HttpResponseInit> {
+  const mediaType = parseMediaType(request.headers.get('content-type'));
+  if (!mediaType || !request.body) return { status: 400 };
+  stowCalls ??= RawStowCalls.create(connectionString(), 'passThrough');
+  const stow = await (await stowCalls).begin(newUid());
+  const series = [newUid(), newUid()];
+  let count = 0;
+  const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  for await (const part of readMultipart(body, boundaryFromContentType(mediaType), { maxParts: 10_000 })) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of part.body) chunks.push(chunk as Buffer);
+    await stow.add({ sop: newUid(), series: series[count % 2] ?? '', bytes: Buffer.concat(chunks) });
+    count += 1;
+  }
+  await stow.finish(series);
+  return { status: 200, jsonBody: { stored: count } };
+}
+
 app.setup({ enableHttpStream: true });
 app.http('passThroughStudy', {
   route: 'pass-through/studies/{study}',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: passThrough,
+});
+app.http('passThroughStore', {
+  route: 'pass-through/studies',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: passThroughStore,
 });

@@ -1,17 +1,18 @@
 /**
  * STOW-RS against the raw Azure SDK doing the same storage calls, on the same Azurite (issue 17:
  * the server should reach at least 90 % of the raw figure). A study of `--study-size` instances
- * (two series, `--kib` KiB of pixel data each) goes in one request; the raw side makes, with the
- * SDK alone, what bench:calls counts for that request: per instance a reservation (with the
- * upload, then) an index upsert; per request a marker, one change-feed transaction, one visibility
- * transaction per 100 instances, the summary read and write, and the marker's removal. Rounds
- * alternate between the two, each on studies of its own.
+ * (two series, `--kib` KiB of pixel data each) goes in one request to
+ * - ours: the server on the local Functions host, in this process;
+ * - pass-through: a function with no DICOM code on a local host of its own (bench/passThroughApp.ts)
+ *   that splits the same request into files and makes the same storage calls with the raw SDK:
+ *   the platform, the HTTP delivery and the storage calls;
+ * - raw: the same storage calls with the SDK alone in this process (bench/rawStowCalls.ts).
+ * Rounds rotate the order, each on studies of its own. ours / pass-through is the share of the
+ * time that is the server's own code.
  *
  *   node dist/bench/stowEfficiency.js [--rounds 6] [--study-size 50] [--kib 64]
  */
 import { parseArgs } from 'node:util';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { startAzurite } from '../host/azurite';
 import { resetConfig } from '../shared/config';
 import { resetClients } from '../shared/storage/clients';
@@ -21,6 +22,8 @@ import { multipartBody, multipartRelated, newBoundary } from '../test/support/mu
 import { startBenchFunctionsHost } from './benchHost';
 import { integersAtLeast } from './cliArgs';
 import { cpuSeconds, descendants } from './procfs';
+import { RawStowCalls } from './rawStowCalls';
+import { startPassThroughHost } from './servers';
 
 const MB = 1e6;
 
@@ -50,13 +53,13 @@ function makeStudy(size: number, pixelBytes: number): Study {
   return { uid, series, files };
 }
 
-async function serverStore(base: string, study: Study): Promise<void> {
+async function post(url: string, study: Study): Promise<void> {
   const boundary = newBoundary();
   const body = multipartBody(
     study.files.map((f) => ({ contentType: 'application/dicom', body: f.bytes })),
     boundary,
   );
-  const response = await fetch(`${base}/v2/studies`, {
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': multipartRelated(boundary), accept: 'application/dicom+json' },
     body: new Uint8Array(body),
@@ -65,70 +68,16 @@ async function serverStore(base: string, study: Study): Promise<void> {
   if (response.status !== 200) throw new Error(`STOW answered ${response.status}`);
 }
 
-interface RawClients {
-  readonly container: ContainerClient;
-  readonly instances: TableClient;
-  readonly index: TableClient;
-  readonly feed: TableClient;
-  readonly studies: TableClient;
-}
+type Side = 'ours' | 'pass-through' | 'raw';
+const SIDES: readonly Side[] = ['ours', 'pass-through', 'raw'];
 
-/** The storage calls of one STOW of `study`, made with the SDK alone, in the order the server makes them. */
-async function rawStore(clients: RawClients, study: Study, feedCounter: { last: number; etag?: string }) {
-  const version = newUid();
-  const marker = {
-    partitionKey: '~pending-00',
-    rowKey: `${study.uid}|${version}`,
-    Kind: 'request',
-    Version: version,
-  };
-  await clients.instances.upsertEntity(marker, 'Replace');
-  const reserved: { rowKey: string; etag: string }[] = [];
-  for (const [i, file] of study.files.entries()) {
-    const rowKey = `${file.series}|${file.sop}`;
-    const [reservation] = await Promise.all([
-      clients.instances.createEntity({
-        partitionKey: study.uid,
-        rowKey,
-        State: 'creating',
-        Version: `${version}.${i}`,
-      }),
-      clients.container.getBlockBlobClient(`${study.uid}/${rowKey}/${version}.${i}/file.dcm`).uploadData(file.bytes),
-    ]);
-    await clients.index.upsertEntity({ partitionKey: file.sop, rowKey: study.uid, Version: version }, 'Replace');
-    reserved.push({ rowKey, etag: reservation.etag ?? '' });
-  }
-  const first = feedCounter.last + 1;
-  feedCounter.last += study.files.length;
-  const counter = { partitionKey: 'feed', rowKey: 'counter', Last: feedCounter.last };
-  const feedActions: TransactionAction[] = [
-    feedCounter.etag ? ['update', counter, 'Replace', { etag: feedCounter.etag }] : ['create', counter],
-    ['create', { partitionKey: 'feed', rowKey: `seq-${String(first).padStart(16, '0')}`, Events: '[]' }],
-  ];
-  const feedResponse = await clients.feed.submitTransaction(feedActions);
-  feedCounter.etag = feedResponse.subResponses[0]?.etag;
-  for (let start = 0; start < reserved.length; start += 100) {
-    await clients.instances.submitTransaction(
-      reserved
-        .slice(start, start + 100)
-        .map(({ rowKey, etag }): TransactionAction => [
-          'update',
-          { partitionKey: study.uid, rowKey, State: 'created' },
-          'Replace',
-          { etag },
-        ]),
-    );
-  }
-  for await (const row of clients.studies.listEntities({
-    queryOptions: { filter: `PartitionKey eq '${study.uid}'` },
-  })) {
-    void row;
-  }
-  await clients.studies.submitTransaction([
-    ['upsert', { partitionKey: study.uid, rowKey: '~', Instances: study.files.length }, 'Replace'],
-    ...study.series.map((s): TransactionAction => ['upsert', { partitionKey: study.uid, rowKey: s }, 'Replace']),
-  ]);
-  await clients.instances.deleteEntity(marker.partitionKey, marker.rowKey);
+interface Totals {
+  seconds: number;
+  /** CPU seconds: this process (host, app and client; or the raw client), the pass-through host, Azurite. */
+  own: number;
+  passThrough: number;
+  azurite: number;
+  rates: number[];
 }
 
 async function main(): Promise<void> {
@@ -143,66 +92,69 @@ async function main(): Promise<void> {
   const [studySize = 50] = integersAtLeast('study-size', values['study-size'], 1);
   const [kib = 64] = integersAtLeast('kib', values.kib, 1);
   const azurite = await startAzurite({ inMemory: true, ports: 'free' });
+  const azurites = descendants(process.pid);
   Object.assign(process.env, { DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString });
   resetConfig();
   resetClients();
   const host = await startBenchFunctionsHost();
+  const passThrough = await startPassThroughHost(azurite.connectionString);
   try {
     await ensureStorage();
     const { url } = await host.http.listen(0, '127.0.0.1');
-    const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
-    const container = blobs.getContainerClient('rawstow');
-    await container.createIfNotExists();
-    const table = async (name: string) => {
-      const client = TableClient.fromConnectionString(azurite.connectionString, name, {
-        allowInsecureConnection: true,
-      });
-      await client.createTable();
-      return client;
+    const raw = await RawStowCalls.create(azurite.connectionString, 'raw');
+    const stores: Record<Side, (study: Study) => Promise<void>> = {
+      ours: (study) => post(`${url}/v2/studies`, study),
+      'pass-through': (study) => post(`${passThrough.base}/pass-through/studies`, study),
+      raw: (study) => raw.store(study),
     };
-    const clients: RawClients = {
-      container,
-      instances: await table('rawInstances'),
-      index: await table('rawSopIndex'),
-      feed: await table('rawChangeFeed'),
-      studies: await table('rawStudies'),
-    };
-    const feedCounter: { last: number; etag?: string } = { last: 0 };
+    const newStudy = () => makeStudy(studySize, kib * 1024);
     // Warm-up: connections, tables, the JIT.
-    await serverStore(url, makeStudy(studySize, kib * 1024));
-    await rawStore(clients, makeStudy(studySize, kib * 1024), feedCounter);
-    const seconds = { server: 0, raw: 0 };
-    // CPU seconds of this process (host, app and client, or the raw client) and of Azurite.
-    const cpu = { server: { own: 0, azurite: 0 }, raw: { own: 0, azurite: 0 } };
-    const azurites = descendants(process.pid);
+    for (const side of SIDES) await stores[side](newStudy());
+    const totals = Object.fromEntries(
+      SIDES.map((side) => [side, { seconds: 0, own: 0, passThrough: 0, azurite: 0, rates: [] }]),
+    ) as unknown as Record<Side, Totals>;
     let bytes = 0;
-    const timed = async (side: 'server' | 'raw', run: () => Promise<void>) => {
-      const [ownBefore, azuriteBefore, started] = [process.cpuUsage(), cpuSeconds(azurites), performance.now()];
-      await run();
-      seconds[side] += (performance.now() - started) / 1000;
-      const own = process.cpuUsage(ownBefore);
-      cpu[side].own += (own.user + own.system) / 1e6;
-      cpu[side].azurite += cpuSeconds(azurites) - azuriteBefore;
-    };
     for (let round = 0; round < rounds; round += 1) {
-      const [forServer, forRaw] = [makeStudy(studySize, kib * 1024), makeStudy(studySize, kib * 1024)];
-      bytes += forServer.files.reduce((n, f) => n + f.bytes.length, 0);
-      await timed('server', () => serverStore(url, forServer));
-      await timed('raw', () => rawStore(clients, forRaw, feedCounter));
+      for (let k = 0; k < SIDES.length; k += 1) {
+        const side = SIDES[(round + k) % SIDES.length] as Side;
+        const study = newStudy();
+        if (side === 'ours') bytes += study.files.reduce((n, f) => n + f.bytes.length, 0);
+        const before = { own: process.cpuUsage(), pass: cpuSeconds([passThrough.pid]), azurite: cpuSeconds(azurites) };
+        const started = performance.now();
+        await stores[side](study);
+        const seconds = (performance.now() - started) / 1000;
+        const own = process.cpuUsage(before.own);
+        const total = totals[side];
+        total.seconds += seconds;
+        total.rates.push(studySize / seconds);
+        total.own += (own.user + own.system) / 1e6;
+        total.passThrough += cpuSeconds([passThrough.pid]) - before.pass;
+        total.azurite += cpuSeconds(azurites) - before.azurite;
+      }
     }
     const instances = rounds * studySize;
-    const perInstance = (secondsOfCpu: number) => ((1000 * secondsOfCpu) / instances).toFixed(1);
-    const serverRate = instances / seconds.server;
-    const rawRate = instances / seconds.raw;
+    const perInstance = (cpu: number) => ((1000 * cpu) / instances).toFixed(1);
+    const rate = (side: Side) => instances / totals[side].seconds;
+    const lines = SIDES.map((side) => {
+      const t = totals[side];
+      const cpu =
+        side === 'pass-through'
+          ? `its host ${perInstance(t.passThrough)} + client ${perInstance(t.own)}`
+          : `${side === 'raw' ? 'raw client' : 'host, app and client'} ${perInstance(t.own)}`;
+      return (
+        `  ${side.padEnd(13)} ${rate(side).toFixed(0).padStart(5)} instances/s, ${(bytes / MB / t.seconds).toFixed(1)} MB/s ` +
+        `(rounds ${Math.min(...t.rates).toFixed(0)}-${Math.max(...t.rates).toFixed(0)}); CPU ms per instance: ${cpu} + Azurite ${perInstance(t.azurite)}`
+      );
+    });
+    const share = (a: Side, b: Side) => `${((100 * rate(a)) / rate(b)).toFixed(0)} %`;
     console.log(
-      `STOW of a ${studySize}-instance study (${kib} KiB of pixel data each) in one request, ${rounds} rounds:\n` +
-        `  server:  ${serverRate.toFixed(0)} instances/s, ${(bytes / MB / seconds.server).toFixed(1)} MB/s\n` +
-        `  raw SDK: ${rawRate.toFixed(0)} instances/s, ${(bytes / MB / seconds.raw).toFixed(1)} MB/s (the same storage calls)\n` +
-        `  the server reaches ${((100 * serverRate) / rawRate).toFixed(0)} % of the raw figure\n` +
-        `  CPU ms per instance: server process ${perInstance(cpu.server.own)} + Azurite ${perInstance(cpu.server.azurite)}; ` +
-        `raw client ${perInstance(cpu.raw.own)} + Azurite ${perInstance(cpu.raw.azurite)}`,
+      `STOW of a ${studySize}-instance study (${kib} KiB of pixel data each) in one request, ${rounds} rotating rounds:\n` +
+        `${lines.join('\n')}\n` +
+        `  ours / pass-through (the server's own share): ${share('ours', 'pass-through')}; ours / raw SDK: ${share('ours', 'raw')}; ` +
+        `pass-through / raw SDK (platform, HTTP and multipart): ${share('pass-through', 'raw')}`,
     );
   } finally {
+    await passThrough.stop();
     await host.stop();
     await azurite.stop();
   }
