@@ -12,7 +12,7 @@
  */
 import { Readable } from 'node:stream';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { RawStudyCalls } from './rawStudyCalls';
+import { RawStudyCalls, type StudyFile } from './rawStudyCalls';
 import { RawStowCalls } from './rawStowCalls';
 import { newUid } from '../test/support/dicomFactory';
 import { parseMediaType } from '../shared/http/mediaType';
@@ -25,25 +25,37 @@ let calls: RawStudyCalls | undefined;
 let stowCalls: Promise<RawStowCalls> | undefined;
 const connectionString = (): string => process.env.DICOM_STORAGE_CONNECTION_STRING ?? '';
 
-async function* multipart(raw: RawStudyCalls, names: readonly string[]): AsyncGenerator<Buffer> {
-  for await (const body of raw.bodies(names)) {
-    yield Buffer.from(`--${BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\n`, 'latin1');
+const PART_HEADER = `--${BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\n`;
+const PART_END = '\r\n';
+const CLOSE = `--${BOUNDARY}--\r\n`;
+
+async function* multipart(raw: RawStudyCalls, files: readonly StudyFile[]): AsyncGenerator<Buffer> {
+  for await (const body of raw.bodies(files)) {
+    yield Buffer.from(PART_HEADER, 'latin1');
     for await (const chunk of body) yield chunk;
-    yield Buffer.from('\r\n', 'latin1');
+    yield Buffer.from(PART_END, 'latin1');
   }
-  yield Buffer.from(`--${BOUNDARY}--\r\n`, 'latin1');
+  yield Buffer.from(CLOSE, 'latin1');
+}
+
+/** As the server does for stored files: the length known from the sizes, so no hop uses chunked framing. */
+function multipartLength(files: readonly StudyFile[]): number {
+  return files.reduce((sum, file) => sum + PART_HEADER.length + file.bytes + PART_END.length, CLOSE.length);
 }
 
 async function passThrough(request: HttpRequest): Promise<HttpResponseInit> {
   calls ??= new RawStudyCalls(connectionString());
   const study = request.params.study ?? '';
-  const names = await calls.filesOf(study);
+  const files = await calls.filesOf(study);
   const visible = await calls.countVisible(study);
-  if (names.length === 0 || visible !== names.length) return { status: 404 };
+  if (files.length === 0 || visible !== files.length) return { status: 404 };
   return {
     status: 200,
-    headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${BOUNDARY}` },
-    body: Readable.from(multipart(calls, names)),
+    headers: {
+      'Content-Type': `multipart/related; type="application/dicom"; boundary=${BOUNDARY}`,
+      'Content-Length': String(multipartLength(files)),
+    },
+    body: Readable.from(multipart(calls, files)),
   };
 }
 

@@ -22,8 +22,13 @@ const LISTED_COLUMNS = [
   'FileSize',
 ];
 
+export interface StudyFile {
+  readonly name: string;
+  readonly bytes: number;
+}
+
 export class RawStudyCalls {
-  private readonly files = new Map<string, readonly string[]>();
+  private readonly files = new Map<string, readonly StudyFile[]>();
   private readonly container: ContainerClient;
   private readonly instances: TableClient;
 
@@ -38,17 +43,17 @@ export class RawStudyCalls {
    * The study's file blobs, listed once and then remembered: the listing is how this bench finds
    * them, not a call the server makes per retrieve.
    */
-  async filesOf(study: string): Promise<readonly string[]> {
-    let names = this.files.get(study);
-    if (!names) {
-      const found: string[] = [];
+  async filesOf(study: string): Promise<readonly StudyFile[]> {
+    let files = this.files.get(study);
+    if (!files) {
+      const found: StudyFile[] = [];
       for await (const blob of this.container.listBlobsFlat({ prefix: `${study}/` })) {
-        if (blob.name.endsWith('/file.dcm')) found.push(blob.name);
+        if (blob.name.endsWith('/file.dcm')) found.push({ name: blob.name, bytes: blob.properties.contentLength ?? 0 });
       }
-      names = found;
-      this.files.set(study, names);
+      files = found;
+      this.files.set(study, files);
     }
-    return names;
+    return files;
   }
 
   /** The server's one index query before a byte is sent: the study's visible instances. */
@@ -64,12 +69,12 @@ export class RawStudyCalls {
   }
 
   /** Each file's body in order, `depth` downloads open at once; each must be read to its end before the next. */
-  async *bodies(names: readonly string[], depth = DOWNLOADS_IN_FLIGHT): AsyncGenerator<AsyncIterable<Buffer>> {
-    const open = (name: string) => this.container.getBlobClient(name).download();
+  async *bodies(files: readonly StudyFile[], depth = DOWNLOADS_IN_FLIGHT): AsyncGenerator<AsyncIterable<Buffer>> {
+    const open = (file: StudyFile) => this.container.getBlobClient(file.name).download();
     const window: ReturnType<typeof open>[] = [];
     let next = 0;
-    while (next < names.length || window.length > 0) {
-      while (next < names.length && window.length < depth) window.push(open(names[next++] as string));
+    while (next < files.length || window.length > 0) {
+      while (next < files.length && window.length < depth) window.push(open(files[next++] as StudyFile));
       const body = (await (window.shift() as ReturnType<typeof open>)).readableStreamBody;
       if (!body) throw new Error('a download without a body');
       yield body as AsyncIterable<Buffer>;
@@ -78,10 +83,10 @@ export class RawStudyCalls {
 
   /** The whole retrieve's storage calls, every byte read and dropped; returns the bytes. */
   async readStudy(study: string): Promise<number> {
-    const names = await this.filesOf(study);
-    if ((await this.countVisible(study)) !== names.length) throw new Error(`study ${study}: index and files disagree`);
+    const files = await this.filesOf(study);
+    if ((await this.countVisible(study)) !== files.length) throw new Error(`study ${study}: index and files disagree`);
     let bytes = 0;
-    for await (const body of this.bodies(names)) for await (const chunk of body) bytes += chunk.length;
+    for await (const body of this.bodies(files)) for await (const chunk of body) bytes += chunk.length;
     return bytes;
   }
 }
