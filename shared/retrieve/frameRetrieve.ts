@@ -22,7 +22,7 @@ import { decodedFramesResponse } from './decodedFrames';
 import { isJpeg2000LosslessSource } from './syntaxPlan';
 import { ORIGINAL_SYNTAX } from './instanceNegotiation';
 import { partsWithLookahead } from './lookahead';
-import { multipartBody, multipartContentType, newBoundary } from './multipartWriter';
+import { multipartBody, multipartContentType, multipartLength, newBoundary } from './multipartWriter';
 import { notFound, type RetrieveScope } from './retrieveScope';
 
 const JP2 = 'image/jp2';
@@ -93,9 +93,14 @@ export async function retrieveFrames(
     (frameRanges) => openFrame(blobName, frameRanges),
     (frameRanges, blob) => ({ contentType, body: bytesOf(frameRanges, blob.chunks()) }),
   );
+  // Every part's length is its stored frame's (a swap keeps it): the body's is known before it is sent.
+  const length = multipartLength(
+    ranges.map((frameRanges) => ({ contentType, bytes: rangesLength(frameRanges) })),
+    boundary,
+  );
   return {
     status: 200,
-    headers: { 'Content-Type': multipartContentType(mediaType, boundary) },
+    headers: { 'Content-Type': multipartContentType(mediaType, boundary), 'Content-Length': String(length) },
     body: Readable.from(multipartBody(parts, boundary)),
   };
 }

@@ -51,6 +51,9 @@ describe('WADO-RS retrieve frames', () => {
     for (const [file, syntax] of cases) {
       const response = await get(framesUrl(ctx.baseUrl, file, '1,5,30,5'), { Accept: OCTET_ANY });
       assert.equal(response.status, 200);
+      // The frames' stored lengths are known before the first byte: the body's length is declared.
+      const sent = Buffer.from(await response.clone().arrayBuffer());
+      assert.equal(response.headers.get('content-length'), String(sent.length), syntax);
       const parts = await readParts(response);
       // The repeated 5 is served once, at its first position.
       assert.equal(parts.length, 3);
