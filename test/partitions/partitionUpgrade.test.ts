@@ -41,17 +41,19 @@ interface FeedEntry {
 describe('upgrade to data partitions', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
   let location: string;
   let server: StartedServer | undefined;
+  const stop = async () => {
+    if (server) await stopServer(server);
+    server = undefined;
+  };
   const start = async (partitions: boolean) => {
+    // A test that failed before its stop() leaves its server running: stopped here, or the file never ends.
+    await stop();
     server = await startServer(START, {
       ...isolatedEnv(location),
       AUTH_ENABLED: 'false',
       DICOM_DATA_PARTITIONS_ENABLED: String(partitions),
     });
     return server.baseUrl;
-  };
-  const stop = async () => {
-    if (server) await stopServer(server);
-    server = undefined;
   };
   before(async () => {
     location = await mkdtemp(path.join(tmpdir(), 'partition-upgrade-'));
