@@ -18,29 +18,25 @@ import { newUid } from '../test/support/dicomFactory';
 import { parseMediaType } from '../shared/http/mediaType';
 import { boundaryFromContentType } from '../shared/multipart/boundary';
 import { readMultipart } from '../shared/multipart/multipartReader';
-
-const BOUNDARY = 'pass-through-boundary';
+import {
+  multipartBody,
+  multipartContentType,
+  multipartLength,
+  newBoundary,
+  type OutgoingPart,
+} from '../shared/retrieve/multipartWriter';
 
 let calls: RawStudyCalls | undefined;
 let stowCalls: Promise<RawStowCalls> | undefined;
 const connectionString = (): string => process.env.DICOM_STORAGE_CONNECTION_STRING ?? '';
 
-const PART_HEADER = `--${BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\n`;
-const PART_END = '\r\n';
-const CLOSE = `--${BOUNDARY}--\r\n`;
+const DICOM = 'application/dicom';
 
-async function* multipart(raw: RawStudyCalls, files: readonly StudyFile[]): AsyncGenerator<Buffer> {
-  for await (const body of raw.bodies(files)) {
-    yield Buffer.from(PART_HEADER, 'latin1');
-    for await (const chunk of body) yield chunk;
-    yield Buffer.from(PART_END, 'latin1');
-  }
-  yield Buffer.from(CLOSE, 'latin1');
-}
-
-/** As the server does for stored files: the length known from the sizes, so no hop uses chunked framing. */
-function multipartLength(files: readonly StudyFile[]): number {
-  return files.reduce((sum, file) => sum + PART_HEADER.length + file.bytes + PART_END.length, CLOSE.length);
+/** The files as multipart, framed by the server's own writer (the framing is the protocol, not DICOM work). */
+function parts(raw: RawStudyCalls, files: readonly StudyFile[]): AsyncIterable<OutgoingPart> {
+  return (async function* () {
+    for await (const body of raw.bodies(files)) yield { contentType: DICOM, body };
+  })();
 }
 
 async function passThrough(request: HttpRequest): Promise<HttpResponseInit> {
@@ -49,13 +45,16 @@ async function passThrough(request: HttpRequest): Promise<HttpResponseInit> {
   const files = await calls.filesOf(study);
   const visible = await calls.countVisible(study);
   if (files.length === 0 || visible !== files.length) return { status: 404 };
+  const boundary = newBoundary();
+  // As the server does for stored files: the length known from the sizes, so no hop uses chunked framing.
+  const length = multipartLength(
+    files.map((file) => ({ contentType: DICOM, bytes: file.bytes })),
+    boundary,
+  );
   return {
     status: 200,
-    headers: {
-      'Content-Type': `multipart/related; type="application/dicom"; boundary=${BOUNDARY}`,
-      'Content-Length': String(multipartLength(files)),
-    },
-    body: Readable.from(multipart(calls, files)),
+    headers: { 'Content-Type': multipartContentType(DICOM, boundary), 'Content-Length': String(length) },
+    body: Readable.from(multipartBody(parts(calls, files), boundary)),
   };
 }
 
@@ -68,6 +67,7 @@ async function passThroughStore(request: HttpRequest): Promise<HttpResponseInit>
   let count = 0;
   const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>);
   for await (const part of readMultipart(body, boundaryFromContentType(mediaType), { maxParts: 10_000 })) {
+    // Held whole, as the raw side's: one Put Blob needs its length up front (the server's own call for these sizes).
     const chunks: Buffer[] = [];
     for await (const chunk of part.body) chunks.push(chunk as Buffer);
     await stow.add({ sop: newUid(), series: series[count % 2] ?? '', bytes: Buffer.concat(chunks) });

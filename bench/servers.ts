@@ -124,43 +124,29 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
   // Azurite does the storage work, so its CPU belongs to our server's cost; it is this process's child.
   const azuritePids = descendants(process.pid).filter((pid) => commandLine(pid).includes('azurite'));
   try {
-    const port = await freePort();
-    const child = spawn(process.execPath, [entry], {
-      cwd: REPO_ROOT,
-      env: {
+    const server = await startNodeServer(
+      entry,
+      {
         // The large-upload measurement sends one instance over the deployed limits (256 MiB app,
         // 300 MiB host): raised here, locally only. The host still reads that body into memory.
         DICOM_MAX_REQUEST_BYTES: String(BENCH_MAX_REQUEST_BYTES),
         FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(BENCH_MAX_REQUEST_BYTES),
         ...process.env,
         ...options.env,
-        PORT: String(port),
         DICOM_STORAGE_CONNECTION_STRING: azurite.connectionString,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const killOnExit = (): void => void child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    const tail = new OutputTail(child, options.onOutput);
-    try {
-      await waitForHttp(port, child, tail, 60_000);
-    } catch (error) {
-      await stopChild(child);
-      process.off('exit', killOnExit);
-      throw error;
-    }
-    if (child.pid === undefined) throw new Error('the server process has no pid');
-    const pid = child.pid;
+      options.onOutput,
+    );
+    const { pid } = server;
     return {
       label: 'ours',
-      base: `http://127.0.0.1:${port}/${options.apiVersion}`,
+      base: `http://127.0.0.1:${server.port}/${options.apiVersion}`,
       pid,
       cpuPids: [pid, ...azuritePids],
       description: `node dist/host/start.js (pid ${pid}, Node ${process.version}) on in-memory Azurite (pid ${azuritePids.join(',') || '?'}; CPU counted with the server's, memory not)`,
       storageConnectionString: azurite.connectionString,
       stop: async () => {
-        process.off('exit', killOnExit);
-        await stopChild(child);
+        await server.stop();
         await azurite.stop();
       },
     };
@@ -176,10 +162,30 @@ export async function startOurServer(options: OurServerOptions): Promise<Running
  */
 export async function startPassThroughHost(connectionString: string): Promise<RunningServer> {
   const entry = path.join(REPO_ROOT, 'dist', 'bench', 'passThroughHost.js');
+  const server = await startNodeServer(entry, { ...process.env, DICOM_STORAGE_CONNECTION_STRING: connectionString });
+  return {
+    label: 'pass-through',
+    base: `http://127.0.0.1:${server.port}`,
+    pid: server.pid,
+    cpuPids: [server.pid],
+    description: `node dist/bench/passThroughHost.js (pid ${server.pid})`,
+    stop: server.stop,
+  };
+}
+
+/**
+ * `node entry` with `env` and a free PORT, once it answers HTTP; killed if this process exits
+ * first. Its output is read (kept for a failure's message) and handed to `onOutput`.
+ */
+async function startNodeServer(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  onOutput?: (line: string) => void,
+): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [entry], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), DICOM_STORAGE_CONNECTION_STRING: connectionString },
+    env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killOnExit = (): void => void child.kill('SIGKILL');
@@ -189,20 +195,13 @@ export async function startPassThroughHost(connectionString: string): Promise<Ru
     await stopChild(child);
   };
   try {
-    await waitForHttp(port, child, new OutputTail(child), 60_000);
+    await waitForHttp(port, child, new OutputTail(child, onOutput), 60_000);
   } catch (error) {
     await stop();
     throw error;
   }
-  if (child.pid === undefined) throw new Error('the pass-through host has no pid');
-  return {
-    label: 'pass-through',
-    base: `http://127.0.0.1:${port}`,
-    pid: child.pid,
-    cpuPids: [child.pid],
-    description: `node dist/bench/passThroughHost.js (pid ${child.pid})`,
-    stop,
-  };
+  if (child.pid === undefined) throw new Error(`${path.basename(entry)} has no pid`);
+  return { port, pid: child.pid, stop };
 }
 
 export interface OrthancOptions {

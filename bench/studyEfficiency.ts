@@ -11,6 +11,7 @@
 import http from 'node:http';
 import { cpuSeconds } from './procfs';
 import { RawStudyCalls } from './rawStudyCalls';
+import { percentile } from './serverWatch';
 import { startPassThroughHost } from './servers';
 
 const MB = 1e6;
@@ -103,8 +104,14 @@ export async function measureStudyEfficiency(options: {
         return {
           label: contender.label,
           megabytesPerSecond: spread(rounds.map((r) => r.megabytesPerSecond)),
-          processCpuMs: median(rounds.map((r) => r.processCpuMs)),
-          storageCpuMs: median(rounds.map((r) => r.storageCpuMs)),
+          processCpuMs: percentile(
+            rounds.map((r) => r.processCpuMs),
+            50,
+          ),
+          storageCpuMs: percentile(
+            rounds.map((r) => r.storageCpuMs),
+            50,
+          ),
         };
       }),
       oursOfPassThrough: ratio(0, 1),
@@ -151,12 +158,6 @@ function getBytes(agent: http.Agent, url: string): Promise<number> {
   });
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
-}
-
 function spread(values: readonly number[]): Ratio {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  return { median: percentile(values, 50), min: Math.min(...values), max: Math.max(...values) };
 }

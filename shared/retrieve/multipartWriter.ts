@@ -15,10 +15,6 @@ export function multipartContentType(type: string, boundary: string): string {
   return `multipart/related; type="${type}"; boundary=${boundary}`;
 }
 
-/**
- * The body's bytes: each part's headers, then its body as it arrives, then the close delimiter.
- * Parts are consumed one at a time, so only the current part's chunk is in memory.
- */
 const PART_END = '\r\n';
 
 /**
@@ -42,6 +38,10 @@ function closeDelimiter(boundary: string): string {
   return `--${boundary}--\r\n`;
 }
 
+/**
+ * The body's bytes: each part's headers, then its body as it arrives, then the close delimiter.
+ * Parts are consumed one at a time, so only the current part's chunk is in memory.
+ */
 export async function* multipartBody(
   parts: AsyncIterable<OutgoingPart> | Iterable<OutgoingPart>,
   boundary: string,
